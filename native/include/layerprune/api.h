@@ -1,0 +1,141 @@
+// layerprune C API: the only surface the JavaCPP bindings see.
+//
+// Plain C++: opaque handles, POD structs, free functions. Every function either
+// succeeds or throws layerprune::Error (a std::runtime_error) whose message says
+// what could not be done and why; JavaCPP turns it into a Java RuntimeException
+// carrying that message, which the Java API rethrows as LayerpruneException.
+#pragma once
+#include <cstdint>
+
+namespace layerprune {
+
+struct Dataset;  // host copy of a labelled data set (normalised features)
+struct Model;    // architecture, weights, theta, pruned set, workspace
+struct Trainer;  // optimizer state, estimator, RNG and counters bound to one Model
+
+enum EstimatorKind {
+  ESTIMATOR_TWO_POINT = 0,       // unbiased, default (ALGORITHM.md section 3.1)
+  ESTIMATOR_SCORE_FUNCTION = 1,  // reserved for issue 4
+  ESTIMATOR_LINEARIZED = 2,      // reserved for issue 4
+  ESTIMATOR_LINEARIZED_SKIP = 3  // reserved for issue 4
+};
+
+enum ScheduleKind { SCHEDULE_CONSTANT = 0, SCHEDULE_STEP = 1, SCHEDULE_COSINE = 2 };
+
+enum EvalMode {
+  EVAL_EXPECTED = 0,      // xi_l replaced by theta_l
+  EVAL_DETERMINISTIC = 1  // xi_l = [theta_l >= 0.5]
+};
+
+struct MlpSpec {
+  int64_t input_size;  // features per sample, e.g. 784
+  int64_t width;       // stem and section width D
+  int32_t sections;    // number of gated sections L (>= 0)
+  int32_t classes;     // output classes (>= 2)
+  int64_t seed;        // weight initialisation seed
+};
+
+// Every hyper-parameter of ALGORITHM.md section 6. train_config_defaults fills it.
+struct TrainConfig {
+  double lambda;              // prior strength (>= 0)
+  double s2;                  // per-weight variance floor (> 0)
+  double theta0;              // initial theta in [0, 1]
+  double eta_theta;           // theta learning rate (constant)
+  int32_t patience;           // steps at theta == 0 before a section is pruned
+  double theta_min;           // prune below this theta (0 = off)
+  double eta_w;               // weight learning rate (peak)
+  double momentum;            // SGD momentum on weights
+  double clip_norm;           // global grad-norm clip (0 = off)
+  double weight_decay;        // on stem, head and skip projections only
+  int32_t schedule;           // ScheduleKind for eta_w
+  int64_t total_steps;        // schedule horizon (cosine, step)
+  int64_t step_every;         // SCHEDULE_STEP: decay period in steps
+  double step_gamma;          // SCHEDULE_STEP: decay factor
+  int32_t estimator;          // EstimatorKind
+  double estimator_fraction;  // two-point: fraction of live sections re-run
+  int32_t no_gates;           // 1: plain residual network (theta fixed at 1, no prior, no pruning)
+  int64_t train_size;         // N in the objective (0 = size of the training data set)
+  int32_t batch_size;         // training mini-batch
+  int64_t seed;               // gates, estimator subsets and shuffling
+};
+
+struct StepStats {
+  int64_t step;                // global step index after this step (1-based)
+  double loss;                 // mean batch loss of the sampled network
+  double accuracy;             // batch accuracy of the sampled network
+  double lr;                   // eta_w used
+  double grad_norm;            // global weight-gradient norm before clipping
+  int32_t live_sections;       // unpruned sections after this step
+  int32_t pruned_this_step;    // sections removed by this step
+  int32_t active_sections;     // sections that ran (xi = 1) in this step
+  double step_flops;           // FLOPs of this step, estimator passes included
+  double step_flops_unpruned;  // same step, every section on, no estimator passes
+};
+
+struct EvalStats {
+  double loss;
+  double accuracy;
+  int64_t samples;
+};
+
+struct SectionInfo {
+  int32_t index;
+  int64_t in_width;
+  int64_t out_width;
+  int64_t weights;         // n_l: matrix weights of the prunable part (biases excluded)
+  int32_t has_projection;  // 1 if the skip is a learned projection
+  double theta;
+  int32_t pruned;
+  int64_t pruned_at_step;  // -1 if not pruned
+  double weight_norm2;     // ||W_l||^2 (0 once pruned)
+};
+
+// Library ---------------------------------------------------------------------
+const char* version();
+// Sets the thread count of every native thread pool once (0 = physical cores).
+void set_num_threads(int32_t threads);
+int32_t num_threads();
+int32_t physical_cores();
+
+// Data ------------------------------------------------------------------------
+// Copies `count` rows of `dim` floats and their labels in [0, classes).
+Dataset* dataset_create(const float* features, const int32_t* labels, int64_t count,
+                        int64_t dim, int32_t classes);
+void dataset_destroy(Dataset* dataset);
+int64_t dataset_size(const Dataset* dataset);
+int64_t dataset_dim(const Dataset* dataset);
+
+// Model -----------------------------------------------------------------------
+Model* model_create_mlp(const MlpSpec* spec);
+void model_destroy(Model* model);
+int32_t model_sections(const Model* model);
+int64_t model_input_size(const Model* model);
+int32_t model_classes(const Model* model);
+void model_section_info(const Model* model, int32_t index, SectionInfo* out);
+void model_set_theta(Model* model, int32_t index, double theta);
+int64_t model_params(const Model* model);  // parameters held now (pruned sections excluded)
+double model_flops_per_sample(const Model* model, int32_t eval_mode);
+void model_evaluate(Model* model, const Dataset* data, int32_t eval_mode, EvalStats* out);
+// logits_out: count * classes floats.
+void model_predict(Model* model, const float* features, int64_t count, int32_t eval_mode,
+                   float* logits_out);
+// Prunes every section with theta < 0.5 and fixes the rest at xi = 1 (ALGORITHM.md 5).
+void model_determinize(Model* model, int64_t step);
+int64_t model_native_bytes(const Model* model);
+
+// Training --------------------------------------------------------------------
+void train_config_defaults(TrainConfig* out);
+Trainer* trainer_create(Model* model, const TrainConfig* config);
+void trainer_destroy(Trainer* trainer);
+// Shuffles the training set; returns the number of steps in the epoch (full batches).
+int64_t trainer_begin_epoch(Trainer* trainer, const Dataset* train);
+void trainer_step(Trainer* trainer, const Dataset* train, int64_t batch_index, StepStats* out);
+// tau_l of ALGORITHM.md section 2 for the section's current weights.
+double trainer_tau(const Trainer* trainer, int32_t index);
+double trainer_cumulative_flops(const Trainer* trainer);
+double trainer_cumulative_flops_unpruned(const Trainer* trainer);
+int64_t trainer_steps_done(const Trainer* trainer);
+// Determinizes the model at the current step (end of training).
+void trainer_finish(Trainer* trainer);
+
+}  // namespace layerprune

@@ -1,0 +1,170 @@
+// The C API: argument checks, handle bookkeeping and nothing else. The work is in
+// model/ and method/.
+#include "layerprune/api.h"
+
+#include <cmath>
+#include <memory>
+
+#include "backend/backend.h"
+#include "core/error.h"
+#include "core/threads.h"
+#include "model/cost.h"
+#include "model/dataset.h"
+#include "model/evaluation.h"
+#include "model/residual_mlp.h"
+#include "method/trainer.h"
+
+namespace layerprune {
+
+struct Model {
+  std::unique_ptr<ResidualMlp> net;
+  Trainer* trainer = nullptr;  // the trainer bound to this model, if any
+};
+
+struct Trainer {
+  Model* model;
+  std::unique_ptr<TrainingSession> session;
+};
+
+namespace {
+
+template <typename T>
+T* checked(T* handle, const char* what) {
+  require(handle != nullptr, "the ", what, " handle is null (closed or never created)");
+  return handle;
+}
+template <typename T>
+const T* checked(const T* handle, const char* what) {
+  require(handle != nullptr, "the ", what, " handle is null (closed or never created)");
+  return handle;
+}
+void check_section(const Model* m, int32_t index) {
+  require(index >= 0 && index < m->net->sections(), "section index ", index, " is outside [0, ",
+          m->net->sections(), ")");
+}
+
+}  // namespace
+
+const char* version() { return "0.1.0"; }
+void set_num_threads(int32_t threads) { configure_threads(threads); }
+int32_t num_threads() { return configured_threads(); }
+int32_t physical_cores() { return physical_core_count(); }
+
+Dataset* dataset_create(const float* features, const int32_t* labels, int64_t count, int64_t dim,
+                        int32_t classes) {
+  return make_dataset(features, labels, count, dim, classes);
+}
+void dataset_destroy(Dataset* dataset) { delete dataset; }
+int64_t dataset_size(const Dataset* d) { return checked(d, "data set")->count; }
+int64_t dataset_dim(const Dataset* d) { return checked(d, "data set")->dim; }
+
+Model* model_create_mlp(const MlpSpec* spec) {
+  checked(spec, "model spec");
+  require(spec->sections >= 0, "could not build the model because sections must be >= 0, got ",
+          spec->sections);
+  require(spec->width > 0, "could not build the model because width must be > 0, got ", spec->width);
+  MlpArchitecture arch;
+  arch.input = spec->input_size;
+  arch.stem_width = spec->width;
+  arch.section_widths.assign(static_cast<size_t>(spec->sections), spec->width);
+  arch.classes = spec->classes;
+  auto model = std::make_unique<Model>();
+  model->net = std::make_unique<ResidualMlp>(make_cpu_backend(), arch, static_cast<uint64_t>(spec->seed));
+  return model.release();
+}
+void model_destroy(Model* model) {
+  if (model && model->trainer) model->trainer->model = nullptr;
+  delete model;
+}
+int32_t model_sections(const Model* m) { return checked(m, "model")->net->sections(); }
+int64_t model_input_size(const Model* m) { return checked(m, "model")->net->architecture().input; }
+int32_t model_classes(const Model* m) { return checked(m, "model")->net->architecture().classes; }
+
+void model_section_info(const Model* m, int32_t index, SectionInfo* out) {
+  checked(m, "model");
+  checked(out, "section info");
+  check_section(m, index);
+  ResidualMlp& net = *m->net;
+  const Section& s = net.section(index);
+  out->index = index;
+  out->in_width = s.in;
+  out->out_width = s.out;
+  out->weights = cost::section_weights(net.architecture(), index);
+  out->has_projection = s.proj.W ? 1 : 0;
+  out->theta = s.theta;
+  out->pruned = s.pruned ? 1 : 0;
+  out->pruned_at_step = s.pruned_at_step;
+  out->weight_norm2 = net.section_weight_norm2(index);
+}
+
+void model_set_theta(Model* m, int32_t index, double theta) {
+  checked(m, "model");
+  check_section(m, index);
+  require(std::isfinite(theta) && theta >= 0.0 && theta <= 1.0, "theta must be in [0, 1], got ", theta);
+  Section& s = m->net->section(index);
+  require(!s.pruned, "could not set theta of section ", index, " because it is pruned");
+  s.theta = theta;
+}
+
+int64_t model_params(const Model* m) { return checked(m, "model")->net->param_count(); }
+
+double model_flops_per_sample(const Model* m, int32_t eval_mode) {
+  checked(m, "model");
+  require(eval_mode == EVAL_EXPECTED || eval_mode == EVAL_DETERMINISTIC, "evaluation mode ",
+          eval_mode, " is unknown");
+  std::vector<float> gates;
+  m->net->eval_gates(eval_mode, gates);
+  return cost::forward_flops(m->net->architecture(), gates);
+}
+
+void model_evaluate(Model* m, const Dataset* data, int32_t eval_mode, EvalStats* out) {
+  checked(m, "model");
+  checked(out, "eval stats");
+  *out = evaluate(*m->net, *checked(data, "data set"), eval_mode);
+}
+
+void model_predict(Model* m, const float* features, int64_t count, int32_t eval_mode, float* logits) {
+  predict(*checked(m, "model")->net, features, count, eval_mode, logits);
+}
+
+void model_determinize(Model* m, int64_t step) { checked(m, "model")->net->determinize(step); }
+int64_t model_native_bytes(const Model* m) { return checked(m, "model")->net->native_bytes(); }
+
+void train_config_defaults(TrainConfig* out) { *checked(out, "train config") = default_train_config(); }
+
+Trainer* trainer_create(Model* m, const TrainConfig* config) {
+  checked(m, "model");
+  checked(config, "train config");
+  require(m->trainer == nullptr, "could not create a trainer because the model already has one; "
+          "close it first");
+  auto trainer = std::make_unique<Trainer>();
+  trainer->model = m;
+  trainer->session = std::make_unique<TrainingSession>(*m->net, *config);
+  m->trainer = trainer.get();
+  return trainer.release();
+}
+void trainer_destroy(Trainer* t) {
+  if (t && t->model) t->model->trainer = nullptr;
+  delete t;
+}
+
+static TrainingSession& session(const Trainer* t) {
+  checked(t, "trainer");
+  require(t->model != nullptr, "the trainer's model was closed; the trainer cannot be used");
+  return *t->session;
+}
+
+int64_t trainer_begin_epoch(Trainer* t, const Dataset* train) {
+  return session(t).begin_epoch(*checked(train, "data set"));
+}
+void trainer_step(Trainer* t, const Dataset* train, int64_t batch_index, StepStats* out) {
+  TrainingSession& s = session(t);
+  *checked(out, "step stats") = s.step(*checked(train, "data set"), batch_index);
+}
+double trainer_tau(const Trainer* t, int32_t index) { return session(t).tau(index); }
+double trainer_cumulative_flops(const Trainer* t) { return session(t).cumulative_flops(); }
+double trainer_cumulative_flops_unpruned(const Trainer* t) { return session(t).cumulative_flops_unpruned(); }
+int64_t trainer_steps_done(const Trainer* t) { return session(t).steps_done(); }
+void trainer_finish(Trainer* t) { session(t).finish(); }
+
+}  // namespace layerprune

@@ -1,0 +1,65 @@
+// The backend interface: every op the model and the method need, on one device.
+//
+// Pointers are device pointers owned through allocate/release; the interface never
+// assumes host memory (to_device/to_host are the only crossings), so a CUDA backend
+// is a new folder implementing this class, not a branch in the model.
+// Shapes are row-major; comments give them as (rows, cols).
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+namespace layerprune {
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual const char* name() const = 0;
+
+  // Memory ----------------------------------------------------------------------
+  virtual void* allocate(size_t bytes) = 0;  // throws Error on failure
+  virtual void release(void* pointer) = 0;
+  virtual void to_device(void* device_dst, const void* host_src, size_t bytes) = 0;
+  virtual void to_host(void* host_dst, const void* device_src, size_t bytes) = 0;
+  virtual void copy(float* dst, const float* src, int64_t n) = 0;
+  virtual void fill(float* dst, float value, int64_t n) = 0;
+
+  // Dense layer -------------------------------------------------------------------
+  // Y (M,N) = X (M,K) * W (N,K)^T + b (N), then ReLU if `relu`. b may be null.
+  virtual void linear_forward(const float* X, const float* W, const float* b, float* Y,
+                              int64_t M, int64_t N, int64_t K, bool relu) = 0;
+  // dX (M,K) = dY (M,N) * W (N,K), added to dX if `accumulate`.
+  virtual void linear_backward_data(const float* dY, const float* W, float* dX, int64_t M,
+                                    int64_t N, int64_t K, bool accumulate) = 0;
+  // dW (N,K) = dY (M,N)^T * X (M,K); db (N) = column sums of dY (skipped if null).
+  virtual void linear_backward_weights(const float* dY, const float* X, float* dW, float* db,
+                                       int64_t M, int64_t N, int64_t K) = 0;
+
+  // Elementwise -------------------------------------------------------------------
+  // dY *= (Y > 0): the ReLU backward given the ReLU's output Y.
+  virtual void relu_backward(const float* Y, float* dY, int64_t n) = 0;
+  // out = x + a * z (out may alias x or z).
+  virtual void add_scaled(const float* x, float a, const float* z, float* out, int64_t n) = 0;
+  // y += a * x
+  virtual void axpy(float a, const float* x, float* y, int64_t n) = 0;
+
+  // Reductions ----------------------------------------------------------------------
+  // Mean softmax cross-entropy of logits (M,C) against labels (M). Writes
+  // dlogits (M,C) = (softmax - onehot) / M when non-null and the number of rows whose
+  // arg-max equals the label into *correct when non-null.
+  virtual double softmax_cross_entropy(const float* logits, const int32_t* labels, int64_t M,
+                                       int64_t C, float* dlogits, int64_t* correct) = 0;
+  virtual double sum_squares(const float* x, int64_t n) = 0;
+  // Per-row mean cross-entropy is all we need for the loss; dot for estimators.
+  virtual double dot(const float* x, const float* y, int64_t n) = 0;
+
+  // Optimizer -----------------------------------------------------------------------
+  // v = momentum * v + grad_scale * g; w -= lr * v
+  virtual void sgd_momentum(float* w, float* v, const float* g, int64_t n, float lr,
+                            float momentum, float grad_scale) = 0;
+};
+
+std::unique_ptr<Backend> make_cpu_backend();        // oneDNN, the fast path
+std::unique_ptr<Backend> make_reference_backend();  // plain loops, the oracle for tests
+
+}  // namespace layerprune

@@ -1,0 +1,85 @@
+#include "backend/cpu_dnnl/matmul_plans.h"
+
+#include "core/error.h"
+
+namespace layerprune::cpu {
+
+using dnnl::memory;
+using dims = memory::dims;
+using dt = memory::data_type;
+
+MatmulPlans::MatmulPlans() : engine_(dnnl::engine::kind::cpu, 0), stream_(engine_) {}
+
+namespace {
+// A row-major (rows, cols) matrix, or the transpose of a stored (cols, rows) one.
+memory::desc matrix(int64_t rows, int64_t cols, bool transposed) {
+  return transposed ? memory::desc(dims{rows, cols}, dt::f32, dims{1, rows})
+                    : memory::desc(dims{rows, cols}, dt::f32, dims{cols, 1});
+}
+}  // namespace
+
+GemmPlan& MatmulPlans::plan(const GemmKey& key) {
+  auto found = plans_.find(key);
+  if (found != plans_.end()) return *found->second;
+
+  auto p = std::make_unique<GemmPlan>();
+  const int64_t M = key.M, N = key.N, K = key.K;
+  memory::desc src, wei, dst, bias;
+  dnnl::post_ops ops;
+  switch (key.kind) {
+    case GemmKind::kForward:
+    case GemmKind::kForwardRelu:
+    case GemmKind::kForwardNoBias:
+      src = matrix(M, K, false);   // X (M,K)
+      wei = matrix(K, N, true);    // W^T where W is stored (N,K)
+      dst = matrix(M, N, false);   // Y (M,N)
+      if (key.kind != GemmKind::kForwardNoBias) bias = memory::desc(dims{1, N}, dt::f32, dims{N, 1});
+      if (key.kind == GemmKind::kForwardRelu) ops.append_eltwise(dnnl::algorithm::eltwise_relu, 0.f, 0.f);
+      break;
+    case GemmKind::kBackwardData:
+    case GemmKind::kBackwardDataAcc:
+      src = matrix(M, N, false);   // dY (M,N)
+      wei = matrix(N, K, false);   // W (N,K)
+      dst = matrix(M, K, false);   // dX (M,K)
+      if (key.kind == GemmKind::kBackwardDataAcc) ops.append_sum(1.f);
+      break;
+    case GemmKind::kBackwardWeights:
+      src = matrix(N, M, true);    // dY^T where dY is stored (M,N)
+      wei = matrix(M, K, false);   // X (M,K)
+      dst = matrix(N, K, false);   // dW (N,K)
+      break;
+  }
+  dnnl::primitive_attr attr;
+  attr.set_post_ops(ops);
+  try {
+    auto pd = bias.is_zero() ? dnnl::matmul::primitive_desc(engine_, src, wei, dst, attr)
+                             : dnnl::matmul::primitive_desc(engine_, src, wei, bias, dst, attr);
+    p->primitive = dnnl::matmul(pd);
+  } catch (const dnnl::error& e) {
+    fail("could not plan a oneDNN matmul of shape M=", M, " N=", N, " K=", K, " because ", e.what());
+  }
+  p->src = memory(src, engine_, DNNL_MEMORY_NONE);
+  p->weights = memory(wei, engine_, DNNL_MEMORY_NONE);
+  p->dst = memory(dst, engine_, DNNL_MEMORY_NONE);
+  p->args = {{DNNL_ARG_SRC, p->src}, {DNNL_ARG_WEIGHTS, p->weights}, {DNNL_ARG_DST, p->dst}};
+  if (!bias.is_zero()) {
+    p->bias = memory(bias, engine_, DNNL_MEMORY_NONE);
+    p->args[DNNL_ARG_BIAS] = p->bias;
+  }
+  auto& ref = *p;
+  plans_.emplace(key, std::move(p));
+  return ref;
+}
+
+void MatmulPlans::run(const GemmKey& key, const float* a, const float* b, const float* bias,
+                      float* c) {
+  GemmPlan& p = plan(key);
+  p.src.set_data_handle(const_cast<float*>(a));
+  p.weights.set_data_handle(const_cast<float*>(b));
+  p.dst.set_data_handle(c);
+  if (p.bias) p.bias.set_data_handle(const_cast<float*>(bias));
+  p.primitive.execute(stream_, p.args);
+  stream_.wait();
+}
+
+}  // namespace layerprune::cpu

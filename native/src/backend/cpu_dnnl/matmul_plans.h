@@ -1,0 +1,60 @@
+// oneDNN matmul primitives for the three GEMMs of a dense layer, planned once per
+// shape and reused: primitive descriptors, primitives, memory objects and the
+// argument map are built on first use and only their data handles change per call,
+// so a training step allocates nothing.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <unordered_map>
+
+#include "oneapi/dnnl/dnnl.hpp"
+
+namespace layerprune::cpu {
+
+enum class GemmKind : int32_t {
+  kForward = 0,         // Y = X W^T + b
+  kForwardRelu = 1,     // Y = relu(X W^T + b)
+  kForwardNoBias = 2,   // Y = X W^T
+  kBackwardData = 3,    // dX = dY W
+  kBackwardDataAcc = 4, // dX += dY W
+  kBackwardWeights = 5  // dW = dY^T X
+};
+
+struct GemmKey {
+  int64_t M, N, K;
+  GemmKind kind;
+  bool operator==(const GemmKey& o) const {
+    return M == o.M && N == o.N && K == o.K && kind == o.kind;
+  }
+};
+
+struct GemmKeyHash {
+  size_t operator()(const GemmKey& k) const {
+    size_t h = std::hash<int64_t>()(k.M);
+    h = h * 1000003u ^ std::hash<int64_t>()(k.N);
+    h = h * 1000003u ^ std::hash<int64_t>()(k.K);
+    return h * 31u ^ static_cast<size_t>(k.kind);
+  }
+};
+
+struct GemmPlan {
+  dnnl::matmul primitive;
+  dnnl::memory src, weights, bias, dst;
+  std::unordered_map<int, dnnl::memory> args;
+};
+
+class MatmulPlans {
+ public:
+  MatmulPlans();
+  // Runs C = A * B with the plan of `key`; `bias` only for the forward kinds.
+  void run(const GemmKey& key, const float* a, const float* b, const float* bias, float* c);
+  size_t plan_count() const { return plans_.size(); }
+
+ private:
+  GemmPlan& plan(const GemmKey& key);
+  dnnl::engine engine_;
+  dnnl::stream stream_;
+  std::unordered_map<GemmKey, std::unique_ptr<GemmPlan>, GemmKeyHash> plans_;
+};
+
+}  // namespace layerprune::cpu

@@ -1,0 +1,13 @@
+// One thread count for every native thread pool (OpenMP, which oneDNN also uses).
+#pragma once
+#include <cstdint>
+
+namespace layerprune {
+
+int32_t physical_core_count();
+// 0 = physical cores. Sets OpenMP's pool, which oneDNN's CPU engine shares, so the
+// two never oversubscribe the machine.
+void configure_threads(int32_t threads);
+int32_t configured_threads();
+
+}  // namespace layerprune

@@ -1,0 +1,37 @@
+// Estimators of the data part of dJ/dtheta (ALGORITHM.md section 3), behind one
+// interface. Each is a small implementation; the trainer only sees this class.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "core/rng.h"
+#include "model/residual_mlp.h"
+
+namespace layerprune {
+
+struct EstimatorContext {
+  ResidualMlp& model;
+  const std::vector<float>& gates;  // xi sampled for this step (0/1); pruned = 0
+  int64_t rows;                     // batch size
+  double step_loss;                 // L(xi) of this step's forward
+  Rng& rng;
+};
+
+class ThetaEstimator {
+ public:
+  virtual ~ThetaEstimator() = default;
+  virtual const char* name() const = 0;
+  // Writes the data-term estimate for every live section into grad[l] (0 for the
+  // rest) and returns the forward FLOPs of its extra passes (per batch).
+  virtual double estimate(EstimatorContext& ctx, std::vector<double>& grad) = 0;
+};
+
+// Two-point (default, unbiased): g_l = (A/k) (L(xi_l = 1) - L(xi_l = 0)) on k random
+// live sections, k = max(1, ceil(fraction * A)).
+std::unique_ptr<ThetaEstimator> make_two_point_estimator(double fraction, int32_t sections);
+
+// Selected by EstimatorKind; throws Error for kinds not built yet.
+std::unique_ptr<ThetaEstimator> make_estimator(int32_t kind, double fraction, int32_t sections);
+
+}  // namespace layerprune

@@ -1,0 +1,236 @@
+#include "method/trainer.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "core/error.h"
+#include "model/cost.h"
+
+namespace layerprune {
+
+TrainConfig default_train_config() {
+  TrainConfig c{};
+  c.lambda = 0.01;
+  c.s2 = 1e-3;
+  c.theta0 = 1.0;
+  c.eta_theta = 0.2;
+  c.patience = 20;
+  c.theta_min = 0.0;
+  c.eta_w = 0.02;
+  c.momentum = 0.9;
+  c.clip_norm = 2.0;
+  c.weight_decay = 0.0;  // dense default (conv: 5e-4)
+  c.schedule = SCHEDULE_COSINE;
+  c.total_steps = 0;  // 0: the caller sets epochs * steps; cosine then holds eta_w
+  c.step_every = 1000;
+  c.step_gamma = 0.1;
+  c.estimator = ESTIMATOR_TWO_POINT;
+  c.estimator_fraction = 0.25;
+  c.no_gates = 0;
+  c.train_size = 0;
+  c.batch_size = 128;
+  c.seed = 1;
+  return c;
+}
+
+void validate(const TrainConfig& c) {
+  auto finite_nonneg = [](double v, const char* name) {
+    require(std::isfinite(v) && v >= 0.0, "invalid training configuration: ", name,
+            " must be a finite number >= 0, got ", v);
+  };
+  finite_nonneg(c.lambda, "lambda");
+  finite_nonneg(c.eta_theta, "eta_theta");
+  finite_nonneg(c.theta_min, "theta_min");
+  finite_nonneg(c.clip_norm, "clip_norm");
+  finite_nonneg(c.weight_decay, "weight_decay");
+  require(std::isfinite(c.s2) && c.s2 > 0.0, "invalid training configuration: s2 must be > 0, got ", c.s2);
+  require(std::isfinite(c.theta0) && c.theta0 >= 0.0 && c.theta0 <= 1.0,
+          "invalid training configuration: theta0 must be in [0, 1], got ", c.theta0);
+  require(std::isfinite(c.eta_w) && c.eta_w > 0.0,
+          "invalid training configuration: eta_w (learning rate) must be a finite number > 0, got ", c.eta_w);
+  require(std::isfinite(c.momentum) && c.momentum >= 0.0 && c.momentum < 1.0,
+          "invalid training configuration: momentum must be in [0, 1), got ", c.momentum);
+  require(c.patience >= 1, "invalid training configuration: patience must be >= 1, got ", c.patience);
+  require(c.batch_size >= 1, "invalid training configuration: batch_size must be >= 1, got ", c.batch_size);
+  require(c.schedule >= SCHEDULE_CONSTANT && c.schedule <= SCHEDULE_COSINE,
+          "invalid training configuration: schedule ", c.schedule, " is unknown");
+  require(c.total_steps >= 0, "invalid training configuration: total_steps must be >= 0, got ", c.total_steps);
+  require(c.schedule != SCHEDULE_STEP || (c.step_every >= 1 && std::isfinite(c.step_gamma) && c.step_gamma > 0),
+          "invalid training configuration: the step schedule needs step_every >= 1 and step_gamma > 0");
+  require(std::isfinite(c.estimator_fraction) && c.estimator_fraction > 0.0 && c.estimator_fraction <= 1.0,
+          "invalid training configuration: estimator_fraction must be in (0, 1], got ", c.estimator_fraction);
+  require(c.train_size >= 0, "invalid training configuration: train_size must be >= 0, got ", c.train_size);
+}
+
+TrainingSession::TrainingSession(ResidualMlp& model, const TrainConfig& config)
+    : model_(model), config_(config), rng_(static_cast<uint64_t>(config.seed) ^ 0x5eedULL) {
+  validate(config_);
+  const int32_t L = model_.sections();
+  if (!config_.no_gates) estimator_ = make_estimator(config_.estimator, config_.estimator_fraction, L);
+  schedule_.kind = config_.schedule;
+  schedule_.base = config_.eta_w;
+  schedule_.total_steps = config_.total_steps;
+  schedule_.step_every = config_.step_every;
+  schedule_.step_gamma = config_.step_gamma;
+  if (config_.schedule == SCHEDULE_COSINE && config_.total_steps == 0) schedule_.kind = SCHEDULE_CONSTANT;
+  for (int32_t l = 0; l < L; ++l)
+    if (!model_.section(l).pruned) model_.section(l).theta = config_.no_gates ? 1.0 : config_.theta0;
+  gates_.assign(L, 0.f);
+  all_on_.assign(L, 1.f);
+  theta_grad_.assign(L, 0.0);
+  norm2_.assign(L, 0.0);
+  model_.ensure_capacity(config_.batch_size);
+  host_x_.resize(static_cast<size_t>(config_.batch_size * model_.architecture().input));
+  host_y_.resize(static_cast<size_t>(config_.batch_size));
+  n_train_ = double(config_.train_size);
+}
+
+prior::Terms TrainingSession::prior_terms(const Dataset* train) const {
+  const double n = n_train_ > 0 ? n_train_ : (train ? double(train->count) : 1.0);
+  return {config_.lambda, config_.s2, n};
+}
+
+int64_t TrainingSession::begin_epoch(const Dataset& train) {
+  require(train.dim == model_.architecture().input, "could not train because the data set has ",
+          train.dim, " features per sample but the model expects ", model_.architecture().input);
+  require(train.classes <= model_.architecture().classes, "could not train because the data set has ",
+          train.classes, " classes but the model has ", model_.architecture().classes, " outputs");
+  if (n_train_ == 0) n_train_ = double(train.count);
+  if (int64_t(order_.size()) != train.count) {
+    order_.resize(static_cast<size_t>(train.count));
+    for (int64_t i = 0; i < train.count; ++i) order_[i] = i;
+  }
+  for (int64_t i = train.count - 1; i > 0; --i)
+    std::swap(order_[i], order_[rng_.below(static_cast<uint64_t>(i + 1))]);
+  // Full batches only (the last partial batch is dropped); at least one batch.
+  return std::max<int64_t>(1, train.count / config_.batch_size);
+}
+
+void TrainingSession::load_batch(const Dataset& train, int64_t batch_index, int64_t rows) {
+  const int64_t dim = train.dim;
+  for (int64_t r = 0; r < rows; ++r) {
+    const int64_t i = order_[batch_index * config_.batch_size + r];
+    std::memcpy(&host_x_[r * dim], &train.features[i * dim], sizeof(float) * dim);
+    host_y_[r] = train.labels[i];
+  }
+  Backend& be = model_.backend();
+  be.to_device(model_.input_buffer(), host_x_.data(), sizeof(float) * rows * dim);
+  be.to_device(model_.label_buffer(), host_y_.data(), sizeof(int32_t) * rows);
+}
+
+void TrainingSession::sample_gates() {
+  for (int32_t l = 0; l < model_.sections(); ++l) {
+    const Section& s = model_.section(l);
+    gates_[l] = s.pruned ? 0.f : (config_.no_gates || rng_.bernoulli(s.theta) ? 1.f : 0.f);
+  }
+}
+
+void TrainingSession::add_prior_and_decay(const prior::Terms& terms) {
+  Backend& be = model_.backend();
+  const MlpArchitecture& arch = model_.architecture();
+  for (int32_t l = 0; l < model_.sections(); ++l) {
+    Section& s = model_.section(l);
+    if (s.pruned) continue;
+    const int64_t n = cost::section_weights(arch, l);
+    norm2_[l] = model_.section_weight_norm2(l);
+    theta_grad_[l] += prior::theta_gradient(terms, n, s.theta, norm2_[l]);
+    const double c = prior::weight_coefficient(terms, n, s.theta, norm2_[l]);
+    be.axpy(float(c), s.fc1.W.data(), s.fc1.dW.data(), s.fc1.W.size());
+    be.axpy(float(c), s.fc2.W.data(), s.fc2.dW.data(), s.fc2.W.size());
+  }
+}
+
+double TrainingSession::clip_scale(double* norm_out) {
+  Backend& be = model_.backend();
+  double sum = 0.0;
+  for (const ParamRef& p : model_.params()) sum += be.sum_squares(p.g, p.n);
+  const double norm = std::sqrt(sum);
+  *norm_out = norm;
+  if (!std::isfinite(norm))
+    fail("training diverged at step ", step_ + 1, ": the weight gradient is not finite; lower the "
+         "learning rate (eta_w = ", config_.eta_w, ") or keep gradient clipping on");
+  return config_.clip_norm > 0.0 && norm > config_.clip_norm ? config_.clip_norm / norm : 1.0;
+}
+
+int32_t TrainingSession::update_thetas() {
+  int32_t pruned_now = 0;
+  for (int32_t l = 0; l < model_.sections(); ++l) {
+    Section& s = model_.section(l);
+    if (s.pruned) continue;
+    s.theta = std::clamp(s.theta - config_.eta_theta * theta_grad_[l], 0.0, 1.0);  // projection
+    s.steps_at_zero = s.theta == 0.0 ? s.steps_at_zero + 1 : 0;
+    const bool below_min = config_.theta_min > 0.0 && s.theta < config_.theta_min;
+    if (s.steps_at_zero >= config_.patience || below_min) {
+      model_.prune(l, step_);
+      ++pruned_now;
+    }
+  }
+  return pruned_now;
+}
+
+StepStats TrainingSession::step(const Dataset& train, int64_t batch_index) {
+  require(int64_t(order_.size()) == train.count,
+          "could not run a training step because begin_epoch was not called for this data set");
+  const int64_t rows = std::min<int64_t>(config_.batch_size, train.count);
+  require(batch_index >= 0 && (batch_index + 1) * rows <= train.count,
+          "could not run a training step because batch ", batch_index, " is outside the epoch");
+  load_batch(train, batch_index, rows);
+  sample_gates();
+
+  StepStats out{};
+  int64_t correct = 0;
+  model_.forward(rows, gates_);
+  const double loss = model_.loss(rows, true, &correct);
+  if (!std::isfinite(loss))
+    fail("training diverged at step ", step_ + 1, ": the loss is ", loss, "; lower the learning rate (eta_w = ",
+         config_.eta_w, ") or keep gradient clipping on");
+  model_.backward(rows, gates_);
+
+  double estimator_flops = 0.0;
+  std::fill(theta_grad_.begin(), theta_grad_.end(), 0.0);
+  if (!config_.no_gates) {
+    EstimatorContext ctx{model_, gates_, rows, loss, rng_};
+    estimator_flops = estimator_->estimate(ctx, theta_grad_);
+    add_prior_and_decay(prior_terms(&train));
+  }
+  Backend& be = model_.backend();
+  if (config_.weight_decay > 0.0)
+    for (const ParamRef& p : model_.params())
+      if (p.decayed) be.axpy(float(config_.weight_decay), p.w, p.g, p.n);
+
+  const double scale = clip_scale(&out.grad_norm);
+  const double lr = schedule_.at(step_);
+  for (const ParamRef& p : model_.params())
+    be.sgd_momentum(p.w, p.v, p.g, p.n, float(lr), float(config_.momentum), float(scale));
+
+  // FLOPs of what ran: the sampled network (forward once, backward twice) and the
+  // estimator's extra forward passes; the unpruned equivalent runs every section.
+  const MlpArchitecture& arch = model_.architecture();
+  out.step_flops = cost::training_step_flops(cost::forward_flops(arch, gates_), rows) + estimator_flops;
+  out.step_flops_unpruned = cost::training_step_flops(cost::forward_flops(arch, all_on_), rows);
+  cumulative_flops_ += out.step_flops;
+  cumulative_flops_unpruned_ += out.step_flops_unpruned;
+
+  ++step_;
+  out.pruned_this_step = config_.no_gates ? 0 : update_thetas();
+  out.step = step_;
+  out.loss = loss;
+  out.accuracy = double(correct) / double(rows);
+  out.lr = lr;
+  out.live_sections = model_.live_sections();
+  out.active_sections = 0;
+  for (float g : gates_) out.active_sections += g != 0.f;
+  return out;
+}
+
+void TrainingSession::finish() { model_.determinize(step_); }
+
+double TrainingSession::tau(int32_t l) {
+  require(l >= 0 && l < model_.sections(), "section index ", l, " is outside [0, ", model_.sections(), ")");
+  if (model_.section(l).pruned) return 0.0;
+  return prior::tau(prior_terms(nullptr), cost::section_weights(model_.architecture(), l),
+                    model_.section_weight_norm2(l));
+}
+
+}  // namespace layerprune

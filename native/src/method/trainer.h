@@ -1,0 +1,66 @@
+// The training step of ALGORITHM.md: sample gates, forward, backward, estimate
+// dJ/dtheta, add the prior terms, clip, projected SGD on W and theta, prune.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "core/rng.h"
+#include "layerprune/api.h"
+#include "method/estimator.h"
+#include "method/prior.h"
+#include "method/schedule.h"
+#include "model/dataset.h"
+#include "model/residual_mlp.h"
+
+namespace layerprune {
+
+TrainConfig default_train_config();
+// Throws Error naming the first invalid field.
+void validate(const TrainConfig& config);
+
+class TrainingSession {
+ public:
+  TrainingSession(ResidualMlp& model, const TrainConfig& config);
+
+  // Shuffles the data set order; returns the number of full batches.
+  int64_t begin_epoch(const Dataset& train);
+  StepStats step(const Dataset& train, int64_t batch_index);
+  // Determinizes the model (theta >= 0.5 kept at xi = 1, the rest pruned).
+  void finish();
+
+  double tau(int32_t l);
+  double cumulative_flops() const { return cumulative_flops_; }
+  double cumulative_flops_unpruned() const { return cumulative_flops_unpruned_; }
+  int64_t steps_done() const { return step_; }
+  const TrainConfig& config() const { return config_; }
+  const std::vector<double>& theta_gradient() const { return theta_grad_; }
+
+ private:
+  prior::Terms prior_terms(const Dataset* train) const;
+  void load_batch(const Dataset& train, int64_t batch_index, int64_t rows);
+  void sample_gates();
+  void add_prior_and_decay(const prior::Terms& terms);
+  double clip_scale(double* norm_out);
+  int32_t update_thetas();
+
+  ResidualMlp& model_;
+  TrainConfig config_;
+  Rng rng_;
+  std::unique_ptr<ThetaEstimator> estimator_;
+  LrSchedule schedule_;
+  int64_t step_ = 0;
+  double cumulative_flops_ = 0.0;
+  double cumulative_flops_unpruned_ = 0.0;
+  double n_train_ = 0.0;
+
+  std::vector<float> gates_;        // xi of this step (L)
+  std::vector<float> all_on_;       // every gate 1 (unpruned accounting)
+  std::vector<double> theta_grad_;  // dJ/dtheta estimate of this step (L)
+  std::vector<double> norm2_;       // ||W_l||^2 of this step (L)
+  std::vector<int64_t> order_;      // epoch permutation of the training set
+  std::vector<float> host_x_;       // (batch, input) staging for the device
+  std::vector<int32_t> host_y_;     // (batch)
+};
+
+}  // namespace layerprune

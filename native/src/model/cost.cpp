@@ -1,0 +1,69 @@
+#include "model/cost.h"
+
+#include <algorithm>
+
+#include "core/error.h"
+
+namespace layerprune {
+
+int64_t MlpArchitecture::max_width() const {
+  int64_t w = std::max(stem_width, static_cast<int64_t>(classes));
+  for (int64_t s : section_widths) w = std::max(w, s);
+  return w;
+}
+
+void MlpArchitecture::validate() const {
+  require(input > 0, "could not build the model because input_size must be > 0, got ", input);
+  require(stem_width > 0, "could not build the model because width must be > 0, got ", stem_width);
+  require(classes >= 2, "could not build the model because classes must be >= 2, got ", classes);
+  for (size_t l = 0; l < section_widths.size(); ++l)
+    require(section_widths[l] > 0, "could not build the model because section ", l,
+            " has width ", section_widths[l], " (must be > 0)");
+  require(input <= (int64_t(1) << 24) && max_width() <= (int64_t(1) << 16),
+          "could not build the model because its sizes are unreasonably large (input ", input,
+          ", widest layer ", max_width(), ")");
+}
+
+namespace cost {
+
+double linear_flops(int64_t in, int64_t out) { return 2.0 * double(in) * double(out); }
+
+int64_t section_weights(const MlpArchitecture& a, int32_t l) {
+  const int64_t in = a.section_in(l), out = a.section_out(l);
+  return in * out + out * out;
+}
+int64_t section_body_params(const MlpArchitecture& a, int32_t l) {
+  return section_weights(a, l) + 2 * a.section_out(l);
+}
+int64_t section_skip_params(const MlpArchitecture& a, int32_t l) {
+  return a.has_projection(l) ? a.section_in(l) * a.section_out(l) : 0;
+}
+double section_body_flops(const MlpArchitecture& a, int32_t l) {
+  return linear_flops(a.section_in(l), a.section_out(l)) +
+         linear_flops(a.section_out(l), a.section_out(l));
+}
+double section_skip_flops(const MlpArchitecture& a, int32_t l) {
+  return a.has_projection(l) ? linear_flops(a.section_in(l), a.section_out(l)) : 0.0;
+}
+double stem_flops(const MlpArchitecture& a) { return linear_flops(a.input, a.stem_width); }
+double head_flops(const MlpArchitecture& a) { return linear_flops(a.last_width(), a.classes); }
+
+int64_t params(const MlpArchitecture& a, const std::vector<bool>& live) {
+  int64_t total = a.input * a.stem_width + a.stem_width;        // stem
+  total += a.last_width() * a.classes + a.classes;              // head
+  for (int32_t l = 0; l < a.sections(); ++l) {
+    total += section_skip_params(a, l);
+    if (live[l]) total += section_body_params(a, l);
+  }
+  return total;
+}
+
+double forward_flops(const MlpArchitecture& a, const std::vector<float>& gate, int32_t first) {
+  double total = first == 0 ? stem_flops(a) : 0.0;
+  for (int32_t l = first; l < a.sections(); ++l)
+    total += section_skip_flops(a, l) + double(gate[l]) * section_body_flops(a, l);
+  return total + head_flops(a);
+}
+
+}  // namespace cost
+}  // namespace layerprune

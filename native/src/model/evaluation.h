@@ -1,0 +1,15 @@
+// Evaluation of the expected or deterministic network on a data set, and inference.
+#pragma once
+#include <cstdint>
+
+#include "layerprune/api.h"
+#include "model/dataset.h"
+#include "model/residual_mlp.h"
+
+namespace layerprune {
+
+EvalStats evaluate(ResidualMlp& model, const Dataset& data, int32_t eval_mode);
+// logits (count, classes) of `count` rows of features.
+void predict(ResidualMlp& model, const float* features, int64_t count, int32_t eval_mode, float* logits);
+
+}  // namespace layerprune

@@ -1,0 +1,62 @@
+// Helpers shared by the GoogleTest files: small models, synthetic data, comparisons.
+#pragma once
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <memory>
+#include <vector>
+
+#include "backend/backend.h"
+#include "core/rng.h"
+#include "model/dataset.h"
+#include "model/residual_mlp.h"
+
+namespace layerprune::test {
+
+inline std::vector<float> random_vector(int64_t n, Rng& rng, double scale = 1.0) {
+  std::vector<float> v(static_cast<size_t>(n));
+  for (float& x : v) x = static_cast<float>(rng.normal() * scale);
+  return v;
+}
+
+inline MlpArchitecture small_arch(int64_t input, int64_t width, int32_t sections, int32_t classes) {
+  MlpArchitecture a;
+  a.input = input;
+  a.stem_width = width;
+  a.section_widths.assign(static_cast<size_t>(sections), width);
+  a.classes = classes;
+  return a;
+}
+
+// Gaussian blobs: class c has mean mu_c (random), unit noise scaled by `noise`.
+inline std::unique_ptr<Dataset> blobs(int64_t count, int64_t dim, int32_t classes, uint64_t seed,
+                                      double noise = 1.0) {
+  Rng rng(seed);
+  std::vector<std::vector<float>> means(classes);
+  for (auto& m : means) m = random_vector(dim, rng, 1.0);
+  std::vector<float> x(static_cast<size_t>(count * dim));
+  std::vector<int32_t> y(static_cast<size_t>(count));
+  for (int64_t i = 0; i < count; ++i) {
+    y[i] = static_cast<int32_t>(rng.below(classes));
+    for (int64_t d = 0; d < dim; ++d) x[i * dim + d] = means[y[i]][d] + float(rng.normal() * noise);
+  }
+  return std::unique_ptr<Dataset>(make_dataset(x.data(), y.data(), count, dim, classes));
+}
+
+// Copies the first `rows` samples of `data` into the model's input buffers.
+inline void load_rows(ResidualMlp& model, const Dataset& data, int64_t rows) {
+  model.ensure_capacity(rows);
+  model.backend().to_device(model.input_buffer(), data.features.data(), sizeof(float) * rows * data.dim);
+  model.backend().to_device(model.label_buffer(), data.labels.data(), sizeof(int32_t) * rows);
+}
+
+// |a - b| <= atol + rtol * |b| element by element, reporting the first failure.
+inline void expect_close(const std::vector<float>& a, const std::vector<float>& b, double atol,
+                         double rtol, const char* what) {
+  ASSERT_EQ(a.size(), b.size()) << what;
+  for (size_t i = 0; i < a.size(); ++i)
+    ASSERT_LE(std::fabs(double(a[i]) - double(b[i])), atol + rtol * std::fabs(double(b[i])))
+        << what << " differs at " << i << ": " << a[i] << " vs " << b[i];
+}
+
+}  // namespace layerprune::test
