@@ -9,6 +9,7 @@
 #include "backend/backend.h"
 #include "core/rng.h"
 #include "model/dataset.h"
+#include "core/error.h"
 #include "model/residual_mlp.h"
 
 namespace layerprune::test {

@@ -1,0 +1,205 @@
+// The gated residual MLP on oneDNN held to the same model on the reference backend,
+// the reference model held to finite differences, and the pruning bookkeeping.
+#include <gtest/gtest.h>
+
+#include "layerprune/api.h"
+#include "model/cost.h"
+#include "model/evaluation.h"
+#include "test_util.h"
+
+namespace layerprune {
+namespace {
+
+using test::expect_close;
+
+// Widths differ between sections so both identity and projection skips are covered.
+MlpArchitecture mixed_arch() {
+  MlpArchitecture a;
+  a.input = 20;
+  a.stem_width = 16;
+  a.section_widths = {16, 24, 24, 12};
+  a.classes = 5;
+  return a;
+}
+
+struct Pair {
+  ResidualMlp fast{make_cpu_backend(), mixed_arch(), 9};
+  ResidualMlp ref{make_reference_backend(), mixed_arch(), 9};
+};
+
+std::vector<float> grads_of(ResidualMlp& m) {
+  std::vector<float> all;
+  for (const ParamRef& p : m.params()) {
+    std::vector<float> g(p.n);
+    m.backend().to_host(g.data(), p.g, sizeof(float) * p.n);
+    all.insert(all.end(), g.begin(), g.end());
+  }
+  return all;
+}
+
+TEST(ResidualMlp, OneDnnMatchesReferenceForwardAndBackward) {
+  Pair p;
+  auto data = test::blobs(33, 20, 5, 1);
+  test::load_rows(p.fast, *data, 33);
+  test::load_rows(p.ref, *data, 33);
+  for (auto gates : {std::vector<float>{1, 1, 1, 1}, std::vector<float>{0, 1, 0, 1},
+                     std::vector<float>{1, 0, 1, 0}, std::vector<float>{0, 0, 0, 0}}) {
+    std::vector<float> logits_fast(33 * 5), logits_ref(33 * 5);
+    p.fast.backend().to_host(logits_fast.data(), p.fast.forward(33, gates), sizeof(float) * logits_fast.size());
+    p.ref.backend().to_host(logits_ref.data(), p.ref.forward(33, gates), sizeof(float) * logits_ref.size());
+    expect_close(logits_fast, logits_ref, 1e-4, 1e-4, "logits");
+    EXPECT_NEAR(p.fast.loss(33, true, nullptr), p.ref.loss(33, true, nullptr), 1e-5);
+    p.fast.backward(33, gates);
+    p.ref.backward(33, gates);
+    expect_close(grads_of(p.fast), grads_of(p.ref), 1e-5, 1e-3, "gradients");
+  }
+}
+
+TEST(ResidualMlp, ReferenceGradientsMatchFiniteDifferences) {
+  ResidualMlp m(make_reference_backend(), mixed_arch(), 4);
+  auto data = test::blobs(8, 20, 5, 2);
+  test::load_rows(m, *data, 8);
+  const std::vector<float> gates = {1, 0, 1, 1};
+  m.forward(8, gates);
+  m.loss(8, true, nullptr);
+  m.backward(8, gates);
+  // Host memory on the reference backend: parameters can be poked directly.
+  const double h = 1e-2;
+  int checked = 0;
+  for (const ParamRef& p : m.params()) {
+    for (int64_t i = 0; i < p.n; i += std::max<int64_t>(1, p.n / 5)) {
+      const float saved = p.w[i];
+      p.w[i] = saved + float(h);
+      m.forward(8, gates);
+      const double up = m.loss(8, false, nullptr);
+      p.w[i] = saved - float(h);
+      m.forward(8, gates);
+      const double down = m.loss(8, false, nullptr);
+      p.w[i] = saved;
+      EXPECT_NEAR(p.g[i], (up - down) / (2 * h), 2e-3 + 2e-2 * std::fabs(p.g[i])) << "param entry " << i;
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 50);
+}
+
+TEST(ResidualMlp, SkippedSectionHasZeroBodyGradient) {
+  ResidualMlp m(make_cpu_backend(), mixed_arch(), 5);
+  auto data = test::blobs(10, 20, 5, 3);
+  test::load_rows(m, *data, 10);
+  const std::vector<float> gates = {1, 0, 1, 1};
+  m.forward(10, gates);
+  m.loss(10, true, nullptr);
+  m.backward(10, gates);
+  const Section& s = m.section(1);
+  EXPECT_EQ(m.backend().sum_squares(s.fc1.dW.data(), s.fc1.dW.size()), 0.0);
+  EXPECT_EQ(m.backend().sum_squares(s.fc2.dW.data(), s.fc2.dW.size()), 0.0);
+  EXPECT_GT(m.backend().sum_squares(s.proj.dW.data(), s.proj.dW.size()), 0.0);  // the skip still learns
+}
+
+TEST(ResidualMlp, RerunLossEqualsForwardWithFlippedGate) {
+  ResidualMlp m(make_cpu_backend(), mixed_arch(), 6);
+  auto data = test::blobs(17, 20, 5, 4);
+  test::load_rows(m, *data, 17);
+  const std::vector<float> gates = {1, 0, 1, 0};
+  for (int32_t l = 0; l < 4; ++l) {
+    std::vector<float> flipped = gates;
+    flipped[l] = 1.f - flipped[l];
+    m.forward(17, flipped);
+    const double expected = m.loss(17, false, nullptr);
+    m.forward(17, gates);
+    EXPECT_NEAR(m.rerun_loss(17, gates, l, flipped[l]), expected, 1e-6) << "section " << l;
+  }
+}
+
+TEST(ResidualMlp, PruningFreesMemoryAndRemovesParamsAndFlops) {
+  ResidualMlp m(make_cpu_backend(), mixed_arch(), 7);
+  m.ensure_capacity(32);
+  const MlpArchitecture& a = m.architecture();
+  const int64_t bytes_before = m.native_bytes();
+  const int64_t params_before = m.param_count();
+  std::vector<float> gates;
+  m.eval_gates(EVAL_DETERMINISTIC, gates);
+  const double flops_before = cost::forward_flops(a, gates);
+
+  m.prune(2, 123);
+  const Section& s = m.section(2);
+  EXPECT_TRUE(s.pruned);
+  EXPECT_EQ(s.pruned_at_step, 123);
+  EXPECT_FALSE(s.fc1.W);
+  EXPECT_FALSE(s.fc2.vW);
+  EXPECT_FALSE(s.hidden);
+  EXPECT_EQ(m.param_count(), params_before - cost::section_body_params(a, 2));
+  // Body parameters x3 (weights, gradients, momentum) plus the hidden, body and output
+  // activations (an identity-skip section's output becomes an alias of its input).
+  ASSERT_FALSE(a.has_projection(2));
+  const int64_t body_bytes = 4 * (3 * cost::section_body_params(a, 2) + 3 * 32 * s.out);
+  EXPECT_EQ(m.native_bytes(), bytes_before - body_bytes);
+  m.eval_gates(EVAL_DETERMINISTIC, gates);
+  EXPECT_EQ(gates[2], 0.f);
+  EXPECT_DOUBLE_EQ(cost::forward_flops(a, gates), flops_before - cost::section_body_flops(a, 2));
+  EXPECT_EQ(m.section_weight_norm2(2), 0.0);
+
+  // The pruned network still runs, and equals the unpruned one with gate 2 off.
+  ResidualMlp twin(make_cpu_backend(), mixed_arch(), 7);
+  auto data = test::blobs(32, 20, 5, 8);
+  test::load_rows(m, *data, 32);
+  test::load_rows(twin, *data, 32);
+  std::vector<float> all_on = {1, 1, 1, 1}, off2 = {1, 1, 0, 1};
+  m.forward(32, all_on);
+  twin.forward(32, off2);
+  EXPECT_NEAR(m.loss(32, false, nullptr), twin.loss(32, false, nullptr), 1e-6);
+}
+
+TEST(ResidualMlp, DeterminizePrunesBelowOneHalf) {
+  ResidualMlp m(make_cpu_backend(), mixed_arch(), 1);
+  m.section(0).theta = 0.49;
+  m.section(1).theta = 0.5;
+  m.section(2).theta = 0.0;
+  m.section(3).theta = 0.97;
+  m.determinize(55);
+  EXPECT_TRUE(m.section(0).pruned);
+  EXPECT_FALSE(m.section(1).pruned);
+  EXPECT_TRUE(m.section(2).pruned);
+  EXPECT_FALSE(m.section(3).pruned);
+  EXPECT_EQ(m.section(0).pruned_at_step, 55);
+  EXPECT_EQ(m.live_sections(), 2);
+}
+
+TEST(ResidualMlp, ExpectedEvaluationScalesBodiesByTheta) {
+  // With every theta = 0 the expected network is the skip path only; with theta = 1
+  // it is the full network: evaluation must follow.
+  ResidualMlp m(make_cpu_backend(), mixed_arch(), 2);
+  auto data = test::blobs(40, 20, 5, 9);
+  for (int32_t l = 0; l < 4; ++l) m.section(l).theta = 0.0;
+  const EvalStats skips = evaluate(m, *data, EVAL_EXPECTED);
+  test::load_rows(m, *data, 40);
+  m.forward(40, {0, 0, 0, 0});
+  EXPECT_NEAR(skips.loss, m.loss(40, false, nullptr), 1e-6);
+  for (int32_t l = 0; l < 4; ++l) m.section(l).theta = 1.0;
+  const EvalStats full = evaluate(m, *data, EVAL_EXPECTED);
+  test::load_rows(m, *data, 40);
+  m.forward(40, {1, 1, 1, 1});
+  EXPECT_NEAR(full.loss, m.loss(40, false, nullptr), 1e-6);
+  EXPECT_EQ(full.samples, 40);
+}
+
+TEST(ResidualMlp, RejectsBadArchitectures) {
+  MlpArchitecture a = mixed_arch();
+  a.stem_width = 0;
+  EXPECT_THROW(ResidualMlp(make_cpu_backend(), a, 1), Error);
+  a = mixed_arch();
+  a.classes = 1;
+  EXPECT_THROW(ResidualMlp(make_cpu_backend(), a, 1), Error);
+  a = mixed_arch();
+  a.section_widths[2] = -3;
+  try {
+    ResidualMlp m(make_cpu_backend(), a, 1);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("section 2"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace layerprune

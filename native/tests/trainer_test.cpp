@@ -1,0 +1,185 @@
+// The training step end to end on synthetic data: it learns, it prunes (and the
+// pruned sections' cost vanishes from the accounting), it is deterministic for a
+// seed and thread count, it stops clearly on divergence and bad configurations.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "layerprune/api.h"
+#include "method/trainer.h"
+#include "model/cost.h"
+#include "model/evaluation.h"
+#include "test_util.h"
+
+namespace layerprune {
+namespace {
+
+struct RunResult {
+  std::vector<StepStats> steps;
+  std::vector<double> thetas;
+  std::vector<float> head_weights;
+  double cumulative = 0, cumulative_unpruned = 0;
+};
+
+TrainConfig small_config() {
+  TrainConfig c = default_train_config();
+  c.batch_size = 32;
+  c.eta_w = 0.05;
+  c.total_steps = 4 * (512 / 32);
+  return c;
+}
+
+RunResult train(ResidualMlp& m, const Dataset& data, const TrainConfig& c, int epochs) {
+  TrainingSession t(m, c);
+  RunResult r;
+  for (int e = 0; e < epochs; ++e) {
+    const int64_t steps = t.begin_epoch(data);
+    for (int64_t b = 0; b < steps; ++b) r.steps.push_back(t.step(data, b));
+  }
+  for (int32_t l = 0; l < m.sections(); ++l) r.thetas.push_back(m.section(l).theta);
+  r.cumulative = t.cumulative_flops();
+  r.cumulative_unpruned = t.cumulative_flops_unpruned();
+  return r;
+}
+
+TEST(Trainer, LearnsSeparableData) {
+  ResidualMlp m(make_cpu_backend(), test::small_arch(10, 32, 4, 4), 1);
+  auto train_set = test::blobs(512, 10, 4, 11, 1.0);
+  const double before = evaluate(m, *train_set, EVAL_EXPECTED).accuracy;
+  train(m, *train_set, small_config(), 4);
+  const double after = evaluate(m, *train_set, EVAL_EXPECTED).accuracy;
+  EXPECT_GT(after, 0.9) << "before training: " << before;
+  EXPECT_GT(after, before);
+}
+
+TEST(Trainer, SameSeedAndThreadsGiveIdenticalRuns) {
+  auto data = test::blobs(512, 10, 4, 12);
+  ResidualMlp a(make_cpu_backend(), test::small_arch(10, 32, 6, 4), 3);
+  ResidualMlp b(make_cpu_backend(), test::small_arch(10, 32, 6, 4), 3);
+  TrainConfig c = small_config();
+  c.lambda = 0.5;
+  const RunResult ra = train(a, *data, c, 3), rb = train(b, *data, c, 3);
+  ASSERT_EQ(ra.steps.size(), rb.steps.size());
+  for (size_t i = 0; i < ra.steps.size(); ++i) {
+    EXPECT_EQ(ra.steps[i].loss, rb.steps[i].loss) << "step " << i;
+    EXPECT_EQ(ra.steps[i].live_sections, rb.steps[i].live_sections) << "step " << i;
+  }
+  EXPECT_EQ(ra.thetas, rb.thetas);
+  EXPECT_EQ(ra.cumulative, rb.cumulative);
+  // A different seed gives a different run (the test can fail).
+  ResidualMlp d(make_cpu_backend(), test::small_arch(10, 32, 6, 4), 3);
+  c.seed = 2;
+  EXPECT_NE(train(d, *data, c, 1).steps.back().loss, ra.steps[ra.steps.size() / 3 - 1].loss);
+}
+
+TEST(Trainer, StrongPriorPrunesAndTheCostVanishes) {
+  ResidualMlp m(make_cpu_backend(), test::small_arch(10, 32, 6, 4), 4);
+  auto data = test::blobs(512, 10, 4, 13);
+  TrainConfig c = small_config();
+  c.lambda = 200.0;  // tau far above what any section can buy on this easy task
+  c.patience = 5;
+  const int64_t params_initial = m.param_count();
+  const int64_t bytes_initial = m.native_bytes();
+  const RunResult r = train(m, data.operator*(), c, 4);
+  EXPECT_LT(m.live_sections(), 6);
+  int pruned = 0;
+  int64_t expected_params = params_initial;
+  for (int32_t l = 0; l < 6; ++l) {
+    const Section& s = m.section(l);
+    if (!s.pruned) continue;
+    ++pruned;
+    EXPECT_GE(s.pruned_at_step, 5);  // patience: theta sat at 0 for 5 steps first
+    EXPECT_EQ(s.theta, 0.0);
+    expected_params -= cost::section_body_params(m.architecture(), l);
+  }
+  EXPECT_EQ(m.param_count(), expected_params);
+  EXPECT_LT(m.native_bytes(), bytes_initial);
+  EXPECT_LT(r.cumulative, r.cumulative_unpruned);
+  // Once a section is gone, no later step runs it.
+  EXPECT_LE(r.steps.back().active_sections, r.steps.back().live_sections);
+  EXPECT_GT(pruned, 0);
+}
+
+TEST(Trainer, NoGatesKeepsEverySectionAtThetaOne) {
+  ResidualMlp m(make_cpu_backend(), test::small_arch(10, 16, 3, 4), 5);
+  auto data = test::blobs(256, 10, 4, 14);
+  TrainConfig c = small_config();
+  c.no_gates = 1;
+  c.lambda = 1000.0;  // ignored: no prior without gates
+  const RunResult r = train(m, *data, c, 2);
+  for (double t : r.thetas) EXPECT_EQ(t, 1.0);
+  EXPECT_EQ(m.live_sections(), 3);
+  EXPECT_EQ(r.cumulative, r.cumulative_unpruned);  // no estimator passes, nothing skipped
+}
+
+TEST(Trainer, FinishDeterminizes) {
+  ResidualMlp m(make_cpu_backend(), test::small_arch(10, 16, 3, 4), 5);
+  TrainingSession t(m, small_config());
+  m.section(1).theta = 0.3;
+  t.finish();
+  EXPECT_TRUE(m.section(1).pruned);
+  EXPECT_FALSE(m.section(0).pruned);
+}
+
+TEST(Trainer, DivergenceStopsWithAClearMessage) {
+  ResidualMlp m(make_cpu_backend(), test::small_arch(10, 16, 3, 4), 6);
+  auto data = test::blobs(256, 10, 4, 15, 1.0);
+  for (float& x : data->features) x *= 1e18f;  // overflow the logits
+  TrainConfig c = small_config();
+  c.clip_norm = 0.0;
+  c.eta_w = 1e6;
+  TrainingSession t(m, c);
+  const int64_t steps = t.begin_epoch(*data);
+  try {
+    for (int64_t b = 0; b < steps; ++b) t.step(*data, b);
+    FAIL() << "no divergence detected";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("diverged at step"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("learning rate"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Trainer, RejectsBadConfigurationsNamingTheField) {
+  ResidualMlp m(make_cpu_backend(), test::small_arch(10, 16, 3, 4), 7);
+  auto expect_field = [&m](TrainConfig c, const char* field) {
+    try {
+      TrainingSession t(m, c);
+      FAIL() << "accepted bad " << field;
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(field), std::string::npos) << e.what();
+    }
+  };
+  TrainConfig c = small_config();
+  c.eta_w = std::nan("");
+  expect_field(c, "eta_w");
+  c = small_config();
+  c.lambda = -1;
+  expect_field(c, "lambda");
+  c = small_config();
+  c.s2 = 0;
+  expect_field(c, "s2");
+  c = small_config();
+  c.theta0 = 1.5;
+  expect_field(c, "theta0");
+  c = small_config();
+  c.batch_size = 0;
+  expect_field(c, "batch_size");
+  c = small_config();
+  c.estimator_fraction = 0;
+  expect_field(c, "estimator_fraction");
+}
+
+TEST(Trainer, RejectsMismatchedData) {
+  ResidualMlp m(make_cpu_backend(), test::small_arch(10, 16, 3, 4), 8);
+  auto wrong = test::blobs(64, 12, 4, 1);
+  TrainingSession t(m, small_config());
+  try {
+    t.begin_epoch(*wrong);
+    FAIL() << "accepted 12 features for a 10-input model";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("12 features"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace layerprune
