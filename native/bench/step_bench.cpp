@@ -1,0 +1,102 @@
+// Training-step and inference benchmarks of the residual MLP 784 -> 256 with K gated
+// sections of width 256, batch 128, next to oneDNN's sgemm on the network's own
+// matrix shapes, so every result is also a fraction of what the GEMM alone reaches.
+//
+//   layerprune_bench --benchmark_counters_tabular=true
+//
+// Counters: samples/s, GFLOP/s (FLOPs as model/cost.h counts them: 2 per
+// multiply-add, a training step = forward + 2x forward for backward, plus the
+// estimator's extra forward passes).
+#include <benchmark/benchmark.h>
+
+#include <memory>
+#include <vector>
+
+#include "core/threads.h"
+#include "layerprune/api.h"
+#include "method/trainer.h"
+#include "model/cost.h"
+#include "model/evaluation.h"
+#include "oneapi/dnnl/dnnl.h"
+#include "test_support.h"
+
+namespace layerprune {
+namespace {
+
+constexpr int64_t kInput = 784, kWidth = 256, kBatch = 128, kClasses = 10;
+
+MlpArchitecture arch(int32_t sections) {
+  MlpArchitecture a;
+  a.input = kInput;
+  a.stem_width = kWidth;
+  a.section_widths.assign(sections, kWidth);
+  a.classes = kClasses;
+  return a;
+}
+
+// theta = 1 with no gates: the plain residual step. theta = 0.5: gates sampled,
+// two-point estimator at its default fraction, theta held at 0.5 (eta_theta = 0).
+void BM_TrainStep(benchmark::State& state) {
+  const int32_t sections = static_cast<int32_t>(state.range(0));
+  const bool gated = state.range(1) != 0;
+  configure_threads(0);
+  ResidualMlp model(make_cpu_backend(), arch(sections), 1);
+  auto data = bench::random_dataset(kBatch * 40, kInput, kClasses, 2);
+  TrainConfig c = default_train_config();
+  c.batch_size = kBatch;
+  c.no_gates = gated ? 0 : 1;
+  c.theta0 = gated ? 0.5 : 1.0;
+  c.eta_theta = 0.0;
+  c.patience = 1 << 30;
+  TrainingSession trainer(model, c);
+  int64_t steps = trainer.begin_epoch(*data), batch = 0;
+  double flops = 0;
+  for (auto _ : state) {
+    if (batch == steps) batch = 0, steps = trainer.begin_epoch(*data);
+    flops += trainer.step(*data, batch++).step_flops;
+  }
+  state.counters["samples/s"] = benchmark::Counter(double(state.iterations() * kBatch), benchmark::Counter::kIsRate);
+  state.counters["GFLOP/s"] = benchmark::Counter(flops / 1e9, benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_TrainStep)->ArgNames({"K", "gated"})->Args({8, 0})->Args({8, 1})->Args({32, 0})->Args({32, 1})
+    ->Unit(benchmark::kMillisecond)->UseRealTime();
+
+void BM_Inference(benchmark::State& state) {
+  const int32_t sections = static_cast<int32_t>(state.range(0));
+  configure_threads(0);
+  ResidualMlp model(make_cpu_backend(), arch(sections), 1);
+  auto data = bench::random_dataset(kBatch, kInput, kClasses, 3);
+  std::vector<float> logits(kBatch * kClasses);
+  std::vector<float> gates;
+  model.eval_gates(EVAL_DETERMINISTIC, gates);
+  const double flops_per_batch = cost::forward_flops(model.architecture(), gates) * kBatch;
+  for (auto _ : state) predict(model, data->features.data(), kBatch, EVAL_DETERMINISTIC, logits.data());
+  state.counters["samples/s"] = benchmark::Counter(double(state.iterations() * kBatch), benchmark::Counter::kIsRate);
+  state.counters["GFLOP/s"] = benchmark::Counter(flops_per_batch * state.iterations() / 1e9, benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_Inference)->ArgNames({"K"})->Arg(8)->Unit(benchmark::kMicrosecond)->UseRealTime();
+
+// oneDNN's sgemm, row-major C (M,N) = op(A) op(B), on the shapes of one step:
+// stem forward, section forward, data backward and weight backward.
+void BM_Sgemm(benchmark::State& state) {
+  const int64_t M = state.range(0), N = state.range(1), K = state.range(2);
+  const char ta = state.range(3) ? 'T' : 'N', tb = state.range(4) ? 'T' : 'N';
+  configure_threads(0);
+  std::vector<float> A(M * K, 0.5f), B(K * N, 0.25f), C(M * N);
+  const int64_t lda = ta == 'N' ? K : M, ldb = tb == 'N' ? N : K;
+  for (auto _ : state)
+    dnnl_sgemm(ta, tb, M, N, K, 1.f, A.data(), lda, B.data(), ldb, 0.f, C.data(), N);
+  state.counters["GFLOP/s"] = benchmark::Counter(2.0 * M * N * K * state.iterations() / 1e9, benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_Sgemm)->ArgNames({"M", "N", "K", "tA", "tB"})
+    ->Args({kBatch, kWidth, kInput, 0, 1})   // stem forward  X W^T
+    ->Args({kBatch, kWidth, kWidth, 0, 1})   // section forward
+    ->Args({kBatch, kWidth, kWidth, 0, 0})   // backward data  dY W
+    ->Args({kWidth, kWidth, kBatch, 1, 0})   // backward weights dY^T X
+    ->Args({kWidth, kInput, kBatch, 1, 0})   // stem weights
+    ->Unit(benchmark::kMicrosecond)->UseRealTime();
+
+}  // namespace
+}  // namespace layerprune
+
+BENCHMARK_MAIN();
