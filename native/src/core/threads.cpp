@@ -2,6 +2,7 @@
 
 #include <omp.h>
 
+#include <atomic>
 #include <fstream>
 #include <set>
 #include <string>
@@ -29,13 +30,23 @@ int32_t physical_core_count() {
   return logical > 0 ? static_cast<int32_t>(logical) : 1;
 }
 
-static int32_t g_threads = 0;
+static std::atomic<int32_t> g_threads{0};
+static std::atomic<int32_t> g_generation{0};
+static thread_local int32_t t_applied_generation = -1;
 
 void configure_threads(int32_t threads) {
   require(threads >= 0, "could not set the thread count because it is negative (", threads,
           "); use 0 for one thread per physical core");
   g_threads = threads == 0 ? physical_core_count() : threads;
+  ++g_generation;
+  apply_thread_config();
+}
+
+void apply_thread_config() {
+  if (g_threads == 0) configure_threads(0);
+  if (t_applied_generation == g_generation) return;
   omp_set_num_threads(g_threads);
+  t_applied_generation = g_generation;
 }
 
 int32_t configured_threads() {

@@ -9,5 +9,8 @@ int32_t physical_core_count();
 // two never oversubscribe the machine.
 void configure_threads(int32_t threads);
 int32_t configured_threads();
+// OpenMP's thread count is a per-thread setting: entry points call this so work
+// started from any (JVM) thread uses the configured count. Cheap after the first call.
+void apply_thread_config();
 
 }  // namespace layerprune

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "core/error.h"
+#include "core/threads.h"
 #include "model/cost.h"
 
 namespace layerprune {
@@ -170,6 +171,7 @@ int32_t TrainingSession::update_thetas() {
 }
 
 StepStats TrainingSession::step(const Dataset& train, int64_t batch_index) {
+  apply_thread_config();
   require(int64_t(order_.size()) == train.count,
           "could not run a training step because begin_epoch was not called for this data set");
   const int64_t rows = std::min<int64_t>(config_.batch_size, train.count);

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/threads.h"
 
 namespace layerprune {
 namespace {
@@ -18,6 +19,7 @@ void check_mode(int32_t eval_mode) {
 }  // namespace
 
 EvalStats evaluate(ResidualMlp& model, const Dataset& data, int32_t eval_mode) {
+  apply_thread_config();
   check_mode(eval_mode);
   const MlpArchitecture& arch = model.architecture();
   require(data.dim == arch.input, "could not evaluate because the data set has ", data.dim,
@@ -44,6 +46,7 @@ EvalStats evaluate(ResidualMlp& model, const Dataset& data, int32_t eval_mode) {
 
 void predict(ResidualMlp& model, const float* features, int64_t count, int32_t eval_mode,
              float* logits) {
+  apply_thread_config();
   check_mode(eval_mode);
   require(features != nullptr && logits != nullptr && count > 0,
           "could not predict because the input is empty or null");
