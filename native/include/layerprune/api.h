@@ -15,9 +15,9 @@ struct Trainer;  // optimizer state, estimator, RNG and counters bound to one Mo
 
 enum EstimatorKind {
   ESTIMATOR_TWO_POINT = 0,       // unbiased, default (ALGORITHM.md section 3.1)
-  ESTIMATOR_SCORE_FUNCTION = 1,  // reserved for issue 4
-  ESTIMATOR_LINEARIZED = 2,      // reserved for issue 4
-  ESTIMATOR_LINEARIZED_SKIP = 3  // reserved for issue 4
+  ESTIMATOR_SCORE_FUNCTION = 1,  // unbiased, high variance
+  ESTIMATOR_LINEARIZED = 2,      // biased first-order heuristic
+  ESTIMATOR_LINEARIZED_SKIP = 3  // biased, cheapest
 };
 
 enum ScheduleKind { SCHEDULE_CONSTANT = 0, SCHEDULE_STEP = 1, SCHEDULE_COSINE = 2 };

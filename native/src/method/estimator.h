@@ -16,12 +16,16 @@ struct EstimatorContext {
   int64_t rows;                     // batch size
   double step_loss;                 // L(xi) of this step's forward
   Rng& rng;
+  // <dL/d zbar_l, B_l(z_l)> from the backward pass, when the estimator asked for it.
+  const std::vector<double>* directional = nullptr;
 };
 
 class ThetaEstimator {
  public:
   virtual ~ThetaEstimator() = default;
   virtual const char* name() const = 0;
+  // What the backward pass must record for this estimator (linearized estimators).
+  virtual ResidualMlp::Directional directional_need() const { return ResidualMlp::kNoDirectional; }
   // Writes the data-term estimate for every live section into grad[l] (0 for the
   // rest) and returns the forward FLOPs of its extra passes (per batch).
   virtual double estimate(EstimatorContext& ctx, std::vector<double>& grad) = 0;
@@ -31,7 +35,16 @@ class ThetaEstimator {
 // live sections, k = max(1, ceil(fraction * A)).
 std::unique_ptr<ThetaEstimator> make_two_point_estimator(double fraction, int32_t sections);
 
-// Selected by EstimatorKind; throws Error for kinds not built yet.
+// Score function (unbiased, high variance): g_l = (L(xi) - b)(xi_l - theta_l) /
+// max(theta_l (1 - theta_l), 1e-3), b a running mean of L (momentum 0.9).
+std::unique_ptr<ThetaEstimator> make_score_function_estimator();
+
+// Linearized (biased): g_l = <dL/d zbar_l, B_l(z_l)> for every live section (skipped
+// ones get their body computed); with `skip_unsampled` (linearized-skip) only the
+// sections that ran, g_l = (xi_l / theta_l) <dL/d zbar_l, B_l(z_l)>.
+std::unique_ptr<ThetaEstimator> make_linearized_estimator(bool skip_unsampled);
+
+// Selected by EstimatorKind.
 std::unique_ptr<ThetaEstimator> make_estimator(int32_t kind, double fraction, int32_t sections);
 
 }  // namespace layerprune

@@ -81,6 +81,7 @@ TrainingSession::TrainingSession(ResidualMlp& model, const TrainConfig& config)
   all_on_.assign(L, 1.f);
   theta_grad_.assign(L, 0.0);
   norm2_.assign(L, 0.0);
+  directional_.assign(L, 0.0);
   model_.ensure_capacity(config_.batch_size);
   host_x_.resize(static_cast<size_t>(config_.batch_size * model_.architecture().input));
   host_y_.resize(static_cast<size_t>(config_.batch_size));
@@ -187,13 +188,13 @@ StepStats TrainingSession::step(const Dataset& train, int64_t batch_index) {
   if (!std::isfinite(loss))
     fail("training diverged at step ", step_ + 1, ": the loss is ", loss, "; lower the learning rate (eta_w = ",
          config_.eta_w, ") or keep gradient clipping on");
-  model_.backward(rows, gates_);
+  const auto need = estimator_ ? estimator_->directional_need() : ResidualMlp::kNoDirectional;
+  double estimator_flops = model_.backward(rows, gates_, need, &directional_);
 
-  double estimator_flops = 0.0;
   std::fill(theta_grad_.begin(), theta_grad_.end(), 0.0);
   if (!config_.no_gates) {
-    EstimatorContext ctx{model_, gates_, rows, loss, rng_};
-    estimator_flops = estimator_->estimate(ctx, theta_grad_);
+    EstimatorContext ctx{model_, gates_, rows, loss, rng_, &directional_};
+    estimator_flops += estimator_->estimate(ctx, theta_grad_);
     add_prior_and_decay(prior_terms(&train));
   }
   Backend& be = model_.backend();

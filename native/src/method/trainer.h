@@ -58,6 +58,7 @@ class TrainingSession {
   std::vector<float> all_on_;       // every gate 1 (unpruned accounting)
   std::vector<double> theta_grad_;  // dJ/dtheta estimate of this step (L)
   std::vector<double> norm2_;       // ||W_l||^2 of this step (L)
+  std::vector<double> directional_; // <dL/d zbar_l, B_l> from backward (linearized estimators)
   std::vector<int64_t> order_;      // epoch permutation of the training set
   std::vector<float> host_x_;       // (batch, input) staging for the device
   std::vector<int32_t> host_y_;     // (batch)

@@ -133,8 +133,10 @@ double ResidualMlp::loss(int64_t rows, bool with_gradient, int64_t* correct) {
                                          with_gradient ? dlogits_.data() : nullptr, correct);
 }
 
-void ResidualMlp::backward(int64_t rows, const std::vector<float>& gates) {
+double ResidualMlp::backward(int64_t rows, const std::vector<float>& gates, Directional want,
+                             std::vector<double>* directional) {
   Backend& be = *backend_;
+  double extra_flops = 0.0;
   const int32_t L = sections();
   // Head: dW_h = dlogits^T z_L, dz_L = dlogits W_h.
   float* g = grad_a_.data();
@@ -154,6 +156,18 @@ void ResidualMlp::backward(int64_t rows, const std::vector<float>& gates) {
       be.fill(s.fc2.db.data(), 0.f, s.fc2.db.size());
     }
     float* dh = grad_hidden_.data();
+    if (want != kNoDirectional) {  // g is dL/d zbar_l here, before the section changes it
+      (*directional)[l] = 0.0;
+      if (runs) {
+        (*directional)[l] = be.dot(g, s.body.data(), rows * s.out);
+      } else if (want == kAllLive && !s.pruned) {
+        be.linear_forward(z, s.fc1.W.data(), s.fc1.b.data(), scratch_hidden_.data(), rows, s.out, s.in, true);
+        be.linear_forward(scratch_hidden_.data(), s.fc2.W.data(), s.fc2.b.data(), scratch_body_.data(), rows,
+                          s.out, s.out, false);
+        (*directional)[l] = be.dot(g, scratch_body_.data(), rows * s.out);
+        extra_flops += cost::section_body_flops(arch_, l) * double(rows);
+      }
+    }
     if (runs) {
       // The body's output enters z_{l+1} with factor 1: d body = g.
       be.linear_backward_weights(g, s.hidden.data(), s.fc2.dW.data(), s.fc2.db.data(), rows, s.out, s.out);
@@ -174,6 +188,7 @@ void ResidualMlp::backward(int64_t rows, const std::vector<float>& gates) {
   be.relu_backward(stem_out_.data(), g, rows * arch_.stem_width);
   be.linear_backward_weights(g, x_.data(), stem_.dW.data(), stem_.db.data(), rows,
                              arch_.stem_width, arch_.input);
+  return extra_flops;
 }
 
 double ResidualMlp::rerun_loss(int64_t rows, const std::vector<float>& gates, int32_t from,

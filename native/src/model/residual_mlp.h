@@ -78,7 +78,15 @@ class ResidualMlp {
   double loss(int64_t rows, bool with_gradient, int64_t* correct);
   // Backward of the last forward (gates must be 0 or 1): fills every live gradient;
   // skipped sections get zero body gradients.
-  void backward(int64_t rows, const std::vector<float>& gates);
+  void backward(int64_t rows, const std::vector<float>& gates) { backward(rows, gates, kNoDirectional, nullptr); }
+  // The same, also writing directional[l] = <dL/d zbar_l, B_l(z_l)> (the derivative of
+  // the batch loss with respect to xi_l at the sampled gates, ALGORITHM 3.3) for the
+  // sections that ran, and with kAllLive also for live sections that were skipped
+  // (their body is computed on scratch buffers). Returns the FLOPs of those extra
+  // body forwards per batch.
+  enum Directional { kNoDirectional, kRunSections, kAllLive };
+  double backward(int64_t rows, const std::vector<float>& gates, Directional want,
+                  std::vector<double>* directional);
   // Loss of the last forward's batch when section `from` takes gate `gate_from` and
   // the later sections keep `gates`: re-runs sections from..L-1 and the head on
   // scratch buffers, leaving the stored activations intact (two-point estimator).

@@ -60,13 +60,14 @@ std::unique_ptr<ThetaEstimator> make_estimator(int32_t kind, double fraction, in
     case ESTIMATOR_TWO_POINT:
       return make_two_point_estimator(fraction, sections);
     case ESTIMATOR_SCORE_FUNCTION:
+      return make_score_function_estimator();
     case ESTIMATOR_LINEARIZED:
+      return make_linearized_estimator(false);
     case ESTIMATOR_LINEARIZED_SKIP:
-      fail("could not create estimator ", kind,
-           " because only two-point is implemented in this version (score-function, linearized "
-           "and linearized-skip come with issue 4)");
+      return make_linearized_estimator(true);
     default:
-      fail("could not create the estimator because kind ", kind, " is unknown (0..3)");
+      fail("could not create the estimator because kind ", kind,
+           " is unknown (0 two-point, 1 score-function, 2 linearized, 3 linearized-skip)");
   }
 }
 
