@@ -3,6 +3,7 @@
 #include <omp.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <fstream>
 #include <set>
 #include <string>
@@ -30,6 +31,16 @@ int32_t physical_core_count() {
   return logical > 0 ? static_cast<int32_t>(logical) : 1;
 }
 
+// 0 means: LAYERPRUNE_THREADS if the environment sets it (the test runner uses it to
+// run test processes side by side without oversubscribing), else physical cores.
+static int32_t default_threads() {
+  if (const char* env = std::getenv("LAYERPRUNE_THREADS")) {
+    const int value = std::atoi(env);
+    if (value > 0) return value;
+  }
+  return physical_core_count();
+}
+
 static std::atomic<int32_t> g_threads{0};
 static std::atomic<int32_t> g_generation{0};
 static thread_local int32_t t_applied_generation = -1;
@@ -37,7 +48,7 @@ static thread_local int32_t t_applied_generation = -1;
 void configure_threads(int32_t threads) {
   require(threads >= 0, "could not set the thread count because it is negative (", threads,
           "); use 0 for one thread per physical core");
-  g_threads = threads == 0 ? physical_core_count() : threads;
+  g_threads = threads == 0 ? default_threads() : threads;
   ++g_generation;
   apply_thread_config();
 }

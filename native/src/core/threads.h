@@ -5,7 +5,7 @@
 namespace layerprune {
 
 int32_t physical_core_count();
-// 0 = physical cores. Sets OpenMP's pool, which oneDNN's CPU engine shares, so the
+// 0 = LAYERPRUNE_THREADS from the environment if set, else physical cores. Sets OpenMP's pool, which oneDNN's CPU engine shares, so the
 // two never oversubscribe the machine.
 void configure_threads(int32_t threads);
 int32_t configured_threads();
