@@ -1,0 +1,62 @@
+package io.layerprune;
+
+import io.layerprune.bindings.LayerpruneNative;
+import java.util.Arrays;
+import java.util.stream.Collectors;
+
+/**
+ * Estimators of the data part of dJ/dtheta (ALGORITHM.md section 3). The native core decides which
+ * are available; selecting one it does not implement fails at trainer creation with its message.
+ */
+public enum Estimator {
+    /** Unbiased two-point difference on a random subset of the live sections (the default). */
+    TWO_POINT("two-point", LayerpruneNative.ESTIMATOR_TWO_POINT),
+    /** Unbiased score-function (REINFORCE) estimate with a running-mean baseline. */
+    SCORE_FUNCTION("score-function", LayerpruneNative.ESTIMATOR_SCORE_FUNCTION),
+    /** Biased first-order (Taylor) estimate. */
+    LINEARIZED("linearized", LayerpruneNative.ESTIMATOR_LINEARIZED),
+    /** Biased first-order estimate that skips sections with xi = 0. */
+    LINEARIZED_SKIP("linearized-skip", LayerpruneNative.ESTIMATOR_LINEARIZED_SKIP);
+
+    private final String cliName;
+    private final int code;
+
+    Estimator(String cliName, int code) {
+        this.cliName = cliName;
+        this.code = code;
+    }
+
+    /** The name used on the command line and in reports, e.g. "two-point". */
+    public String cliName() {
+        return cliName;
+    }
+
+    int code() {
+        return code;
+    }
+
+    /** Parses a CLI name ("two-point") or an enum name ("TWO_POINT"). */
+    public static Estimator fromName(String name) {
+        for (Estimator e : values()) {
+            if (e.cliName.equalsIgnoreCase(name) || e.name().equalsIgnoreCase(name)) {
+                return e;
+            }
+        }
+        throw new IllegalArgumentException("unknown estimator '" + name + "', expected one of "
+                + Arrays.stream(values()).map(Estimator::cliName).collect(Collectors.joining(", ")));
+    }
+
+    static Estimator fromCode(int code) {
+        for (Estimator e : values()) {
+            if (e.code == code) {
+                return e;
+            }
+        }
+        throw new LayerpruneException("native core returned unknown estimator kind " + code);
+    }
+
+    @Override
+    public String toString() {
+        return cliName;
+    }
+}

@@ -1,0 +1,254 @@
+package io.layerprune;
+
+import io.layerprune.bindings.LayerpruneNative;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import org.bytedeco.javacpp.FloatPointer;
+
+/**
+ * A gated residual network held by the native core: weights, theta, the pruned set. Build one with
+ * {@link ResidualMlp}; train it with {@link Trainer}.
+ *
+ * <p>Owns native memory: close it when done (closing it also closes the trainers bound to it).
+ * Not thread-safe: use a model, its trainer and its data sets from one thread at a time.
+ */
+public final class Model extends NativeHandle {
+    private final LayerpruneNative.Model handle;
+    private final ResidualMlp.Spec spec;
+    private final long initialParams;
+    private final double initialFlops;
+    private final List<Trainer> trainers = new ArrayList<>();
+    private long lastStep;
+
+    private Model(LayerpruneNative.Model handle, ResidualMlp.Spec spec) {
+        super("model");
+        this.handle = handle;
+        this.spec = spec;
+        this.initialParams = Native.callLong(() -> LayerpruneNative.model_params(handle));
+        this.initialFlops =
+                Native.callDouble(() -> LayerpruneNative.model_flops_per_sample(handle, EvalMode.EXPECTED.code()));
+    }
+
+    static Model create(ResidualMlp.Spec spec) {
+        LayerpruneNative.Model h = Native.call(() -> {
+            try (LayerpruneNative.MlpSpec s = new LayerpruneNative.MlpSpec()) {
+                s.input_size(spec.inputSize()).width(spec.width()).sections(spec.sections()).classes(spec.classes())
+                        .seed(spec.seed());
+                return LayerpruneNative.model_create_mlp(s);
+            }
+        });
+        if (h == null || h.isNull()) {
+            throw new LayerpruneException("model_create_mlp returned no model");
+        }
+        try {
+            return new Model(h, spec);
+        } catch (RuntimeException e) {
+            LayerpruneNative.model_destroy(h);
+            throw e;
+        }
+    }
+
+    /** The architecture this model was built from. */
+    public ResidualMlp.Spec spec() {
+        return spec;
+    }
+
+    /** Features per sample the model expects. */
+    public long inputSize() {
+        ensureOpen();
+        return spec.inputSize();
+    }
+
+    /** Output classes. */
+    public int classes() {
+        ensureOpen();
+        return spec.classes();
+    }
+
+    /** Number of gated sections L (pruned ones included). */
+    public int sections() {
+        ensureOpen();
+        return Native.callInt(() -> LayerpruneNative.model_sections(handle));
+    }
+
+    /** Snapshot of section {@code index}. */
+    public SectionState section(int index) {
+        ensureOpen();
+        int n = sections();
+        if (index < 0 || index >= n) {
+            throw new IndexOutOfBoundsException("section index must be in [0, " + n + "), got " + index);
+        }
+        try (LayerpruneNative.SectionInfo info = new LayerpruneNative.SectionInfo()) {
+            Native.run(() -> LayerpruneNative.model_section_info(handle, index, info));
+            return new SectionState(info.index(), info.in_width(), info.out_width(), info.weights(),
+                    info.has_projection() != 0, info.theta(), info.pruned() != 0, info.pruned_at_step(),
+                    info.weight_norm2());
+        }
+    }
+
+    /** Snapshots of every section, in order. */
+    public List<SectionState> sectionStates() {
+        int n = sections();
+        List<SectionState> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            out.add(section(i));
+        }
+        return out;
+    }
+
+    /** theta_l of every section (pruned sections report their last theta, usually 0). */
+    public double[] thetas() {
+        return sectionStates().stream().mapToDouble(SectionState::theta).toArray();
+    }
+
+    /** Sections not pruned. */
+    public int liveSections() {
+        return (int) sectionStates().stream().filter(s -> !s.pruned()).count();
+    }
+
+    /** Sets theta_l of an unpruned section (the native core rejects pruned ones). */
+    public void setTheta(int index, double theta) {
+        ensureOpen();
+        if (!(theta >= 0 && theta <= 1)) {
+            throw new IllegalArgumentException("theta must be in [0, 1], got " + theta);
+        }
+        int n = sections();
+        if (index < 0 || index >= n) {
+            throw new IndexOutOfBoundsException("section index must be in [0, " + n + "), got " + index);
+        }
+        Native.run(() -> LayerpruneNative.model_set_theta(handle, index, theta));
+    }
+
+    /** Parameters held now (pruned sections excluded). */
+    public long params() {
+        ensureOpen();
+        return Native.callLong(() -> LayerpruneNative.model_params(handle));
+    }
+
+    /** Parameters when the model was created (every section present). */
+    public long initialParams() {
+        return initialParams;
+    }
+
+    /** FLOPs of one forward pass of one sample in the given mode. */
+    public double flopsPerSample(EvalMode mode) {
+        ensureOpen();
+        Objects.requireNonNull(mode, "mode");
+        return Native.callDouble(() -> LayerpruneNative.model_flops_per_sample(handle, mode.code()));
+    }
+
+    /** FLOPs per sample of the expected network when the model was created. */
+    public double initialFlopsPerSample() {
+        return initialFlops;
+    }
+
+    /** Mean loss and accuracy on a data set. */
+    public Evaluation evaluate(Dataset data, EvalMode mode) {
+        ensureOpen();
+        Objects.requireNonNull(data, "data");
+        Objects.requireNonNull(mode, "mode");
+        checkCompatible(data);
+        if (data.size() == 0) {
+            throw new IllegalArgumentException("cannot evaluate on an empty data set (" + data.name() + ")");
+        }
+        try (LayerpruneNative.EvalStats stats = new LayerpruneNative.EvalStats()) {
+            Native.run(() -> LayerpruneNative.model_evaluate(handle, data.handle(), mode.code(), stats));
+            return new Evaluation(stats.loss(), stats.accuracy(), stats.samples());
+        }
+    }
+
+    /**
+     * Logits of {@code count} samples.
+     *
+     * @param features {@code count * inputSize()} floats, normalised like the training data
+     * @return {@code count * classes()} logits, sample after sample
+     */
+    public float[] predict(float[] features, int count, EvalMode mode) {
+        ensureOpen();
+        Objects.requireNonNull(features, "features");
+        Objects.requireNonNull(mode, "mode");
+        if (count < 0) {
+            throw new IllegalArgumentException("count must be >= 0, got " + count);
+        }
+        long expected = (long) count * spec.inputSize();
+        if (features.length != expected) {
+            throw new IllegalArgumentException("features must hold count * inputSize = " + count + " * "
+                    + spec.inputSize() + " = " + expected + " floats, got " + features.length);
+        }
+        if (count == 0) {
+            return new float[0];
+        }
+        long outLen = (long) count * spec.classes();
+        if (outLen > Integer.MAX_VALUE - 16) {
+            throw new IllegalArgumentException("count too large: " + count + " samples of " + spec.classes()
+                    + " logits do not fit a float[]");
+        }
+        try (FloatPointer in = new FloatPointer(features); FloatPointer out = new FloatPointer(outLen)) {
+            Native.run(() -> LayerpruneNative.model_predict(handle, in, count, mode.code(), out));
+            float[] logits = new float[(int) outLen];
+            out.get(logits);
+            return logits;
+        }
+    }
+
+    /**
+     * Makes the network deterministic (ALGORITHM.md section 5): prunes every section with
+     * theta &lt; 0.5 and fixes the others at xi = 1. Sections pruned here record the last training
+     * step of this model (0 if it was never trained). {@link Trainer#fit} does this at its end.
+     */
+    public void determinize() {
+        ensureOpen();
+        long step = lastStep;
+        Native.run(() -> LayerpruneNative.model_determinize(handle, step));
+    }
+
+    /** Bytes of native memory the model holds now (weights, optimizer-free). */
+    public long nativeBytes() {
+        ensureOpen();
+        return Native.callLong(() -> LayerpruneNative.model_native_bytes(handle));
+    }
+
+    void checkCompatible(Dataset data) {
+        if (data.dim() != spec.inputSize()) {
+            throw new IllegalArgumentException("dataset " + data.name() + " has " + data.dim()
+                    + " features per sample but the model expects " + spec.inputSize());
+        }
+        if (data.classes() > spec.classes()) {
+            throw new IllegalArgumentException("dataset " + data.name() + " has " + data.classes()
+                    + " classes but the model has " + spec.classes() + " outputs");
+        }
+    }
+
+    void lastStep(long step) {
+        this.lastStep = step;
+    }
+
+    LayerpruneNative.Model handle() {
+        ensureOpen();
+        return handle;
+    }
+
+    void register(Trainer trainer) {
+        trainers.add(trainer);
+    }
+
+    void unregister(Trainer trainer) {
+        trainers.remove(trainer);
+    }
+
+    @Override
+    void free() {
+        for (Trainer t : new ArrayList<>(trainers)) {
+            t.close();
+        }
+        trainers.clear();
+        LayerpruneNative.model_destroy(handle);
+        handle.setNull();
+    }
+
+    @Override
+    public String toString() {
+        return "Model[" + spec + (isClosed() ? ", closed]" : "]");
+    }
+}

@@ -1,0 +1,510 @@
+package io.layerprune;
+
+import io.layerprune.bindings.LayerpruneNative;
+import java.util.Objects;
+
+/**
+ * Every hyper-parameter of training (ALGORITHM.md section 6), immutable. Start from
+ * {@link #defaults()} (the native core's defaults, the single source of truth, plus
+ * {@code epochs = 10}) and change fields with {@link #toBuilder()}:
+ *
+ * <pre>{@code
+ * TrainConfig cfg = TrainConfig.defaults().toBuilder().tau(0.05).epochs(2).build();
+ * }</pre>
+ *
+ * <p>The prior strength is given either as {@code lambda} or as a target threshold {@code tau}
+ * (then {@code lambda = 2 N tau / max_l n_l} is computed when training starts, with N the
+ * training-set size). Setting one clears the other.
+ */
+public final class TrainConfig {
+    /** Java-side default of {@link #epochs()}. */
+    public static final int DEFAULT_EPOCHS = 10;
+
+    private static volatile TrainConfig defaults;
+
+    private final double lambda;
+    private final Double tau;
+    private final double s2;
+    private final double theta0;
+    private final double etaTheta;
+    private final int patience;
+    private final double thetaMin;
+    private final double etaW;
+    private final double momentum;
+    private final double clipNorm;
+    private final double weightDecay;
+    private final Schedule schedule;
+    private final long totalSteps;
+    private final long stepEvery;
+    private final double stepGamma;
+    private final Estimator estimator;
+    private final double estimatorFraction;
+    private final boolean noGates;
+    private final long trainSize;
+    private final int batchSize;
+    private final int epochs;
+    private final long seed;
+
+    private TrainConfig(Builder b) {
+        lambda = b.lambda;
+        tau = b.tau;
+        s2 = b.s2;
+        theta0 = b.theta0;
+        etaTheta = b.etaTheta;
+        patience = b.patience;
+        thetaMin = b.thetaMin;
+        etaW = b.etaW;
+        momentum = b.momentum;
+        clipNorm = b.clipNorm;
+        weightDecay = b.weightDecay;
+        schedule = b.schedule;
+        totalSteps = b.totalSteps;
+        stepEvery = b.stepEvery;
+        stepGamma = b.stepGamma;
+        estimator = b.estimator;
+        estimatorFraction = b.estimatorFraction;
+        noGates = b.noGates;
+        trainSize = b.trainSize;
+        batchSize = b.batchSize;
+        epochs = b.epochs;
+        seed = b.seed;
+    }
+
+    /** The native core's defaults ({@code train_config_defaults}) with {@code epochs = 10}. */
+    public static TrainConfig defaults() {
+        TrainConfig d = defaults;
+        if (d == null) {
+            d = Native.call(() -> {
+                try (LayerpruneNative.TrainConfig c = new LayerpruneNative.TrainConfig()) {
+                    LayerpruneNative.train_config_defaults(c);
+                    return fromNative(c);
+                }
+            });
+            defaults = d;
+        }
+        return d;
+    }
+
+    private static TrainConfig fromNative(LayerpruneNative.TrainConfig c) {
+        Builder b = new Builder();
+        b.lambda = c.lambda();
+        b.tau = null;
+        b.s2 = c.s2();
+        b.theta0 = c.theta0();
+        b.etaTheta = c.eta_theta();
+        b.patience = c.patience();
+        b.thetaMin = c.theta_min();
+        b.etaW = c.eta_w();
+        b.momentum = c.momentum();
+        b.clipNorm = c.clip_norm();
+        b.weightDecay = c.weight_decay();
+        b.schedule = Schedule.fromCode(c.schedule());
+        b.totalSteps = c.total_steps();
+        b.stepEvery = c.step_every();
+        b.stepGamma = c.step_gamma();
+        b.estimator = Estimator.fromCode(c.estimator());
+        b.estimatorFraction = c.estimator_fraction();
+        b.noGates = c.no_gates() != 0;
+        b.trainSize = c.train_size();
+        b.batchSize = c.batch_size();
+        b.epochs = DEFAULT_EPOCHS;
+        b.seed = c.seed();
+        return b.build();
+    }
+
+    /** A builder starting from {@link #defaults()}. */
+    public static Builder builder() {
+        return defaults().toBuilder();
+    }
+
+    /** A builder starting from this configuration. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.lambda = lambda;
+        b.tau = tau;
+        b.s2 = s2;
+        b.theta0 = theta0;
+        b.etaTheta = etaTheta;
+        b.patience = patience;
+        b.thetaMin = thetaMin;
+        b.etaW = etaW;
+        b.momentum = momentum;
+        b.clipNorm = clipNorm;
+        b.weightDecay = weightDecay;
+        b.schedule = schedule;
+        b.totalSteps = totalSteps;
+        b.stepEvery = stepEvery;
+        b.stepGamma = stepGamma;
+        b.estimator = estimator;
+        b.estimatorFraction = estimatorFraction;
+        b.noGates = noGates;
+        b.trainSize = trainSize;
+        b.batchSize = batchSize;
+        b.epochs = epochs;
+        b.seed = seed;
+        return b;
+    }
+
+    /** Copies into a native struct, with the lambda, N and schedule horizon resolved by the trainer. */
+    void toNative(LayerpruneNative.TrainConfig c, double resolvedLambda, long resolvedTrainSize,
+            long resolvedTotalSteps) {
+        c.lambda(resolvedLambda)
+                .s2(s2)
+                .theta0(theta0)
+                .eta_theta(etaTheta)
+                .patience(patience)
+                .theta_min(thetaMin)
+                .eta_w(etaW)
+                .momentum(momentum)
+                .clip_norm(clipNorm)
+                .weight_decay(weightDecay)
+                .schedule(schedule.code())
+                .total_steps(resolvedTotalSteps)
+                .step_every(stepEvery)
+                .step_gamma(stepGamma)
+                .estimator(estimator.code())
+                .estimator_fraction(estimatorFraction)
+                .no_gates(noGates ? 1 : 0)
+                .train_size(resolvedTrainSize)
+                .batch_size(batchSize)
+                .seed(seed);
+    }
+
+    /** Prior strength lambda; meaningful when {@link #tau()} is null. */
+    public double lambda() {
+        return lambda;
+    }
+
+    /** Target threshold tau (nats), or null when lambda is given directly. */
+    public Double tau() {
+        return tau;
+    }
+
+    /** Per-weight variance floor s2 (> 0). */
+    public double s2() {
+        return s2;
+    }
+
+    /** Initial theta. */
+    public double theta0() {
+        return theta0;
+    }
+
+    /** Learning rate of theta (constant). */
+    public double etaTheta() {
+        return etaTheta;
+    }
+
+    /** Steps at theta == 0 before a section is pruned. */
+    public int patience() {
+        return patience;
+    }
+
+    /** Prune below this theta (0 = off). */
+    public double thetaMin() {
+        return thetaMin;
+    }
+
+    /** Peak learning rate of the weights. */
+    public double etaW() {
+        return etaW;
+    }
+
+    /** SGD momentum of the weights. */
+    public double momentum() {
+        return momentum;
+    }
+
+    /** Global gradient-norm clip (0 = off). */
+    public double clipNorm() {
+        return clipNorm;
+    }
+
+    /** Weight decay on stem, head and skip projections. */
+    public double weightDecay() {
+        return weightDecay;
+    }
+
+    /** Learning-rate schedule of the weights. */
+    public Schedule schedule() {
+        return schedule;
+    }
+
+    /** Schedule horizon in steps (0 = epochs x steps per epoch). */
+    public long totalSteps() {
+        return totalSteps;
+    }
+
+    /** {@link Schedule#STEP}: decay period in steps. */
+    public long stepEvery() {
+        return stepEvery;
+    }
+
+    /** {@link Schedule#STEP}: decay factor. */
+    public double stepGamma() {
+        return stepGamma;
+    }
+
+    /** Estimator of the data gradient of theta. */
+    public Estimator estimator() {
+        return estimator;
+    }
+
+    /** Two-point: fraction of the live sections re-run per step. */
+    public double estimatorFraction() {
+        return estimatorFraction;
+    }
+
+    /** Plain residual network: theta fixed at 1, no prior, no estimator, no pruning. */
+    public boolean noGates() {
+        return noGates;
+    }
+
+    /** N in the objective (0 = size of the training set). */
+    public long trainSize() {
+        return trainSize;
+    }
+
+    /** Training mini-batch size. */
+    public int batchSize() {
+        return batchSize;
+    }
+
+    /** Passes over the training set. */
+    public int epochs() {
+        return epochs;
+    }
+
+    /** Seed of gates, estimator subsets and shuffling. */
+    public long seed() {
+        return seed;
+    }
+
+    @Override
+    public String toString() {
+        return "TrainConfig[" + (tau != null ? "tau=" + tau : "lambda=" + lambda) + ", s2=" + s2 + ", theta0="
+                + theta0 + ", etaTheta=" + etaTheta + ", patience=" + patience + ", thetaMin=" + thetaMin
+                + ", etaW=" + etaW + ", momentum=" + momentum + ", clipNorm=" + clipNorm + ", weightDecay="
+                + weightDecay + ", schedule=" + schedule + ", totalSteps=" + totalSteps + ", stepEvery=" + stepEvery
+                + ", stepGamma=" + stepGamma + ", estimator=" + estimator + ", estimatorFraction="
+                + estimatorFraction + ", noGates=" + noGates + ", trainSize=" + trainSize + ", batchSize="
+                + batchSize + ", epochs=" + epochs + ", seed=" + seed + "]";
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof TrainConfig && toString().equals(o.toString());
+    }
+
+    @Override
+    public int hashCode() {
+        return toString().hashCode();
+    }
+
+    /** Mutable builder; {@link #build()} validates every field. */
+    public static final class Builder {
+        private double lambda;
+        private Double tau;
+        private double s2;
+        private double theta0;
+        private double etaTheta;
+        private int patience;
+        private double thetaMin;
+        private double etaW;
+        private double momentum;
+        private double clipNorm;
+        private double weightDecay;
+        private Schedule schedule;
+        private long totalSteps;
+        private long stepEvery;
+        private double stepGamma;
+        private Estimator estimator;
+        private double estimatorFraction;
+        private boolean noGates;
+        private long trainSize;
+        private int batchSize;
+        private int epochs;
+        private long seed;
+
+        private Builder() {}
+
+        /** Prior strength (>= 0); clears a tau set before. 0 is not "pruning off": see {@link #noGates}. */
+        public Builder lambda(double lambda) {
+            this.lambda = lambda;
+            this.tau = null;
+            return this;
+        }
+
+        /** Target threshold in nats (>= 0): lambda = 2 N tau / max_l n_l at training start. */
+        public Builder tau(double tau) {
+            this.tau = tau;
+            return this;
+        }
+
+        public Builder s2(double s2) {
+            this.s2 = s2;
+            return this;
+        }
+
+        public Builder theta0(double theta0) {
+            this.theta0 = theta0;
+            return this;
+        }
+
+        public Builder etaTheta(double etaTheta) {
+            this.etaTheta = etaTheta;
+            return this;
+        }
+
+        public Builder patience(int patience) {
+            this.patience = patience;
+            return this;
+        }
+
+        public Builder thetaMin(double thetaMin) {
+            this.thetaMin = thetaMin;
+            return this;
+        }
+
+        public Builder etaW(double etaW) {
+            this.etaW = etaW;
+            return this;
+        }
+
+        public Builder momentum(double momentum) {
+            this.momentum = momentum;
+            return this;
+        }
+
+        public Builder clipNorm(double clipNorm) {
+            this.clipNorm = clipNorm;
+            return this;
+        }
+
+        public Builder weightDecay(double weightDecay) {
+            this.weightDecay = weightDecay;
+            return this;
+        }
+
+        public Builder schedule(Schedule schedule) {
+            this.schedule = schedule;
+            return this;
+        }
+
+        public Builder totalSteps(long totalSteps) {
+            this.totalSteps = totalSteps;
+            return this;
+        }
+
+        public Builder stepEvery(long stepEvery) {
+            this.stepEvery = stepEvery;
+            return this;
+        }
+
+        public Builder stepGamma(double stepGamma) {
+            this.stepGamma = stepGamma;
+            return this;
+        }
+
+        public Builder estimator(Estimator estimator) {
+            this.estimator = estimator;
+            return this;
+        }
+
+        public Builder estimatorFraction(double estimatorFraction) {
+            this.estimatorFraction = estimatorFraction;
+            return this;
+        }
+
+        public Builder noGates(boolean noGates) {
+            this.noGates = noGates;
+            return this;
+        }
+
+        public Builder trainSize(long trainSize) {
+            this.trainSize = trainSize;
+            return this;
+        }
+
+        public Builder batchSize(int batchSize) {
+            this.batchSize = batchSize;
+            return this;
+        }
+
+        public Builder epochs(int epochs) {
+            this.epochs = epochs;
+            return this;
+        }
+
+        public Builder seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        /** Validates and builds; IllegalArgumentException names the first bad field and its value. */
+        public TrainConfig build() {
+            if (tau != null) {
+                atLeast("tau", tau, 0);
+            } else {
+                atLeast("lambda", lambda, 0);
+            }
+            positive("s2", s2);
+            between("theta0", theta0, 0, 1);
+            atLeast("etaTheta", etaTheta, 0);
+            atLeast("patience", patience, 0);
+            between("thetaMin", thetaMin, 0, 1);
+            atLeast("etaW", etaW, 0);
+            between("momentum", momentum, 0, 1);
+            if (momentum >= 1) {
+                throw new IllegalArgumentException("momentum must be in [0, 1), got " + momentum);
+            }
+            atLeast("clipNorm", clipNorm, 0);
+            atLeast("weightDecay", weightDecay, 0);
+            Objects.requireNonNull(schedule, "schedule");
+            atLeast("totalSteps", totalSteps, 0);
+            atLeast("stepEvery", stepEvery, 0);
+            positive("stepGamma", stepGamma);
+            Objects.requireNonNull(estimator, "estimator");
+            positive("estimatorFraction", estimatorFraction);
+            between("estimatorFraction", estimatorFraction, 0, 1);
+            atLeast("trainSize", trainSize, 0);
+            if (batchSize <= 0) {
+                throw new IllegalArgumentException("batchSize must be > 0, got " + batchSize);
+            }
+            atLeast("epochs", epochs, 0);
+            return new TrainConfig(this);
+        }
+
+        private static void finite(String name, double v) {
+            if (!Double.isFinite(v)) {
+                throw new IllegalArgumentException(name + " must be a finite number, got " + v);
+            }
+        }
+
+        private static void atLeast(String name, double v, double min) {
+            finite(name, v);
+            if (v < min) {
+                throw new IllegalArgumentException(name + " must be >= " + fmt(min) + ", got " + fmt(v));
+            }
+        }
+
+        private static void positive(String name, double v) {
+            finite(name, v);
+            if (v <= 0) {
+                throw new IllegalArgumentException(name + " must be > 0, got " + fmt(v));
+            }
+        }
+
+        private static void between(String name, double v, double lo, double hi) {
+            finite(name, v);
+            if (v < lo || v > hi) {
+                throw new IllegalArgumentException(
+                        name + " must be in [" + fmt(lo) + ", " + fmt(hi) + "], got " + fmt(v));
+            }
+        }
+
+        private static String fmt(double v) {
+            return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : Double.toString(v);
+        }
+    }
+}

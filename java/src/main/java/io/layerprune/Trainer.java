@@ -1,0 +1,289 @@
+package io.layerprune;
+
+import io.layerprune.bindings.LayerpruneNative;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Trains a {@link Model} with concurrent layer pruning (ALGORITHM.md sections 2-5).
+ *
+ * <pre>{@code
+ * try (Model model = ResidualMlp.builder().build();
+ *      Trainer trainer = Trainer.create(model, TrainConfig.defaults())) {
+ *     TrainingResult r = trainer.fit(splits.train(), splits.test(), listener);
+ * }
+ * }</pre>
+ *
+ * <p>The native trainer (optimizer state, estimator, RNG) is created when {@link #fit} starts,
+ * because N (the training-set size) enters lambda (when tau is given) and the schedule horizon.
+ * {@code fit} runs once per trainer. Not thread-safe; closing the model closes its trainers.
+ */
+public final class Trainer extends NativeHandle {
+    private final Model model;
+    private final TrainConfig config;
+    private LayerpruneNative.Trainer handle;
+    private boolean fitted;
+    private double lambda = Double.NaN;
+
+    private Trainer(Model model, TrainConfig config) {
+        super("trainer");
+        this.model = model;
+        this.config = config;
+    }
+
+    /** Binds a trainer to a model; nothing native is created until {@link #fit}. */
+    public static Trainer create(Model model, TrainConfig config) {
+        Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(config, "config");
+        model.ensureOpen();
+        Trainer t = new Trainer(model, config);
+        model.register(t);
+        return t;
+    }
+
+    public Model model() {
+        return model;
+    }
+
+    public TrainConfig config() {
+        return config;
+    }
+
+    /** lambda actually used (resolved from tau if given); NaN before {@link #fit} starts. */
+    public double lambda() {
+        return lambda;
+    }
+
+    /** Steps done so far. */
+    public long stepsDone() {
+        ensureOpen();
+        return handle == null ? 0 : Native.callLong(() -> LayerpruneNative.trainer_steps_done(handle));
+    }
+
+    /** tau_l of section {@code index} for its current weights (ALGORITHM.md section 2). */
+    public double tau(int index) {
+        ensureOpen();
+        requireStarted();
+        int n = model.sections();
+        if (index < 0 || index >= n) {
+            throw new IndexOutOfBoundsException("section index must be in [0, " + n + "), got " + index);
+        }
+        return Native.callDouble(() -> LayerpruneNative.trainer_tau(handle, index));
+    }
+
+    /** Training FLOPs so far, estimator passes included. */
+    public double cumulativeFlops() {
+        ensureOpen();
+        return handle == null ? 0 : Native.callDouble(() -> LayerpruneNative.trainer_cumulative_flops(handle));
+    }
+
+    /** Training FLOPs the same steps would have cost with every section on and no estimator. */
+    public double cumulativeFlopsUnpruned() {
+        ensureOpen();
+        return handle == null ? 0
+                : Native.callDouble(() -> LayerpruneNative.trainer_cumulative_flops_unpruned(handle));
+    }
+
+    /**
+     * Trains for {@code config.epochs()} epochs, evaluating the expected network on {@code test}
+     * after each, then makes the model deterministic and evaluates it.
+     *
+     * @param train training set (its size is N unless {@link TrainConfig#trainSize()} is set)
+     * @param test test set, or null to skip evaluations (their numbers are then NaN)
+     */
+    public TrainingResult fit(Dataset train, Dataset test, TrainingListener... listeners) {
+        ensureOpen();
+        model.ensureOpen();
+        Objects.requireNonNull(train, "train");
+        List<TrainingListener> ls = new ArrayList<>();
+        if (listeners != null) {
+            for (TrainingListener l : listeners) {
+                if (l != null) {
+                    ls.add(l);
+                }
+            }
+        }
+        if (fitted) {
+            throw new IllegalStateException("fit was already called on this trainer; create a new one");
+        }
+        model.checkCompatible(train);
+        if (test != null) {
+            model.checkCompatible(test);
+            if (test.size() == 0) {
+                throw new IllegalArgumentException("test set " + test.name() + " is empty");
+            }
+        }
+        int batch = config.batchSize();
+        long stepsPerEpoch = train.size() / batch;
+        if (stepsPerEpoch == 0) {
+            throw new IllegalArgumentException("training set " + train.name() + " has " + train.size()
+                    + " samples, fewer than one batch of " + batch);
+        }
+        fitted = true;
+
+        int sections = model.sections();
+        List<SectionState> initial = model.sectionStates();
+        long n = config.trainSize() > 0 ? config.trainSize() : train.size();
+        long maxWeights = initial.stream().mapToLong(SectionState::weights).max().orElse(0);
+        if (config.tau() != null) {
+            lambda = maxWeights > 0 ? 2.0 * n * config.tau() / maxWeights : 0.0;
+        } else {
+            lambda = config.lambda();
+        }
+        long totalSteps = config.totalSteps() > 0 ? config.totalSteps() : config.epochs() * stepsPerEpoch;
+        double resolvedLambda = lambda;
+        handle = Native.call(() -> {
+            try (LayerpruneNative.TrainConfig c = new LayerpruneNative.TrainConfig()) {
+                config.toNative(c, resolvedLambda, n, totalSteps);
+                return LayerpruneNative.trainer_create(model.handle(), c);
+            }
+        });
+        if (handle == null || handle.isNull()) {
+            handle = null;
+            throw new LayerpruneException("trainer_create returned no trainer");
+        }
+
+        boolean[] pruned = new boolean[sections];
+        double[] lastTau = new double[sections];
+        for (int i = 0; i < sections; i++) {
+            pruned[i] = initial.get(i).pruned();
+            lastTau[i] = tau(i);
+        }
+        int live0 = (int) initial.stream().filter(s -> !s.pruned()).count();
+        TrainingStart start = new TrainingStart(config.epochs(), stepsPerEpoch, batch, train.size(),
+                test == null ? 0 : test.size(), n, lambda, config.tau(), totalSteps, sections, live0, model.params(),
+                model.flopsPerSample(EvalMode.EXPECTED));
+        for (TrainingListener l : ls) {
+            l.onStart(start);
+        }
+
+        List<EpochEvent> epochs = new ArrayList<>();
+        List<PruneEvent> pruneEvents = new ArrayList<>();
+        long samples = 0;
+        long t0 = System.nanoTime();
+        try (LayerpruneNative.StepStats stats = new LayerpruneNative.StepStats()) {
+            for (int epoch = 1; epoch <= config.epochs(); epoch++) {
+                long steps = Native.callLong(() -> LayerpruneNative.trainer_begin_epoch(handle, train.handle()));
+                double lossSum = 0;
+                double accSum = 0;
+                for (long b = 0; b < steps; b++) {
+                    long bi = b;
+                    Native.run(() -> LayerpruneNative.trainer_step(handle, train.handle(), bi, stats));
+                    samples += batch;
+                    lossSum += stats.loss();
+                    accSum += stats.accuracy();
+                    long step = stats.step();
+                    model.lastStep(step);
+                    if (stats.pruned_this_step() > 0) {
+                        detectPrunes(pruned, step, epoch, false, pruneEvents, ls);
+                    }
+                    for (int i = 0; i < sections; i++) {
+                        if (!pruned[i]) {
+                            lastTau[i] = tau(i);
+                        }
+                    }
+                    if (!ls.isEmpty()) {
+                        StepEvent ev = new StepEvent(epoch, b, steps, step, stats.loss(), stats.accuracy(), stats.lr(),
+                                stats.grad_norm(), stats.live_sections(), stats.active_sections(),
+                                stats.pruned_this_step(), stats.step_flops(), stats.step_flops_unpruned(),
+                                cumulativeFlops(), samples, seconds(t0));
+                        for (TrainingListener l : ls) {
+                            l.onStep(ev);
+                        }
+                    }
+                }
+                Evaluation eval = test == null ? null : model.evaluate(test, EvalMode.EXPECTED);
+                List<SectionState> states = model.sectionStates();
+                double[] theta = states.stream().mapToDouble(SectionState::theta).toArray();
+                double[] tau = new double[sections];
+                for (int i = 0; i < sections; i++) {
+                    tau[i] = tau(i);
+                }
+                int live = (int) states.stream().filter(s -> !s.pruned()).count();
+                boolean[] prunedNow = new boolean[sections];
+                for (int i = 0; i < sections; i++) {
+                    prunedNow[i] = states.get(i).pruned();
+                }
+                EpochEvent ev = new EpochEvent(epoch, stepsDone(), steps > 0 ? lossSum / steps : Double.NaN,
+                        steps > 0 ? accSum / steps : Double.NaN, eval == null ? Double.NaN : eval.loss(),
+                        eval == null ? Double.NaN : eval.accuracy(), theta, tau, prunedNow, live, model.params(),
+                        model.flopsPerSample(EvalMode.EXPECTED), cumulativeFlops(), seconds(t0));
+                epochs.add(ev);
+                for (TrainingListener l : ls) {
+                    l.onEpoch(ev);
+                }
+            }
+        }
+        double seconds = seconds(t0);
+
+        Native.run(() -> LayerpruneNative.trainer_finish(handle));
+        long finalStep = stepsDone();
+        model.lastStep(finalStep);
+        detectPrunes(pruned, finalStep, Math.max(1, config.epochs()), true, pruneEvents, ls);
+        for (int i = 0; i < sections; i++) {
+            if (!pruned[i]) {
+                lastTau[i] = tau(i);
+            }
+        }
+
+        Evaluation det = test == null ? null : model.evaluate(test, EvalMode.DETERMINISTIC);
+        Evaluation exp = test == null ? null : model.evaluate(test, EvalMode.EXPECTED);
+        List<SectionState> finalStates = model.sectionStates();
+        int kept = (int) finalStates.stream().filter(s -> !s.pruned()).count();
+        TrainingResult result = new TrainingResult(det == null ? Double.NaN : det.accuracy(),
+                det == null ? Double.NaN : det.loss(), exp == null ? Double.NaN : exp.accuracy(),
+                exp == null ? Double.NaN : exp.loss(), kept, sections, model.params(), model.initialParams(),
+                model.flopsPerSample(EvalMode.DETERMINISTIC), model.initialFlopsPerSample(), cumulativeFlops(),
+                cumulativeFlopsUnpruned(), seconds, seconds > 0 ? samples / seconds : Double.NaN, finalStep, samples,
+                lambda, config.tau(), n, List.copyOf(finalStates), lastTau, List.copyOf(epochs),
+                List.copyOf(pruneEvents));
+        for (TrainingListener l : ls) {
+            l.onFinish(result);
+        }
+        return result;
+    }
+
+    private void detectPrunes(boolean[] pruned, long step, int epoch, boolean atFinish, List<PruneEvent> out,
+            List<TrainingListener> ls) {
+        for (int i = 0; i < pruned.length; i++) {
+            if (pruned[i]) {
+                continue;
+            }
+            SectionState s = model.section(i);
+            if (s.pruned()) {
+                pruned[i] = true;
+                PruneEvent ev = new PruneEvent(i, s.prunedAtStep() >= 0 ? s.prunedAtStep() : step, epoch, atFinish);
+                out.add(ev);
+                for (TrainingListener l : ls) {
+                    l.onPrune(ev);
+                }
+            }
+        }
+    }
+
+    private static double seconds(long t0) {
+        return (System.nanoTime() - t0) / 1e9;
+    }
+
+    private void requireStarted() {
+        if (handle == null) {
+            throw new IllegalStateException("trainer has not started: call fit first");
+        }
+    }
+
+    @Override
+    void free() {
+        model.unregister(this);
+        if (handle != null) {
+            LayerpruneNative.trainer_destroy(handle);
+            handle.setNull();
+            handle = null;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Trainer[" + config + (isClosed() ? ", closed]" : "]");
+    }
+}

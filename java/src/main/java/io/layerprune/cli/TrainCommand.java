@@ -1,0 +1,401 @@
+package io.layerprune.cli;
+
+import io.layerprune.DataException;
+import io.layerprune.Estimator;
+import io.layerprune.IdxDataset;
+import io.layerprune.Layerprune;
+import io.layerprune.Model;
+import io.layerprune.ResidualMlp;
+import io.layerprune.Schedule;
+import io.layerprune.TrainConfig;
+import io.layerprune.Trainer;
+import io.layerprune.TrainingListener;
+import io.layerprune.TrainingResult;
+import io.layerprune.report.ReportCollector;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Model.ArgSpec;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code layerprune train}: trains a gated residual MLP on an MNIST-format data set while pruning
+ * its sections, prints progress and a summary, and writes a JSON report.
+ */
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        defaultValueProvider = TrainCommand.NativeDefaults.class,
+        description = {
+            "Trains a residual MLP (stem, gated sections, head) on an MNIST-format data set and prunes the "
+                    + "sections that do not pay for themselves, while it trains.",
+            "Without options: Fashion-MNIST (60k train, 10k test), 784->256 stem, 12 sections of width 256, "
+                    + "10 classes, the library's default hyper-parameters.",
+            ""},
+        footer = {"",
+            "Pruning off is --no-gates, not --lambda 0: with lambda 0 the data term alone still prunes "
+                    + "sections whose presence raises the loss.",
+            "Exit codes: 0 success, 1 failure while running, 2 usage error."})
+public final class TrainCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    private final boolean terminal;
+
+    @Option(names = "--data", paramLabel = "DIR", defaultValue = "/usr/share/datasets/fashion-mnist",
+            description = "Folder with train-/t10k- images-idx3-ubyte and labels-idx1-ubyte files (.gz or plain) "
+                    + "(default: ${DEFAULT-VALUE}).")
+    Path data;
+
+    @Option(names = "--train-limit", paramLabel = "N", defaultValue = "0",
+            description = "Use only the first N training images; 0 = all (default: ${DEFAULT-VALUE}).")
+    int trainLimit;
+
+    @Option(names = "--test-limit", paramLabel = "N", defaultValue = "0",
+            description = "Use only the first N test images; 0 = all (default: ${DEFAULT-VALUE}).")
+    int testLimit;
+
+    @Option(names = "--sections", paramLabel = "L", defaultValue = "12",
+            description = "Gated sections L (default: ${DEFAULT-VALUE}).")
+    int sections;
+
+    @Option(names = "--width", paramLabel = "D", defaultValue = "256",
+            description = "Width of the stem and of every section (default: ${DEFAULT-VALUE}).")
+    long width;
+
+    @Option(names = "--epochs", paramLabel = "N", defaultValue = "" + TrainConfig.DEFAULT_EPOCHS,
+            description = "Passes over the training set (default: ${DEFAULT-VALUE}).")
+    int epochs;
+
+    @Option(names = "--batch", paramLabel = "B", description = "Mini-batch size (default: ${DEFAULT-VALUE}).")
+    Integer batch;
+
+    @Option(names = "--lr", paramLabel = "ETA", description = "Peak learning rate eta_W of the weights "
+            + "(default: ${DEFAULT-VALUE}).")
+    Double lr;
+
+    @Option(names = "--schedule", paramLabel = "NAME", converter = ScheduleConverter.class,
+            completionCandidates = ScheduleNames.class,
+            description = "Learning-rate schedule of the weights: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+    Schedule schedule;
+
+    @Option(names = "--lambda", paramLabel = "X", description = {
+        "Prior strength lambda (default: ${DEFAULT-VALUE}). A section survives while it lowers the training "
+                + "loss by more than tau_l ~ lambda n_l / 2N nats.",
+        "Note: --lambda 0 is not 'pruning off' (the data term alone still prunes); --no-gates is."})
+    Double lambda;
+
+    @Option(names = "--tau", paramLabel = "NATS", description = "Instead of --lambda: target threshold tau; "
+            + "lambda = 2 N tau / max_l n_l (no default: --lambda is used).")
+    Double tau;
+
+    @Option(names = "--estimator", paramLabel = "NAME", converter = EstimatorConverter.class,
+            completionCandidates = EstimatorNames.class,
+            description = "Estimator of the data gradient of theta: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+    Estimator estimator;
+
+    @Option(names = "--estimator-fraction", paramLabel = "F", description = "two-point: fraction of the live "
+            + "sections re-run per step, in (0, 1] (default: ${DEFAULT-VALUE}).")
+    Double estimatorFraction;
+
+    @Option(names = "--eta-theta", paramLabel = "ETA", description = "Learning rate of theta (default: ${DEFAULT-VALUE}).")
+    Double etaTheta;
+
+    @Option(names = "--theta0", paramLabel = "P", description = "Initial theta (default: ${DEFAULT-VALUE}).")
+    Double theta0;
+
+    @Option(names = "--patience", paramLabel = "STEPS", description = "Steps theta must sit at 0 before a section "
+            + "is pruned (default: ${DEFAULT-VALUE}).")
+    Integer patience;
+
+    @Option(names = "--momentum", paramLabel = "M", description = "SGD momentum of the weights (default: ${DEFAULT-VALUE}).")
+    Double momentum;
+
+    @Option(names = "--clip-norm", paramLabel = "C", description = "Global gradient-norm clip, 0 = off "
+            + "(default: ${DEFAULT-VALUE}).")
+    Double clipNorm;
+
+    @Option(names = "--weight-decay", paramLabel = "WD", description = "Weight decay on stem, head and skip "
+            + "projections (default: ${DEFAULT-VALUE}).")
+    Double weightDecay;
+
+    @Option(names = "--s2", paramLabel = "S2", description = "Per-weight variance floor s2 > 0 (default: ${DEFAULT-VALUE}).")
+    Double s2;
+
+    @Option(names = "--seed", paramLabel = "N", defaultValue = "1",
+            description = "Seed of the weights, gates and shuffling (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--threads", paramLabel = "N", defaultValue = "0",
+            description = "Native threads; 0 = one per physical core (default: ${DEFAULT-VALUE}).")
+    int threads;
+
+    @Option(names = "--no-gates", description = "Plain residual network, the baseline: theta fixed at 1, no prior, "
+            + "no estimator, no pruning.")
+    boolean noGates;
+
+    @Option(names = "--report", paramLabel = "FILE", description = "Where to write the JSON report "
+            + "(default: runs/<timestamp>/report.json).")
+    Path report;
+
+    @Option(names = "--quiet", description = "Print only the report path (and errors).")
+    boolean quiet;
+
+    @Option(names = "--verbose", description = "Print stack traces with errors (also: environment LAYERPRUNE_DEBUG).")
+    boolean verbose;
+
+    public TrainCommand() {
+        this(false);
+    }
+
+    TrainCommand(boolean terminal) {
+        this.terminal = terminal;
+    }
+
+    /** Maps builder field names in validation messages to the flag the user typed. */
+    private static final Map<String, String> FLAGS = Map.ofEntries(Map.entry("width", "--width"),
+            Map.entry("sections", "--sections"), Map.entry("epochs", "--epochs"), Map.entry("batchSize", "--batch"),
+            Map.entry("etaW", "--lr"), Map.entry("lambda", "--lambda"), Map.entry("tau", "--tau"),
+            Map.entry("estimatorFraction", "--estimator-fraction"), Map.entry("etaTheta", "--eta-theta"),
+            Map.entry("theta0", "--theta0"), Map.entry("patience", "--patience"), Map.entry("momentum", "--momentum"),
+            Map.entry("clipNorm", "--clip-norm"), Map.entry("weightDecay", "--weight-decay"), Map.entry("s2", "--s2"),
+            Map.entry("threads", "--threads"), Map.entry("trainLimit", "--train-limit"),
+            Map.entry("testLimit", "--test-limit"));
+
+    @Override
+    public Integer call() {
+        CommandLine cl = spec.commandLine();
+        PrintWriter out = cl.getOut();
+        PrintWriter err = cl.getErr();
+        if (cl.getParseResult().hasMatchedOption("--lambda") && cl.getParseResult().hasMatchedOption("--tau")) {
+            throw new ParameterException(cl, "--lambda and --tau are mutually exclusive: give one of them");
+        }
+        if (trainLimit < 0) {
+            throw new ParameterException(cl, "invalid value for --train-limit: must be >= 0 (0 = all), got " + trainLimit);
+        }
+        if (testLimit < 0) {
+            throw new ParameterException(cl, "invalid value for --test-limit: must be >= 0 (0 = all), got " + testLimit);
+        }
+        if (threads < 0) {
+            throw new ParameterException(cl, "invalid value for --threads: must be >= 0 (0 = physical cores), got " + threads);
+        }
+
+        ResidualMlp.Spec modelSpec;
+        try {
+            modelSpec = ResidualMlp.builder().inputSize(784).width(width).sections(sections).classes(10).seed(seed)
+                    .spec();
+        } catch (IllegalArgumentException e) {
+            throw usage(cl, e);
+        }
+        if (!Files.isDirectory(data)) {
+            throw new DataException(data + ": no such directory (--data expects a folder of MNIST-format IDX files)");
+        }
+        TrainConfig config;
+        try {
+            TrainConfig.Builder b = TrainConfig.builder().epochs(epochs).seed(seed).noGates(noGates);
+            if (batch != null) {
+                b.batchSize(batch);
+            }
+            if (lr != null) {
+                b.etaW(lr);
+            }
+            if (schedule != null) {
+                b.schedule(schedule);
+            }
+            if (tau != null) {
+                b.tau(tau);
+            } else if (lambda != null) {
+                b.lambda(lambda);
+            }
+            if (estimator != null) {
+                b.estimator(estimator);
+            }
+            if (estimatorFraction != null) {
+                b.estimatorFraction(estimatorFraction);
+            }
+            if (etaTheta != null) {
+                b.etaTheta(etaTheta);
+            }
+            if (theta0 != null) {
+                b.theta0(theta0);
+            }
+            if (patience != null) {
+                b.patience(patience);
+            }
+            if (momentum != null) {
+                b.momentum(momentum);
+            }
+            if (clipNorm != null) {
+                b.clipNorm(clipNorm);
+            }
+            if (weightDecay != null) {
+                b.weightDecay(weightDecay);
+            }
+            if (s2 != null) {
+                b.s2(s2);
+            }
+            config = b.build();
+        } catch (IllegalArgumentException e) {
+            throw usage(cl, e);
+        }
+
+        Layerprune.setThreads(threads);
+        int threadsUsed = Layerprune.threads();
+        Path reportPath = report != null ? report : defaultReportPath();
+
+        long t0 = System.nanoTime();
+        IdxDataset.Splits splits;
+        try {
+            splits = IdxDataset.load(data, trainLimit, testLimit, modelSpec.classes());
+        } catch (IllegalArgumentException e) {
+            throw usage(cl, e);
+        }
+        try (splits) {
+            String name = data.toAbsolutePath().normalize().getFileName() == null ? "dataset"
+                    : data.toAbsolutePath().normalize().getFileName().toString();
+            if (!quiet) {
+                err.printf("layerprune %s: %s, %d training / %d test images (loaded in %.1f s), %d threads%n",
+                        Layerprune.version(), name, splits.train().size(), splits.test().size(),
+                        (System.nanoTime() - t0) / 1e9, threadsUsed);
+                err.printf("model: %d -> %d stem, %d gated sections of width %d, %d classes; %s, %s%n",
+                        modelSpec.inputSize(), modelSpec.width(), modelSpec.sections(), modelSpec.width(),
+                        modelSpec.classes(), config.noGates() ? "no gates (baseline)"
+                                : "estimator " + config.estimator().cliName() + " (fraction "
+                                        + config.estimatorFraction() + ")",
+                        config.tau() != null ? "tau " + config.tau() : "lambda " + config.lambda());
+                err.flush();
+            }
+            try (Model model = modelSpec.build(); Trainer trainer = Trainer.create(model, config)) {
+                List<TrainingListener> listeners = new ArrayList<>();
+                ReportCollector collector = new ReportCollector(modelSpec, config, threadsUsed, Layerprune.version(),
+                        name, splits.train().size(), splits.test().size(), reportPath);
+                listeners.add(collector);
+                if (!quiet) {
+                    listeners.add(new ProgressPrinter(err, terminal));
+                }
+                TrainingResult result =
+                        trainer.fit(splits.train(), splits.test(), listeners.toArray(new TrainingListener[0]));
+                if (!quiet) {
+                    FinalTable.print(out, result);
+                }
+                out.println("report: " + reportPath);
+                out.flush();
+            }
+        }
+        return 0;
+    }
+
+    private static ParameterException usage(CommandLine cl, IllegalArgumentException e) {
+        String m = e.getMessage() == null ? e.toString() : e.getMessage();
+        int space = m.indexOf(' ');
+        String field = space > 0 ? m.substring(0, space) : "";
+        String flag = FLAGS.get(field);
+        String text = flag != null ? "invalid value for " + flag + ": " + m.substring(space + 1) : m;
+        ParameterException pe = new ParameterException(cl, text, e);
+        return pe;
+    }
+
+    private static Path defaultReportPath() {
+        String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+        Path p = Path.of("runs", stamp, "report.json");
+        for (int i = 2; Files.exists(p); i++) {
+            p = Path.of("runs", stamp + "-" + i, "report.json");
+        }
+        return p;
+    }
+
+    /** Default values shown in --help and applied when a flag is absent: the native TrainConfig defaults. */
+    public static final class NativeDefaults implements CommandLine.IDefaultValueProvider {
+        @Override
+        public String defaultValue(ArgSpec arg) {
+            if (!(arg instanceof OptionSpec o)) {
+                return null;
+            }
+            TrainConfig d;
+            try {
+                d = TrainConfig.defaults();
+            } catch (RuntimeException | LinkageError e) {
+                return null; // native library unavailable: the flag stays unset, TrainConfig decides later
+            }
+            switch (o.longestName()) {
+                case "--batch":
+                    return Integer.toString(d.batchSize());
+                case "--lr":
+                    return Double.toString(d.etaW());
+                case "--schedule":
+                    return d.schedule().cliName();
+                case "--lambda":
+                    return Double.toString(d.lambda());
+                case "--estimator":
+                    return d.estimator().cliName();
+                case "--estimator-fraction":
+                    return Double.toString(d.estimatorFraction());
+                case "--eta-theta":
+                    return Double.toString(d.etaTheta());
+                case "--theta0":
+                    return Double.toString(d.theta0());
+                case "--patience":
+                    return Integer.toString(d.patience());
+                case "--momentum":
+                    return Double.toString(d.momentum());
+                case "--clip-norm":
+                    return Double.toString(d.clipNorm());
+                case "--weight-decay":
+                    return Double.toString(d.weightDecay());
+                case "--s2":
+                    return Double.toString(d.s2());
+                default:
+                    return null;
+            }
+        }
+    }
+
+    static final class EstimatorConverter implements ITypeConverter<Estimator> {
+        @Override
+        public Estimator convert(String value) {
+            try {
+                return Estimator.fromName(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    static final class ScheduleConverter implements ITypeConverter<Schedule> {
+        @Override
+        public Schedule convert(String value) {
+            try {
+                return Schedule.fromName(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    static final class EstimatorNames implements Iterable<String> {
+        @Override
+        public Iterator<String> iterator() {
+            return Arrays.stream(Estimator.values()).map(Estimator::cliName).iterator();
+        }
+    }
+
+    static final class ScheduleNames implements Iterable<String> {
+        @Override
+        public Iterator<String> iterator() {
+            return Arrays.stream(Schedule.values()).map(Schedule::cliName).iterator();
+        }
+    }
+}

@@ -1,0 +1,2 @@
+/** The {@code layerprune} command line ({@link io.layerprune.cli.Main}), built with picocli. */
+package io.layerprune.cli;

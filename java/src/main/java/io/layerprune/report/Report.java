@@ -1,0 +1,60 @@
+package io.layerprune.report;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import java.util.List;
+
+/**
+ * The JSON report of one training run, schema {@value #SCHEMA}. Keys are snake_case; accuracies
+ * are fractions in [0, 1]; numbers that do not exist (no test set) are null. See
+ * {@link ReportCollector} to build one and {@link ReportWriter} to write it.
+ *
+ * @param finalResult null until training has finished
+ */
+@JsonPropertyOrder({"schema", "version", "created", "config", "dataset", "sections", "epochs", "prune_events",
+        "final"})
+public record Report(String schema, String version, String created, Config config, DatasetInfo dataset,
+        List<Section> sections, List<Epoch> epochs, List<Prune> pruneEvents,
+        @JsonProperty("final") Final finalResult) {
+
+    public static final String SCHEMA = "layerprune.report/1";
+
+    /** The architecture. */
+    @JsonPropertyOrder({"type", "input", "width", "sections", "classes", "seed"})
+    public record ModelSpec(String type, long input, long width, int sections, int classes, long seed) {}
+
+    /** Every hyper-parameter actually used. */
+    @JsonPropertyOrder({"model", "estimator", "estimator_fraction", "lambda", "tau", "train_size", "s2", "theta0",
+            "eta_theta", "patience", "theta_min", "eta_w", "momentum", "clip_norm", "weight_decay", "schedule",
+            "total_steps", "step_every", "step_gamma", "no_gates", "batch_size", "epochs", "seed", "threads"})
+    public record Config(ModelSpec model, String estimator, double estimatorFraction, Double lambda, Double tau,
+            Long trainSize, double s2, double theta0, double etaTheta, int patience, double thetaMin, double etaW,
+            double momentum, double clipNorm, double weightDecay, String schedule, Long totalSteps, long stepEvery,
+            double stepGamma, boolean noGates, int batchSize, int epochs, long seed, int threads) {}
+
+    @JsonPropertyOrder({"name", "train", "test"})
+    public record DatasetInfo(String name, long train, long test) {}
+
+    /** Final state of one section; tau is the last value before pruning for pruned sections. */
+    @JsonPropertyOrder({"index", "weights", "tau", "theta_final", "pruned_at_step"})
+    public record Section(int index, long weights, Double tau, Double thetaFinal, Long prunedAtStep) {}
+
+    @JsonPropertyOrder({"epoch", "step", "loss", "train_accuracy", "test_loss_expected", "test_accuracy_expected",
+            "theta", "tau", "live_sections", "params", "flops_per_sample", "cumulative_training_flops", "seconds"})
+    public record Epoch(int epoch, long step, Double loss, Double trainAccuracy, Double testLossExpected,
+            Double testAccuracyExpected, double[] theta, double[] tau, int liveSections, long params,
+            double flopsPerSample, double cumulativeTrainingFlops, double seconds) {}
+
+    /** A section removal; {@code final} is true when the end-of-training determinization removed it. */
+    @JsonPropertyOrder({"section", "step", "epoch", "final"})
+    public record Prune(int section, long step, int epoch, @JsonProperty("final") boolean atFinish) {}
+
+    @JsonPropertyOrder({"test_accuracy", "test_accuracy_expected", "test_loss", "test_loss_expected",
+            "sections_kept", "sections_total", "params", "params_initial", "flops_per_sample",
+            "flops_per_sample_initial", "cumulative_training_flops", "cumulative_training_flops_unpruned",
+            "training_flops_ratio", "seconds", "samples_per_second", "steps", "samples_trained"})
+    public record Final(Double testAccuracy, Double testAccuracyExpected, Double testLoss, Double testLossExpected,
+            int sectionsKept, int sectionsTotal, long params, long paramsInitial, double flopsPerSample,
+            double flopsPerSampleInitial, double cumulativeTrainingFlops, double cumulativeTrainingFlopsUnpruned,
+            Double trainingFlopsRatio, double seconds, Double samplesPerSecond, long steps, long samplesTrained) {}
+}

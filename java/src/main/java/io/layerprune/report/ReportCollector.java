@@ -1,0 +1,125 @@
+package io.layerprune.report;
+
+import io.layerprune.EpochEvent;
+import io.layerprune.PruneEvent;
+import io.layerprune.ResidualMlp;
+import io.layerprune.SectionState;
+import io.layerprune.TrainConfig;
+import io.layerprune.TrainingListener;
+import io.layerprune.TrainingResult;
+import io.layerprune.TrainingStart;
+import java.nio.file.Path;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A {@link TrainingListener} that builds the run's {@link Report}. If given a file, it rewrites
+ * it (atomically) after every epoch and at the end, so an interrupted run leaves a partial report
+ * whose {@code final} is null.
+ */
+public final class ReportCollector implements TrainingListener {
+    private final ResidualMlp.Spec spec;
+    private final TrainConfig config;
+    private final int threads;
+    private final String version;
+    private final Report.DatasetInfo dataset;
+    private final String created;
+    private final Path file;
+    private final List<Report.Epoch> epochs = new ArrayList<>();
+    private final List<Report.Prune> prunes = new ArrayList<>();
+    private TrainingStart start;
+    private List<Report.Section> sections = List.of();
+    private Report.Final result;
+
+    /**
+     * @param spec the model's architecture
+     * @param config the training configuration
+     * @param threads native threads in use
+     * @param version library version for the report
+     * @param datasetName e.g. "fashion-mnist"
+     * @param trainSamples training samples used
+     * @param testSamples test samples used
+     * @param file where to write after each epoch and at the end, or null to only collect
+     */
+    public ReportCollector(ResidualMlp.Spec spec, TrainConfig config, int threads, String version, String datasetName,
+            long trainSamples, long testSamples, Path file) {
+        this.spec = Objects.requireNonNull(spec, "spec");
+        this.config = Objects.requireNonNull(config, "config");
+        this.threads = threads;
+        this.version = version;
+        this.dataset = new Report.DatasetInfo(datasetName, trainSamples, testSamples);
+        this.created = OffsetDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ISO_OFFSET_DATE_TIME);
+        this.file = file;
+    }
+
+    @Override
+    public void onStart(TrainingStart start) {
+        this.start = start;
+        write();
+    }
+
+    @Override
+    public void onEpoch(EpochEvent e) {
+        epochs.add(new Report.Epoch(e.epoch(), e.step(), num(e.loss()), num(e.trainAccuracy()),
+                num(e.testLossExpected()), num(e.testAccuracyExpected()), e.theta().clone(), e.tau().clone(),
+                e.liveSections(), e.params(), e.flopsPerSample(), e.cumulativeTrainingFlops(), e.seconds()));
+        write();
+    }
+
+    @Override
+    public void onPrune(PruneEvent p) {
+        prunes.add(new Report.Prune(p.section(), p.step(), p.epoch(), p.atFinish()));
+    }
+
+    @Override
+    public void onFinish(TrainingResult r) {
+        List<Report.Section> list = new ArrayList<>();
+        for (SectionState s : r.sections()) {
+            double tau = s.index() < r.sectionTau().length ? r.sectionTau()[s.index()] : Double.NaN;
+            list.add(new Report.Section(s.index(), s.weights(), num(tau), num(s.theta()),
+                    s.pruned() ? Long.valueOf(s.prunedAtStep()) : null));
+        }
+        sections = List.copyOf(list);
+        result = new Report.Final(num(r.testAccuracy()), num(r.testAccuracyExpected()), num(r.testLoss()),
+                num(r.testLossExpected()), r.sectionsKept(), r.sectionsTotal(), r.params(), r.paramsInitial(),
+                r.flopsPerSample(), r.flopsPerSampleInitial(), r.cumulativeTrainingFlops(),
+                r.cumulativeTrainingFlopsUnpruned(), num(r.trainingFlopsRatio()), r.seconds(),
+                num(r.samplesPerSecond()), r.steps(), r.samplesTrained());
+        write();
+    }
+
+    /** The report as collected so far. */
+    public Report report() {
+        Report.ModelSpec model = new Report.ModelSpec("residual-mlp", spec.inputSize(), spec.width(), spec.sections(),
+                spec.classes(), spec.seed());
+        Double lambda = start != null ? Double.valueOf(start.lambda())
+                : config.tau() == null ? Double.valueOf(config.lambda()) : null;
+        Report.Config cfg = new Report.Config(model, config.estimator().cliName(), config.estimatorFraction(), lambda,
+                config.tau(), start != null ? Long.valueOf(start.trainSize()) : null, config.s2(), config.theta0(),
+                config.etaTheta(), config.patience(), config.thetaMin(), config.etaW(), config.momentum(),
+                config.clipNorm(), config.weightDecay(), config.schedule().cliName(),
+                start != null ? Long.valueOf(start.totalSteps()) : null, config.stepEvery(), config.stepGamma(),
+                config.noGates(), config.batchSize(), config.epochs(), config.seed(), threads);
+        return new Report(Report.SCHEMA, version, created, cfg, dataset, sections, List.copyOf(epochs),
+                List.copyOf(prunes), result);
+    }
+
+    /** Writes the report to {@code path} atomically. */
+    public void writeTo(Path path) {
+        ReportWriter.write(report(), path);
+    }
+
+    private void write() {
+        if (file != null) {
+            writeTo(file);
+        }
+    }
+
+    private static Double num(double v) {
+        return Double.isFinite(v) ? v : null;
+    }
+}
