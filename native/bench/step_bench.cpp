@@ -96,6 +96,42 @@ BENCHMARK(BM_Sgemm)->ArgNames({"M", "N", "K", "tA", "tB"})
     ->Args({kWidth, kInput, kBatch, 1, 0})   // stem weights
     ->Unit(benchmark::kMicrosecond)->UseRealTime();
 
+// The GEMMs of one plain training step (K sections, every gate on) and nothing else,
+// through dnnl_sgemm: the floor a step could reach if everything but the matrix
+// products were free. Its GFLOP/s uses the step's own FLOP count (cost.h), so
+// BM_TrainStep GFLOP/s divided by this is the fraction of GEMM speed the step reaches.
+void BM_StepGemmsOnly(benchmark::State& state) {
+  const int32_t sections = static_cast<int32_t>(state.range(0));
+  configure_threads(0);
+  const int64_t B = kBatch, D = kWidth, I = kInput, C = kClasses;
+  std::vector<float> x(B * I, 0.5f), w_stem(D * I, 0.01f), w(D * D, 0.01f), w_head(C * D, 0.01f);
+  std::vector<float> act(B * D, 0.5f), out(B * D), dw(std::max(D * I, D * D));
+  std::vector<float> logits(B * C), head_grad(B * C, 0.1f);
+  auto gemm = [](char ta, char tb, int64_t M, int64_t N, int64_t K, const float* A, const float* Bm, float* Cm) {
+    dnnl_sgemm(ta, tb, M, N, K, 1.f, A, ta == 'N' ? K : M, Bm, tb == 'N' ? N : K, 0.f, Cm, N);
+  };
+  for (auto _ : state) {
+    gemm('N', 'T', B, D, I, x.data(), w_stem.data(), out.data());            // stem forward
+    for (int32_t l = 0; l < sections; ++l) {
+      gemm('N', 'T', B, D, D, act.data(), w.data(), out.data());             // fc1
+      gemm('N', 'T', B, D, D, act.data(), w.data(), out.data());             // fc2
+    }
+    gemm('N', 'T', B, C, D, act.data(), w_head.data(), logits.data());      // head
+    gemm('T', 'N', C, D, B, head_grad.data(), act.data(), dw.data());        // head dW
+    gemm('N', 'N', B, D, C, head_grad.data(), w_head.data(), out.data());    // head dX
+    for (int32_t l = 0; l < sections; ++l)
+      for (int k = 0; k < 2; ++k) {
+        gemm('T', 'N', D, D, B, act.data(), act.data(), dw.data());          // dW
+        gemm('N', 'N', B, D, D, act.data(), w.data(), out.data());           // dX
+      }
+    gemm('T', 'N', D, I, B, act.data(), x.data(), dw.data());                // stem dW
+  }
+  std::vector<float> on(sections, 1.f);
+  const double flops = cost::training_step_flops(cost::forward_flops(arch(sections), on), kBatch);
+  state.counters["GFLOP/s"] = benchmark::Counter(flops * state.iterations() / 1e9, benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_StepGemmsOnly)->ArgNames({"K"})->Arg(8)->Arg(32)->Unit(benchmark::kMillisecond)->UseRealTime();
+
 }  // namespace
 }  // namespace layerprune
 
