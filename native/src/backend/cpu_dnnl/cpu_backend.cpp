@@ -16,7 +16,7 @@ namespace {
 // Below this many elements a parallel region costs more than it saves. Measured on the
 // K = 8 step (2 cores): 4096 gives 3.8-4.0 ms per step, 32768 gave 5.1 ms, because the
 // (128, 256) activations of one section (32768 floats) then ran on one thread.
-constexpr int64_t kParallelThreshold = 1 << 15;
+constexpr int64_t kParallelThreshold = 1 << 12;
 
 class CpuBackend final : public Backend {
  public:
