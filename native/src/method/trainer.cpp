@@ -81,6 +81,7 @@ TrainingSession::TrainingSession(ResidualMlp& model, const TrainConfig& config)
   all_on_.assign(L, 1.f);
   theta_grad_.assign(L, 0.0);
   norm2_.assign(L, 0.0);
+  tau_.assign(L, -1.0);
   directional_.assign(L, 0.0);
   model_.ensure_capacity(config_.batch_size);
   host_x_.resize(static_cast<size_t>(config_.batch_size * model_.architecture().input));
@@ -136,6 +137,7 @@ void TrainingSession::add_prior_and_decay(const prior::Terms& terms) {
     if (s.pruned) continue;
     const int64_t n = cost::section_weights(arch, l);
     norm2_[l] = model_.section_weight_norm2(l);
+    tau_[l] = prior::tau(terms, n, norm2_[l]);
     theta_grad_[l] += prior::theta_gradient(terms, n, s.theta, norm2_[l]);
     const double c = prior::weight_coefficient(terms, n, s.theta, norm2_[l]);
     be.axpy(float(c), s.fc1.W.data(), s.fc1.dW.data(), s.fc1.W.size());
@@ -231,6 +233,7 @@ void TrainingSession::finish() { model_.determinize(step_); }
 
 double TrainingSession::tau(int32_t l) {
   require(l >= 0 && l < model_.sections(), "section index ", l, " is outside [0, ", model_.sections(), ")");
+  if (tau_[l] >= 0.0) return tau_[l];  // from the last step: no pass over the weights
   if (model_.section(l).pruned) return 0.0;
   return prior::tau(prior_terms(nullptr), cost::section_weights(model_.architecture(), l),
                     model_.section_weight_norm2(l));

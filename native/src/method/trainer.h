@@ -29,6 +29,8 @@ class TrainingSession {
   // Determinizes the model (theta >= 0.5 kept at xi = 1, the rest pruned).
   void finish();
 
+  // tau_l at the weights of the last step (computed fresh before the first step);
+  // a pruned section keeps the value it had when it was pruned.
   double tau(int32_t l);
   double cumulative_flops() const { return cumulative_flops_; }
   double cumulative_flops_unpruned() const { return cumulative_flops_unpruned_; }
@@ -58,6 +60,7 @@ class TrainingSession {
   std::vector<float> all_on_;       // every gate 1 (unpruned accounting)
   std::vector<double> theta_grad_;  // dJ/dtheta estimate of this step (L)
   std::vector<double> norm2_;       // ||W_l||^2 of this step (L)
+  std::vector<double> tau_;         // tau_l of this step (L), kept when a section is pruned
   std::vector<double> directional_; // <dL/d zbar_l, B_l> from backward (linearized estimators)
   std::vector<int64_t> order_;      // epoch permutation of the training set
   std::vector<float> host_x_;       // (batch, input) staging for the device

@@ -178,11 +178,6 @@ public final class Trainer extends NativeHandle {
                     if (stats.pruned_this_step() > 0) {
                         detectPrunes(pruned, step, epoch, false, pruneEvents, ls);
                     }
-                    for (int i = 0; i < sections; i++) {
-                        if (!pruned[i]) {
-                            lastTau[i] = tau(i);
-                        }
-                    }
                     if (!ls.isEmpty()) {
                         StepEvent ev = new StepEvent(epoch, b, steps, step, stats.loss(), stats.accuracy(), stats.lr(),
                                 stats.grad_norm(), stats.live_sections(), stats.active_sections(),
@@ -221,10 +216,9 @@ public final class Trainer extends NativeHandle {
         long finalStep = stepsDone();
         model.lastStep(finalStep);
         detectPrunes(pruned, finalStep, Math.max(1, config.epochs()), true, pruneEvents, ls);
+        // The native trainer keeps a pruned section's tau from the step it was pruned at.
         for (int i = 0; i < sections; i++) {
-            if (!pruned[i]) {
-                lastTau[i] = tau(i);
-            }
+            lastTau[i] = tau(i);
         }
 
         Evaluation det = test == null ? null : model.evaluate(test, EvalMode.DETERMINISTIC);
