@@ -9,6 +9,7 @@
 
 #include "layerprune/api.h"
 #include "method/estimator.h"
+#include "method/estimator_check.h"
 #include "method/exact.h"
 #include "method/trainer.h"
 #include "test_util.h"
@@ -16,37 +17,10 @@
 namespace layerprune {
 namespace {
 
-struct McResult {
-  std::vector<double> mean, stderr_;
-};
+using McResult = EstimatorStats;
 
 McResult monte_carlo(ResidualMlp& m, ThetaEstimator& est, int64_t rows, int samples, uint64_t seed) {
-  const int32_t L = m.sections();
-  Rng rng(seed);
-  std::vector<float> gates(L);
-  std::vector<double> grad(L), sum(L, 0.0), sum2(L, 0.0), directional(L, 0.0);
-  for (int s = 0; s < samples; ++s) {
-    for (int32_t l = 0; l < L; ++l)
-      gates[l] = !m.section(l).pruned && rng.bernoulli(m.section(l).theta) ? 1.f : 0.f;
-    m.forward(rows, gates);
-    const double loss = m.loss(rows, true, nullptr);
-    if (est.directional_need() != ResidualMlp::kNoDirectional)
-      m.backward(rows, gates, est.directional_need(), &directional);
-    EstimatorContext ctx{m, gates, rows, loss, rng, &directional};
-    est.estimate(ctx, grad);
-    for (int32_t l = 0; l < L; ++l) {
-      sum[l] += grad[l];
-      sum2[l] += grad[l] * grad[l];
-    }
-  }
-  McResult r;
-  for (int32_t l = 0; l < L; ++l) {
-    const double mean = sum[l] / samples;
-    const double var = std::max(0.0, sum2[l] / samples - mean * mean);
-    r.mean.push_back(mean);
-    r.stderr_.push_back(std::sqrt(var / samples));
-  }
-  return r;
+  return sample_estimator(m, est, rows, samples, seed);
 }
 
 void train_briefly(ResidualMlp& m, const Dataset& data) {
@@ -189,8 +163,10 @@ TEST(Linearized, ExpectationIsTheFirstOrderTermNotTheExactGradient) {
   RecordProperty("linearized_max_relative_bias", std::to_string(max_rel_lin));
   RecordProperty("linearized_skip_max_relative_bias", std::to_string(max_rel_skip));
   std::printf("linearized max relative bias %.4f, linearized-skip %.4f\n", max_rel_lin, max_rel_skip);
-  EXPECT_GT(max_rel_lin, 0.02);
-  EXPECT_GT(max_rel_skip, 0.02);
+  // Pinned on this fixed case (network seed 21, blobs seed 5, 24 rows, theta above):
+  // measured 0.367 and 0.419. A change in either estimator's behaviour moves them.
+  EXPECT_NEAR(max_rel_lin, 0.367, 0.02);
+  EXPECT_NEAR(max_rel_skip, 0.419, 0.02);
 
   // Finite-difference check of the first-order term itself at all-ones gates:
   // d/dxi_l of the loss with zbar_l = xi_l B_l. ReLU kinks make the loss only

@@ -53,6 +53,9 @@ struct TrainConfig {
   double step_gamma;          // SCHEDULE_STEP: decay factor
   int32_t estimator;          // EstimatorKind
   double estimator_fraction;  // two-point: fraction of live sections re-run
+  int32_t theta_schedule;     // SCHEDULE_CONSTANT or SCHEDULE_STEP for eta_theta
+  int64_t theta_step_every;   // theta SCHEDULE_STEP: decay period in steps
+  double theta_step_gamma;    // theta SCHEDULE_STEP: decay factor
   int32_t no_gates;           // 1: plain residual network (theta fixed at 1, no prior, no pruning)
   int64_t train_size;         // N in the objective (0 = size of the training data set)
   int32_t batch_size;         // training mini-batch
@@ -137,5 +140,16 @@ double trainer_cumulative_flops_unpruned(const Trainer* trainer);
 int64_t trainer_steps_done(const Trainer* trainer);
 // Determinizes the model at the current step (end of training).
 void trainer_finish(Trainer* trainer);
+
+// Diagnostics -------------------------------------------------------------------
+// An estimator against the exact expectation over all 2^L gate patterns (L <= 16) on
+// the first `rows` samples of `data`, at the model's current weights and theta.
+// Per section (arrays of model_sections() doubles): exact[l] = E_{xi_-l}[L(xi_l=1) -
+// L(xi_l=0)] (data part of dJ/dtheta), mean[l] and stddev[l] of the estimator's
+// per-sample values over `samples` draws of xi, prior[l] = the prior part of dJ/dtheta
+// for (lambda, s2, n_train). Returns E_xi[L]. Overwrites the model's workspace only.
+double estimator_check(Model* model, const Dataset* data, int64_t rows, int32_t estimator,
+                       double fraction, int64_t samples, int64_t seed, double lambda, double s2,
+                       double n_train, double* exact, double* mean, double* stddev, double* prior);
 
 }  // namespace layerprune

@@ -12,6 +12,9 @@
 #include "model/dataset.h"
 #include "model/evaluation.h"
 #include "model/residual_mlp.h"
+#include "method/estimator_check.h"
+#include "method/exact.h"
+#include "method/prior.h"
 #include "method/trainer.h"
 
 namespace layerprune {
@@ -166,5 +169,38 @@ double trainer_cumulative_flops(const Trainer* t) { return session(t).cumulative
 double trainer_cumulative_flops_unpruned(const Trainer* t) { return session(t).cumulative_flops_unpruned(); }
 int64_t trainer_steps_done(const Trainer* t) { return session(t).steps_done(); }
 void trainer_finish(Trainer* t) { session(t).finish(); }
+
+double estimator_check(Model* m, const Dataset* data, int64_t rows, int32_t estimator, double fraction,
+                       int64_t samples, int64_t seed, double lambda, double s2, double n_train,
+                       double* exact, double* mean, double* stddev, double* prior) {
+  checked(m, "model");
+  checked(data, "data set");
+  require(exact && mean && stddev && prior, "estimator_check needs four output arrays");
+  ResidualMlp& net = *m->net;
+  require(data->dim == net.architecture().input, "could not check the estimator because the data set has ",
+          data->dim, " features per sample but the model expects ", net.architecture().input);
+  require(rows >= 1 && rows <= data->count, "could not check the estimator because rows must be in [1, ",
+          data->count, "], got ", rows);
+  require(std::isfinite(lambda) && lambda >= 0 && std::isfinite(s2) && s2 > 0 && n_train > 0,
+          "could not check the estimator because lambda, s2 or n_train is invalid");
+  auto est = make_estimator(estimator, fraction, net.sections());
+  net.ensure_capacity(rows);
+  Backend& be = net.backend();
+  be.to_device(net.input_buffer(), data->features.data(), sizeof(float) * rows * data->dim);
+  be.to_device(net.label_buffer(), data->labels.data(), sizeof(int32_t) * rows);
+  const ExactGradient ex = exact_theta_gradient(net, rows);
+  const EstimatorStats st = sample_estimator(net, *est, rows, samples, static_cast<uint64_t>(seed));
+  const prior::Terms terms{lambda, s2, n_train};
+  for (int32_t l = 0; l < net.sections(); ++l) {
+    exact[l] = ex.data_grad[l];
+    mean[l] = st.mean[l];
+    stddev[l] = st.stddev[l];
+    const Section& s = net.section(l);
+    prior[l] = s.pruned ? 0.0
+                        : prior::theta_gradient(terms, cost::section_weights(net.architecture(), l), s.theta,
+                                                net.section_weight_norm2(l));
+  }
+  return ex.expected_loss;
+}
 
 }  // namespace layerprune

@@ -28,6 +28,9 @@ TrainConfig default_train_config() {
   c.step_gamma = 0.1;
   c.estimator = ESTIMATOR_TWO_POINT;
   c.estimator_fraction = 0.25;
+  c.theta_schedule = SCHEDULE_CONSTANT;
+  c.theta_step_every = 1000;
+  c.theta_step_gamma = 0.5;
   c.no_gates = 0;
   c.train_size = 0;
   c.batch_size = 128;
@@ -59,6 +62,11 @@ void validate(const TrainConfig& c) {
   require(c.total_steps >= 0, "invalid training configuration: total_steps must be >= 0, got ", c.total_steps);
   require(c.schedule != SCHEDULE_STEP || (c.step_every >= 1 && std::isfinite(c.step_gamma) && c.step_gamma > 0),
           "invalid training configuration: the step schedule needs step_every >= 1 and step_gamma > 0");
+  require(c.theta_schedule == SCHEDULE_CONSTANT || c.theta_schedule == SCHEDULE_STEP,
+          "invalid training configuration: theta_schedule must be constant or step, got ", c.theta_schedule);
+  require(c.theta_schedule != SCHEDULE_STEP ||
+              (c.theta_step_every >= 1 && std::isfinite(c.theta_step_gamma) && c.theta_step_gamma > 0),
+          "invalid training configuration: the theta step schedule needs theta_step_every >= 1 and theta_step_gamma > 0");
   require(std::isfinite(c.estimator_fraction) && c.estimator_fraction > 0.0 && c.estimator_fraction <= 1.0,
           "invalid training configuration: estimator_fraction must be in (0, 1], got ", c.estimator_fraction);
   require(c.train_size >= 0, "invalid training configuration: train_size must be >= 0, got ", c.train_size);
@@ -75,6 +83,10 @@ TrainingSession::TrainingSession(ResidualMlp& model, const TrainConfig& config)
   schedule_.step_every = config_.step_every;
   schedule_.step_gamma = config_.step_gamma;
   if (config_.schedule == SCHEDULE_COSINE && config_.total_steps == 0) schedule_.kind = SCHEDULE_CONSTANT;
+  theta_schedule_.kind = config_.theta_schedule;
+  theta_schedule_.base = config_.eta_theta;
+  theta_schedule_.step_every = config_.theta_step_every;
+  theta_schedule_.step_gamma = config_.theta_step_gamma;
   for (int32_t l = 0; l < L; ++l)
     if (!model_.section(l).pruned) model_.section(l).theta = config_.no_gates ? 1.0 : config_.theta0;
   gates_.assign(L, 0.f);
@@ -159,10 +171,11 @@ double TrainingSession::clip_scale(double* norm_out) {
 
 int32_t TrainingSession::update_thetas() {
   int32_t pruned_now = 0;
+  const double eta_theta = theta_schedule_.at(step_ - 1);  // step_ was advanced already
   for (int32_t l = 0; l < model_.sections(); ++l) {
     Section& s = model_.section(l);
     if (s.pruned) continue;
-    s.theta = std::clamp(s.theta - config_.eta_theta * theta_grad_[l], 0.0, 1.0);  // projection
+    s.theta = std::clamp(s.theta - eta_theta * theta_grad_[l], 0.0, 1.0);  // projection
     s.steps_at_zero = s.theta == 0.0 ? s.steps_at_zero + 1 : 0;
     const bool below_min = config_.theta_min > 0.0 && s.theta < config_.theta_min;
     if (s.steps_at_zero >= config_.patience || below_min) {

@@ -50,7 +50,8 @@ class TrainingSession {
   TrainConfig config_;
   Rng rng_;
   std::unique_ptr<ThetaEstimator> estimator_;
-  LrSchedule schedule_;
+  LrSchedule schedule_;        // eta_W
+  LrSchedule theta_schedule_;  // eta_theta (constant or step)
   int64_t step_ = 0;
   double cumulative_flops_ = 0.0;
   double cumulative_flops_unpruned_ = 0.0;
