@@ -17,6 +17,7 @@
 #include "method/trainer.h"
 #include "model/cost.h"
 #include "model/evaluation.h"
+#include "model/residual_mlp.h"
 #include "oneapi/dnnl/dnnl.h"
 #include "test_support.h"
 
@@ -69,7 +70,7 @@ void BM_Inference(benchmark::State& state) {
   std::vector<float> logits(kBatch * kClasses);
   std::vector<float> gates;
   model.eval_gates(EVAL_DETERMINISTIC, gates);
-  const double flops_per_batch = cost::forward_flops(model.architecture(), gates) * kBatch;
+  const double flops_per_batch = model.forward_flops(gates) * kBatch;
   for (auto _ : state) predict(model, data->features.data(), kBatch, EVAL_DETERMINISTIC, logits.data());
   state.counters["samples/s"] = benchmark::Counter(double(state.iterations() * kBatch), benchmark::Counter::kIsRate);
   state.counters["GFLOP/s"] = benchmark::Counter(flops_per_batch * state.iterations() / 1e9, benchmark::Counter::kIsRate);

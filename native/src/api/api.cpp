@@ -20,7 +20,7 @@
 namespace layerprune {
 
 struct Model {
-  std::unique_ptr<ResidualMlp> net;
+  std::unique_ptr<GatedNetwork> net;
   Trainer* trainer = nullptr;  // the trainer bound to this model, if any
 };
 
@@ -80,23 +80,24 @@ void model_destroy(Model* model) {
   delete model;
 }
 int32_t model_sections(const Model* m) { return checked(m, "model")->net->sections(); }
-int64_t model_input_size(const Model* m) { return checked(m, "model")->net->architecture().input; }
-int32_t model_classes(const Model* m) { return checked(m, "model")->net->architecture().classes; }
+int64_t model_input_size(const Model* m) { return checked(m, "model")->net->input_size(); }
+int32_t model_classes(const Model* m) { return checked(m, "model")->net->classes(); }
 
 void model_section_info(const Model* m, int32_t index, SectionInfo* out) {
   checked(m, "model");
   checked(out, "section info");
   check_section(m, index);
-  ResidualMlp& net = *m->net;
-  const Section& s = net.section(index);
+  GatedNetwork& net = *m->net;
+  const GateState& g = net.gate(index);
+  const SectionShape shape = net.section_shape(index);
   out->index = index;
-  out->in_width = s.in;
-  out->out_width = s.out;
-  out->weights = cost::section_weights(net.architecture(), index);
-  out->has_projection = s.proj.W ? 1 : 0;
-  out->theta = s.theta;
-  out->pruned = s.pruned ? 1 : 0;
-  out->pruned_at_step = s.pruned_at_step;
+  out->in_width = shape.in;
+  out->out_width = shape.out;
+  out->weights = net.section_weights(index);
+  out->has_projection = shape.has_projection ? 1 : 0;
+  out->theta = g.theta;
+  out->pruned = g.pruned ? 1 : 0;
+  out->pruned_at_step = g.pruned_at_step;
   out->weight_norm2 = net.section_weight_norm2(index);
 }
 
@@ -104,7 +105,7 @@ void model_set_theta(Model* m, int32_t index, double theta) {
   checked(m, "model");
   check_section(m, index);
   require(std::isfinite(theta) && theta >= 0.0 && theta <= 1.0, "theta must be in [0, 1], got ", theta);
-  Section& s = m->net->section(index);
+  GateState& s = m->net->gate(index);
   require(!s.pruned, "could not set theta of section ", index, " because it is pruned");
   s.theta = theta;
 }
@@ -117,7 +118,7 @@ double model_flops_per_sample(const Model* m, int32_t eval_mode) {
           eval_mode, " is unknown");
   std::vector<float> gates;
   m->net->eval_gates(eval_mode, gates);
-  return cost::forward_flops(m->net->architecture(), gates);
+  return m->net->forward_flops(gates);
 }
 
 void model_evaluate(Model* m, const Dataset* data, int32_t eval_mode, EvalStats* out) {
@@ -176,9 +177,9 @@ double estimator_check(Model* m, const Dataset* data, int64_t rows, int32_t esti
   checked(m, "model");
   checked(data, "data set");
   require(exact && mean && stddev && prior, "estimator_check needs four output arrays");
-  ResidualMlp& net = *m->net;
-  require(data->dim == net.architecture().input, "could not check the estimator because the data set has ",
-          data->dim, " features per sample but the model expects ", net.architecture().input);
+  GatedNetwork& net = *m->net;
+  require(data->dim == net.input_size(), "could not check the estimator because the data set has ",
+          data->dim, " features per sample but the model expects ", net.input_size());
   require(rows >= 1 && rows <= data->count, "could not check the estimator because rows must be in [1, ",
           data->count, "], got ", rows);
   require(std::isfinite(lambda) && lambda >= 0 && std::isfinite(s2) && s2 > 0 && n_train > 0,
@@ -195,10 +196,9 @@ double estimator_check(Model* m, const Dataset* data, int64_t rows, int32_t esti
     exact[l] = ex.data_grad[l];
     mean[l] = st.mean[l];
     stddev[l] = st.stddev[l];
-    const Section& s = net.section(l);
+    const GateState& s = net.gate(l);
     prior[l] = s.pruned ? 0.0
-                        : prior::theta_gradient(terms, cost::section_weights(net.architecture(), l), s.theta,
-                                                net.section_weight_norm2(l));
+                        : prior::theta_gradient(terms, net.section_weights(l), s.theta, net.section_weight_norm2(l));
   }
   return ex.expected_loss;
 }

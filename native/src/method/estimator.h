@@ -6,12 +6,12 @@
 #include <vector>
 
 #include "core/rng.h"
-#include "model/residual_mlp.h"
+#include "model/gated_network.h"
 
 namespace layerprune {
 
 struct EstimatorContext {
-  ResidualMlp& model;
+  GatedNetwork& model;
   const std::vector<float>& gates;  // xi sampled for this step (0/1); pruned = 0
   int64_t rows;                     // batch size
   double step_loss;                 // L(xi) of this step's forward
@@ -25,7 +25,7 @@ class ThetaEstimator {
   virtual ~ThetaEstimator() = default;
   virtual const char* name() const = 0;
   // What the backward pass must record for this estimator (linearized estimators).
-  virtual ResidualMlp::Directional directional_need() const { return ResidualMlp::kNoDirectional; }
+  virtual GatedNetwork::Directional directional_need() const { return GatedNetwork::kNoDirectional; }
   // Writes the data-term estimate for every live section into grad[l] (0 for the
   // rest) and returns the forward FLOPs of its extra passes (per batch).
   virtual double estimate(EstimatorContext& ctx, std::vector<double>& grad) = 0;

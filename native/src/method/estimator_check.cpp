@@ -7,7 +7,7 @@
 
 namespace layerprune {
 
-EstimatorStats sample_estimator(ResidualMlp& model, ThetaEstimator& estimator, int64_t rows,
+EstimatorStats sample_estimator(GatedNetwork& model, ThetaEstimator& estimator, int64_t rows,
                                 int64_t samples, uint64_t seed) {
   require(samples >= 2, "could not sample the estimator because samples must be >= 2, got ", samples);
   const int32_t L = model.sections();
@@ -17,10 +17,10 @@ EstimatorStats sample_estimator(ResidualMlp& model, ThetaEstimator& estimator, i
   const auto need = estimator.directional_need();
   for (int64_t s = 0; s < samples; ++s) {
     for (int32_t l = 0; l < L; ++l)
-      gates[l] = !model.section(l).pruned && rng.bernoulli(model.section(l).theta) ? 1.f : 0.f;
-    model.forward(rows, gates);
-    const double loss = model.loss(rows, need != ResidualMlp::kNoDirectional, nullptr);
-    if (need != ResidualMlp::kNoDirectional) model.backward(rows, gates, need, &directional);
+      gates[l] = !model.gate(l).pruned && rng.bernoulli(model.gate(l).theta) ? 1.f : 0.f;
+    model.forward(rows, gates, true);
+    const double loss = model.loss(rows, need != GatedNetwork::kNoDirectional, nullptr);
+    if (need != GatedNetwork::kNoDirectional) model.backward(rows, gates, need, &directional);
     EstimatorContext ctx{model, gates, rows, loss, rng, &directional};
     estimator.estimate(ctx, grad);
     for (int32_t l = 0; l < L; ++l) {

@@ -17,7 +17,7 @@ struct EstimatorStats {
 
 // Draws `samples` gate vectors xi ~ Bernoulli(theta) and runs the estimator on each,
 // on the batch already in the model's buffers (`rows` rows).
-EstimatorStats sample_estimator(ResidualMlp& model, ThetaEstimator& estimator, int64_t rows,
+EstimatorStats sample_estimator(GatedNetwork& model, ThetaEstimator& estimator, int64_t rows,
                                 int64_t samples, uint64_t seed);
 
 }  // namespace layerprune

@@ -3,7 +3,6 @@
 #include "core/error.h"
 #include "layerprune/api.h"
 #include "method/estimator.h"
-#include "model/cost.h"
 
 namespace layerprune {
 namespace {
@@ -15,12 +14,12 @@ class TwoPointEstimator final : public ThetaEstimator {
   const char* name() const override { return "two-point"; }
 
   double estimate(EstimatorContext& ctx, std::vector<double>& grad) override {
-    ResidualMlp& model = ctx.model;
+    GatedNetwork& model = ctx.model;
     const int32_t L = model.sections();
     int32_t A = 0;
     for (int32_t l = 0; l < L; ++l) {
       grad[l] = 0.0;
-      if (!model.section(l).pruned) live_[A++] = l;
+      if (!model.gate(l).pruned) live_[A++] = l;
     }
     if (A == 0) return 0.0;
     const int32_t k = std::max<int32_t>(1, static_cast<int32_t>(std::ceil(fraction_ * A - 1e-9)));
@@ -36,7 +35,7 @@ class TwoPointEstimator final : public ThetaEstimator {
       grad[l] = double(A) / double(k) * (with - without);
       flipped_ = ctx.gates;  // no allocation: same size every step
       flipped_[l] = flip;
-      flops += cost::forward_flops(model.architecture(), flipped_, l);
+      flops += model.forward_flops(flipped_, l);
     }
     return flops * double(ctx.rows);
   }

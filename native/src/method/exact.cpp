@@ -4,7 +4,7 @@
 
 namespace layerprune {
 
-ExactGradient exact_theta_gradient(ResidualMlp& model, int64_t rows) {
+ExactGradient exact_theta_gradient(GatedNetwork& model, int64_t rows) {
   const int32_t L = model.sections();
   require(L <= 16, "could not enumerate the gate patterns because the model has ", L,
           " sections (at most 16)");
@@ -13,7 +13,7 @@ ExactGradient exact_theta_gradient(ResidualMlp& model, int64_t rows) {
   std::vector<float> gates(L);
   for (uint32_t p = 0; p < patterns; ++p) {
     for (int32_t l = 0; l < L; ++l) gates[l] = (p >> l) & 1u ? 1.f : 0.f;
-    model.forward(rows, gates);
+    model.forward(rows, gates, true);
     loss[p] = model.loss(rows, false, nullptr);
   }
   ExactGradient out;
@@ -21,19 +21,19 @@ ExactGradient exact_theta_gradient(ResidualMlp& model, int64_t rows) {
   for (uint32_t p = 0; p < patterns; ++p) {
     double prob = 1.0;  // probability of the pattern; pruned sections are always off
     for (int32_t l = 0; l < L; ++l) {
-      const Section& s = model.section(l);
+      const GateState& s = model.gate(l);
       const bool on = (p >> l) & 1u;
       const double theta = s.pruned ? 0.0 : s.theta;
       prob *= on ? theta : 1.0 - theta;
     }
     out.expected_loss += prob * loss[p];
     for (int32_t l = 0; l < L; ++l) {
-      if (model.section(l).pruned || ((p >> l) & 1u)) continue;
+      if (model.gate(l).pruned || ((p >> l) & 1u)) continue;
       // Probability of the other gates, times the difference the gate makes.
       double prob_rest = 1.0;
       for (int32_t j = 0; j < L; ++j) {
         if (j == l) continue;
-        const Section& s = model.section(j);
+        const GateState& s = model.gate(j);
         const double theta = s.pruned ? 0.0 : s.theta;
         prob_rest *= ((p >> j) & 1u) ? theta : 1.0 - theta;
       }

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "model/residual_mlp.h"
+#include "model/gated_network.h"
 
 namespace layerprune {
 
@@ -15,6 +15,6 @@ struct ExactGradient {
 
 // Uses the batch already in the model's input and label buffers (`rows` rows);
 // pruned sections count as gate 0. Overwrites the model's stored activations.
-ExactGradient exact_theta_gradient(ResidualMlp& model, int64_t rows);
+ExactGradient exact_theta_gradient(GatedNetwork& model, int64_t rows);
 
 }  // namespace layerprune

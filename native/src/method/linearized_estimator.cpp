@@ -10,14 +10,14 @@ class LinearizedEstimator final : public ThetaEstimator {
  public:
   explicit LinearizedEstimator(bool skip_unsampled) : skip_unsampled_(skip_unsampled) {}
   const char* name() const override { return skip_unsampled_ ? "linearized-skip" : "linearized"; }
-  ResidualMlp::Directional directional_need() const override {
-    return skip_unsampled_ ? ResidualMlp::kRunSections : ResidualMlp::kAllLive;
+  GatedNetwork::Directional directional_need() const override {
+    return skip_unsampled_ ? GatedNetwork::kRunSections : GatedNetwork::kAllLive;
   }
 
   double estimate(EstimatorContext& ctx, std::vector<double>& grad) override {
     const std::vector<double>& d = *ctx.directional;
     for (int32_t l = 0; l < ctx.model.sections(); ++l) {
-      const Section& s = ctx.model.section(l);
+      const GateState& s = ctx.model.gate(l);
       if (s.pruned) {
         grad[l] = 0.0;
       } else if (skip_unsampled_) {

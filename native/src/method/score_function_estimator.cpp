@@ -15,7 +15,7 @@ class ScoreFunctionEstimator final : public ThetaEstimator {
     if (!has_baseline_) baseline_ = ctx.step_loss, has_baseline_ = true;
     const double centred = ctx.step_loss - baseline_;
     for (int32_t l = 0; l < ctx.model.sections(); ++l) {
-      const Section& s = ctx.model.section(l);
+      const GateState& s = ctx.model.gate(l);
       grad[l] = s.pruned ? 0.0
                          : centred * (double(ctx.gates[l]) - s.theta) /
                                std::max(s.theta * (1.0 - s.theta), 1e-3);

@@ -72,7 +72,7 @@ void validate(const TrainConfig& c) {
   require(c.train_size >= 0, "invalid training configuration: train_size must be >= 0, got ", c.train_size);
 }
 
-TrainingSession::TrainingSession(ResidualMlp& model, const TrainConfig& config)
+TrainingSession::TrainingSession(GatedNetwork& model, const TrainConfig& config)
     : model_(model), config_(config), rng_(static_cast<uint64_t>(config.seed) ^ 0x5eedULL) {
   validate(config_);
   const int32_t L = model_.sections();
@@ -88,7 +88,7 @@ TrainingSession::TrainingSession(ResidualMlp& model, const TrainConfig& config)
   theta_schedule_.step_every = config_.theta_step_every;
   theta_schedule_.step_gamma = config_.theta_step_gamma;
   for (int32_t l = 0; l < L; ++l)
-    if (!model_.section(l).pruned) model_.section(l).theta = config_.no_gates ? 1.0 : config_.theta0;
+    if (!model_.gate(l).pruned) model_.gate(l).theta = config_.no_gates ? 1.0 : config_.theta0;
   gates_.assign(L, 0.f);
   all_on_.assign(L, 1.f);
   theta_grad_.assign(L, 0.0);
@@ -96,7 +96,7 @@ TrainingSession::TrainingSession(ResidualMlp& model, const TrainConfig& config)
   tau_.assign(L, -1.0);
   directional_.assign(L, 0.0);
   model_.ensure_capacity(config_.batch_size);
-  host_x_.resize(static_cast<size_t>(config_.batch_size * model_.architecture().input));
+  host_x_.resize(static_cast<size_t>(config_.batch_size * model_.input_size()));
   host_y_.resize(static_cast<size_t>(config_.batch_size));
   n_train_ = double(config_.train_size);
 }
@@ -107,10 +107,10 @@ prior::Terms TrainingSession::prior_terms(const Dataset* train) const {
 }
 
 int64_t TrainingSession::begin_epoch(const Dataset& train) {
-  require(train.dim == model_.architecture().input, "could not train because the data set has ",
-          train.dim, " features per sample but the model expects ", model_.architecture().input);
-  require(train.classes <= model_.architecture().classes, "could not train because the data set has ",
-          train.classes, " classes but the model has ", model_.architecture().classes, " outputs");
+  require(train.dim == model_.input_size(), "could not train because the data set has ",
+          train.dim, " features per sample but the model expects ", model_.input_size());
+  require(train.classes <= model_.classes(), "could not train because the data set has ",
+          train.classes, " classes but the model has ", model_.classes(), " outputs");
   if (n_train_ == 0) n_train_ = double(train.count);
   if (int64_t(order_.size()) != train.count) {
     order_.resize(static_cast<size_t>(train.count));
@@ -136,24 +136,20 @@ void TrainingSession::load_batch(const Dataset& train, int64_t batch_index, int6
 
 void TrainingSession::sample_gates() {
   for (int32_t l = 0; l < model_.sections(); ++l) {
-    const Section& s = model_.section(l);
+    const GateState& s = model_.gate(l);
     gates_[l] = s.pruned ? 0.f : (config_.no_gates || rng_.bernoulli(s.theta) ? 1.f : 0.f);
   }
 }
 
 void TrainingSession::add_prior_and_decay(const prior::Terms& terms) {
-  Backend& be = model_.backend();
-  const MlpArchitecture& arch = model_.architecture();
   for (int32_t l = 0; l < model_.sections(); ++l) {
-    Section& s = model_.section(l);
+    const GateState& s = model_.gate(l);
     if (s.pruned) continue;
-    const int64_t n = cost::section_weights(arch, l);
+    const int64_t n = model_.section_weights(l);
     norm2_[l] = model_.section_weight_norm2(l);
     tau_[l] = prior::tau(terms, n, norm2_[l]);
     theta_grad_[l] += prior::theta_gradient(terms, n, s.theta, norm2_[l]);
-    const double c = prior::weight_coefficient(terms, n, s.theta, norm2_[l]);
-    be.axpy(float(c), s.fc1.W.data(), s.fc1.dW.data(), s.fc1.W.size());
-    be.axpy(float(c), s.fc2.W.data(), s.fc2.dW.data(), s.fc2.W.size());
+    model_.add_prior_gradient(l, float(prior::weight_coefficient(terms, n, s.theta, norm2_[l])));
   }
 }
 
@@ -173,7 +169,7 @@ int32_t TrainingSession::update_thetas() {
   int32_t pruned_now = 0;
   const double eta_theta = theta_schedule_.at(step_ - 1);  // step_ was advanced already
   for (int32_t l = 0; l < model_.sections(); ++l) {
-    Section& s = model_.section(l);
+    GateState& s = model_.gate(l);
     if (s.pruned) continue;
     s.theta = std::clamp(s.theta - eta_theta * theta_grad_[l], 0.0, 1.0);  // projection
     s.steps_at_zero = s.theta == 0.0 ? s.steps_at_zero + 1 : 0;
@@ -198,12 +194,12 @@ StepStats TrainingSession::step(const Dataset& train, int64_t batch_index) {
 
   StepStats out{};
   int64_t correct = 0;
-  model_.forward(rows, gates_);
+  model_.forward(rows, gates_, true);
   const double loss = model_.loss(rows, true, &correct);
   if (!std::isfinite(loss))
     fail("training diverged at step ", step_ + 1, ": the loss is ", loss, "; lower the learning rate (eta_w = ",
          config_.eta_w, ") or keep gradient clipping on");
-  const auto need = estimator_ ? estimator_->directional_need() : ResidualMlp::kNoDirectional;
+  const auto need = estimator_ ? estimator_->directional_need() : GatedNetwork::kNoDirectional;
   double estimator_flops = model_.backward(rows, gates_, need, &directional_);
 
   std::fill(theta_grad_.begin(), theta_grad_.end(), 0.0);
@@ -224,9 +220,8 @@ StepStats TrainingSession::step(const Dataset& train, int64_t batch_index) {
 
   // FLOPs of what ran: the sampled network (forward once, backward twice) and the
   // estimator's extra forward passes; the unpruned equivalent runs every section.
-  const MlpArchitecture& arch = model_.architecture();
-  out.step_flops = cost::training_step_flops(cost::forward_flops(arch, gates_), rows) + estimator_flops;
-  out.step_flops_unpruned = cost::training_step_flops(cost::forward_flops(arch, all_on_), rows);
+  out.step_flops = cost::training_step_flops(model_.forward_flops(gates_), rows) + estimator_flops;
+  out.step_flops_unpruned = cost::training_step_flops(model_.forward_flops(all_on_), rows);
   cumulative_flops_ += out.step_flops;
   cumulative_flops_unpruned_ += out.step_flops_unpruned;
 
@@ -247,9 +242,8 @@ void TrainingSession::finish() { model_.determinize(step_); }
 double TrainingSession::tau(int32_t l) {
   require(l >= 0 && l < model_.sections(), "section index ", l, " is outside [0, ", model_.sections(), ")");
   if (tau_[l] >= 0.0) return tau_[l];  // from the last step: no pass over the weights
-  if (model_.section(l).pruned) return 0.0;
-  return prior::tau(prior_terms(nullptr), cost::section_weights(model_.architecture(), l),
-                    model_.section_weight_norm2(l));
+  if (model_.gate(l).pruned) return 0.0;
+  return prior::tau(prior_terms(nullptr), model_.section_weights(l), model_.section_weight_norm2(l));
 }
 
 }  // namespace layerprune

@@ -11,7 +11,7 @@
 #include "method/prior.h"
 #include "method/schedule.h"
 #include "model/dataset.h"
-#include "model/residual_mlp.h"
+#include "model/gated_network.h"
 
 namespace layerprune {
 
@@ -21,7 +21,7 @@ void validate(const TrainConfig& config);
 
 class TrainingSession {
  public:
-  TrainingSession(ResidualMlp& model, const TrainConfig& config);
+  TrainingSession(GatedNetwork& model, const TrainConfig& config);
 
   // Shuffles the data set order; returns the number of full batches.
   int64_t begin_epoch(const Dataset& train);
@@ -46,7 +46,7 @@ class TrainingSession {
   double clip_scale(double* norm_out);
   int32_t update_thetas();
 
-  ResidualMlp& model_;
+  GatedNetwork& model_;
   TrainConfig config_;
   Rng rng_;
   std::unique_ptr<ThetaEstimator> estimator_;

@@ -4,12 +4,12 @@
 
 #include "layerprune/api.h"
 #include "model/dataset.h"
-#include "model/residual_mlp.h"
+#include "model/gated_network.h"
 
 namespace layerprune {
 
-EvalStats evaluate(ResidualMlp& model, const Dataset& data, int32_t eval_mode);
+EvalStats evaluate(GatedNetwork& model, const Dataset& data, int32_t eval_mode);
 // logits (count, classes) of `count` rows of features.
-void predict(ResidualMlp& model, const float* features, int64_t count, int32_t eval_mode, float* logits);
+void predict(GatedNetwork& model, const float* features, int64_t count, int32_t eval_mode, float* logits);
 
 }  // namespace layerprune

@@ -53,18 +53,6 @@ void ResidualMlp::init_linear(Linear& layer, int64_t in, int64_t out, bool bias,
   }
 }
 
-int32_t ResidualMlp::live_sections() const {
-  int32_t n = 0;
-  for (const auto& s : sections_) n += !s.pruned;
-  return n;
-}
-
-std::vector<bool> ResidualMlp::live_mask() const {
-  std::vector<bool> live(sections_.size());
-  for (size_t l = 0; l < sections_.size(); ++l) live[l] = !sections_[l].pruned;
-  return live;
-}
-
 int64_t ResidualMlp::param_count() const { return cost::params(arch_, live_mask()); }
 
 void ResidualMlp::ensure_capacity(int64_t rows) {
@@ -113,7 +101,7 @@ const float* ResidualMlp::head_forward(const float* z, int64_t rows, float* logi
   return logits;
 }
 
-const float* ResidualMlp::forward(int64_t rows, const std::vector<float>& gates) {
+const float* ResidualMlp::forward(int64_t rows, const std::vector<float>& gates, bool /*training*/) {
   require(rows > 0 && rows <= capacity_, "could not run the forward pass because the batch has ",
           rows, " rows and the workspace holds ", capacity_);
   Backend& be = *backend_;
@@ -221,17 +209,22 @@ void ResidualMlp::prune(int32_t l, int64_t step) {
   rebuild_param_refs();
 }
 
-void ResidualMlp::determinize(int64_t step) {
-  for (Section& s : sections_)
-    if (!s.pruned && s.theta < 0.5) prune(s.index, step);
+SectionShape ResidualMlp::section_shape(int32_t l) const {
+  const Section& s = sections_[l];
+  return {s.in, s.out, static_cast<bool>(s.proj.W)};
 }
 
-void ResidualMlp::eval_gates(int32_t eval_mode, std::vector<float>& gates) const {
-  gates.resize(sections_.size());
-  for (const Section& s : sections_)
-    gates[s.index] = s.pruned ? 0.f
-                     : eval_mode == EVAL_EXPECTED ? float(s.theta)
-                                                  : (s.theta >= 0.5 ? 1.f : 0.f);
+int64_t ResidualMlp::section_weights(int32_t l) const { return cost::section_weights(arch_, l); }
+
+void ResidualMlp::add_prior_gradient(int32_t l, float coefficient) {
+  Section& s = sections_[l];
+  if (s.pruned) return;
+  backend_->axpy(coefficient, s.fc1.W.data(), s.fc1.dW.data(), s.fc1.W.size());
+  backend_->axpy(coefficient, s.fc2.W.data(), s.fc2.dW.data(), s.fc2.W.size());
+}
+
+double ResidualMlp::forward_flops(const std::vector<float>& gates, int32_t first) const {
+  return cost::forward_flops(arch_, gates, first);
 }
 
 double ResidualMlp::section_weight_norm2(int32_t l) {

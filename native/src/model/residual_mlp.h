@@ -16,6 +16,7 @@
 #include "core/rng.h"
 #include "model/architecture.h"
 #include "model/device_buffer.h"
+#include "model/gated_network.h"
 
 namespace layerprune {
 
@@ -26,86 +27,52 @@ struct Linear {
   DeviceBuffer vW, vb;  // momentum
 };
 
-struct Section {
+struct Section : GateState {
   int32_t index = 0;
   int64_t in = 0, out = 0;
   Linear fc1, fc2;  // the prunable body B_l
   Linear proj;      // the skip S_l when in != out (W only)
-  double theta = 1.0;
-  bool pruned = false;
-  int64_t pruned_at_step = -1;
-  int32_t steps_at_zero = 0;
   // Training activations (capacity, out): relu(W1 z + b1), the body output B_l(z),
   // and z_{l+1} when it is not an alias of z_l.
   DeviceBuffer hidden, body, output;
 };
 
-// One (parameter, momentum, gradient) triple for the optimizer.
-struct ParamRef {
-  float* w;
-  float* v;
-  float* g;
-  int64_t n;
-  bool decayed;  // weight decay applies (stem, head and skip matrices)
-};
-
-class ResidualMlp {
+class ResidualMlp final : public GatedNetwork {
  public:
   ResidualMlp(std::unique_ptr<Backend> backend, const MlpArchitecture& arch, uint64_t seed);
 
-  Backend& backend() { return *backend_; }
   const MlpArchitecture& architecture() const { return arch_; }
-  int32_t sections() const { return arch_.sections(); }
   Section& section(int32_t l) { return sections_[l]; }
   const Section& section(int32_t l) const { return sections_[l]; }
-  int32_t live_sections() const;
-  std::vector<bool> live_mask() const;
-  int64_t native_bytes() const { return memory_.bytes; }
-
-  // Workspace for batches of up to `rows` samples (grows, never shrinks).
-  void ensure_capacity(int64_t rows);
-  int64_t capacity() const { return capacity_; }
-
-  // Device buffers the caller fills before forward: x (capacity, input), labels.
-  float* input_buffer() { return x_.data(); }
-  int32_t* label_buffer() { return labels_.data(); }
-
-  // Forward pass on the first `rows` of the input buffer with per-section gates
-  // (0 skips the body; pruned sections are skipped whatever the gate). Keeps the
-  // activations for backward. Returns the logits (rows, classes).
-  const float* forward(int64_t rows, const std::vector<float>& gates);
-  // Mean loss of the last forward's logits; writes dlogits for backward when asked.
-  double loss(int64_t rows, bool with_gradient, int64_t* correct);
-  // Backward of the last forward (gates must be 0 or 1): fills every live gradient;
-  // skipped sections get zero body gradients.
-  void backward(int64_t rows, const std::vector<float>& gates) { backward(rows, gates, kNoDirectional, nullptr); }
-  // The same, also writing directional[l] = <dL/d zbar_l, B_l(z_l)> (the derivative of
-  // the batch loss with respect to xi_l at the sampled gates, ALGORITHM 3.3) for the
-  // sections that ran, and with kAllLive also for live sections that were skipped
-  // (their body is computed on scratch buffers). Returns the FLOPs of those extra
-  // body forwards per batch.
-  enum Directional { kNoDirectional, kRunSections, kAllLive };
-  double backward(int64_t rows, const std::vector<float>& gates, Directional want,
-                  std::vector<double>* directional);
-  // Loss of the last forward's batch when section `from` takes gate `gate_from` and
-  // the later sections keep `gates`: re-runs sections from..L-1 and the head on
-  // scratch buffers, leaving the stored activations intact (two-point estimator).
-  double rerun_loss(int64_t rows, const std::vector<float>& gates, int32_t from, float gate_from);
-
-  // Frees the section's body and everything that belongs to it.
-  void prune(int32_t l, int64_t step);
-  // End of training (ALGORITHM.md 5): theta >= 0.5 keeps xi = 1, the rest are pruned.
-  void determinize(int64_t step);
-  // Per-section gates of an evaluation mode: theta (expected) or [theta >= 0.5].
-  void eval_gates(int32_t eval_mode, std::vector<float>& gates) const;
-  // ||W1||^2 + ||W2||^2 of a live section (0 when pruned).
-  double section_weight_norm2(int32_t l);
-  // Every live parameter with its gradient and momentum, for the optimizer.
-  const std::vector<ParamRef>& params() const { return param_refs_; }
-  int64_t param_count() const;
-
-  // Host copies (tests, reports): a parameter's values.
+  // Host copy of a buffer (tests, reports).
   std::vector<float> download(const DeviceBuffer& buffer);
+
+  // GatedNetwork ---------------------------------------------------------------------
+  Backend& backend() override { return *backend_; }
+  int32_t sections() const override { return arch_.sections(); }
+  GateState& gate(int32_t l) override { return sections_[l]; }
+  const GateState& gate(int32_t l) const override { return sections_[l]; }
+  SectionShape section_shape(int32_t l) const override;
+  int64_t input_size() const override { return arch_.input; }
+  int32_t classes() const override { return arch_.classes; }
+  void ensure_capacity(int64_t rows) override;
+  int64_t capacity() const override { return capacity_; }
+  float* input_buffer() override { return x_.data(); }
+  int32_t* label_buffer() override { return labels_.data(); }
+  const float* forward(int64_t rows, const std::vector<float>& gates, bool training = true) override;
+  double loss(int64_t rows, bool with_gradient, int64_t* correct) override;
+  using GatedNetwork::backward;
+  double backward(int64_t rows, const std::vector<float>& gates, Directional want,
+                  std::vector<double>* directional) override;
+  double rerun_loss(int64_t rows, const std::vector<float>& gates, int32_t from, float gate_from) override;
+  int64_t section_weights(int32_t l) const override;
+  double section_weight_norm2(int32_t l) override;
+  void add_prior_gradient(int32_t l, float coefficient) override;
+  void prune(int32_t l, int64_t step) override;
+  const std::vector<ParamRef>& params() const override { return param_refs_; }
+  int64_t param_count() const override;
+  double forward_flops(const std::vector<float>& gates, int32_t first = 0) const override;
+  int64_t native_bytes() const override { return memory_.bytes; }
 
  private:
   void init_linear(Linear& layer, int64_t in, int64_t out, bool bias, double stddev, Rng& rng);
