@@ -203,6 +203,61 @@ public final class Model extends NativeHandle {
         Native.run(() -> LayerpruneNative.model_determinize(handle, step));
     }
 
+    /** Most sections {@link #checkEstimator} can enumerate (2^16 gate patterns). */
+    public static final int MAX_CHECK_SECTIONS = 16;
+
+    /**
+     * Checks an estimator of the data part of dJ/dtheta against the exact expectation over all
+     * 2^L gate patterns (ALGORITHM.md section 3) at the model's current weights and theta, on the
+     * first {@code rows} samples of {@code data}. Overwrites the model's workspace only.
+     *
+     * @param fraction two-point: fraction of the live sections re-run, in (0, 1]
+     * @param samples Monte-Carlo draws of the gate vector (> 0)
+     * @param seed seed of the draws
+     * @param lambda prior strength for the prior part (>= 0)
+     * @param s2 per-weight variance floor (> 0)
+     * @param nTrain N of the objective (> 0)
+     * @throws IllegalArgumentException for bad arguments or more than {@value #MAX_CHECK_SECTIONS} sections
+     */
+    public EstimatorCheck checkEstimator(Dataset data, long rows, Estimator estimator, double fraction, long samples,
+            long seed, double lambda, double s2, double nTrain) {
+        ensureOpen();
+        Objects.requireNonNull(data, "data");
+        Objects.requireNonNull(estimator, "estimator");
+        checkCompatible(data);
+        int n = sections();
+        if (n > MAX_CHECK_SECTIONS) {
+            throw new IllegalArgumentException("exact enumeration needs at most " + MAX_CHECK_SECTIONS
+                    + " sections, the model has " + n);
+        }
+        if (rows <= 0 || rows > data.size()) {
+            throw new IllegalArgumentException("rows must be in [1, " + data.size() + "] (the data set's size), got "
+                    + rows);
+        }
+        if (!(fraction > 0 && fraction <= 1)) {
+            throw new IllegalArgumentException("fraction must be in (0, 1], got " + fraction);
+        }
+        if (samples <= 0) {
+            throw new IllegalArgumentException("samples must be > 0, got " + samples);
+        }
+        if (!(lambda >= 0) || !Double.isFinite(lambda)) {
+            throw new IllegalArgumentException("lambda must be >= 0, got " + lambda);
+        }
+        if (!(s2 > 0) || !Double.isFinite(s2)) {
+            throw new IllegalArgumentException("s2 must be > 0, got " + s2);
+        }
+        if (!(nTrain > 0) || !Double.isFinite(nTrain)) {
+            throw new IllegalArgumentException("nTrain must be > 0, got " + nTrain);
+        }
+        double[] exact = new double[n];
+        double[] mean = new double[n];
+        double[] stddev = new double[n];
+        double[] prior = new double[n];
+        double loss = Native.callDouble(() -> LayerpruneNative.estimator_check(handle, data.handle(), rows,
+                estimator.code(), fraction, samples, seed, lambda, s2, nTrain, exact, mean, stddev, prior));
+        return new EstimatorCheck(estimator, fraction, rows, samples, loss, exact, mean, stddev, prior);
+    }
+
     /** Bytes of native memory the model holds now (weights, optimizer-free). */
     public long nativeBytes() {
         ensureOpen();

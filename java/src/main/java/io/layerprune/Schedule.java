@@ -4,7 +4,10 @@ import io.layerprune.bindings.LayerpruneNative;
 import java.util.Arrays;
 import java.util.stream.Collectors;
 
-/** Learning-rate schedule of the weights (eta_W); eta_theta stays constant. */
+/**
+ * Learning-rate schedules: of the weights (eta_W: any of the three) and of theta (eta_theta:
+ * {@link #CONSTANT}, the default, or {@link #STEP}).
+ */
 public enum Schedule {
     CONSTANT("constant", LayerpruneNative.SCHEDULE_CONSTANT),
     /** Multiply by {@code stepGamma} every {@code stepEvery} steps. */

@@ -39,6 +39,9 @@ public final class TrainConfig {
     private final double stepGamma;
     private final Estimator estimator;
     private final double estimatorFraction;
+    private final Schedule thetaSchedule;
+    private final long thetaStepEvery;
+    private final double thetaStepGamma;
     private final boolean noGates;
     private final long trainSize;
     private final int batchSize;
@@ -63,6 +66,9 @@ public final class TrainConfig {
         stepGamma = b.stepGamma;
         estimator = b.estimator;
         estimatorFraction = b.estimatorFraction;
+        thetaSchedule = b.thetaSchedule;
+        thetaStepEvery = b.thetaStepEvery;
+        thetaStepGamma = b.thetaStepGamma;
         noGates = b.noGates;
         trainSize = b.trainSize;
         batchSize = b.batchSize;
@@ -104,6 +110,9 @@ public final class TrainConfig {
         b.stepGamma = c.step_gamma();
         b.estimator = Estimator.fromCode(c.estimator());
         b.estimatorFraction = c.estimator_fraction();
+        b.thetaSchedule = Schedule.fromCode(c.theta_schedule());
+        b.thetaStepEvery = c.theta_step_every();
+        b.thetaStepGamma = c.theta_step_gamma();
         b.noGates = c.no_gates() != 0;
         b.trainSize = c.train_size();
         b.batchSize = c.batch_size();
@@ -137,6 +146,9 @@ public final class TrainConfig {
         b.stepGamma = stepGamma;
         b.estimator = estimator;
         b.estimatorFraction = estimatorFraction;
+        b.thetaSchedule = thetaSchedule;
+        b.thetaStepEvery = thetaStepEvery;
+        b.thetaStepGamma = thetaStepGamma;
         b.noGates = noGates;
         b.trainSize = trainSize;
         b.batchSize = batchSize;
@@ -164,6 +176,9 @@ public final class TrainConfig {
                 .step_gamma(stepGamma)
                 .estimator(estimator.code())
                 .estimator_fraction(estimatorFraction)
+                .theta_schedule(thetaSchedule.code())
+                .theta_step_every(thetaStepEvery)
+                .theta_step_gamma(thetaStepGamma)
                 .no_gates(noGates ? 1 : 0)
                 .train_size(resolvedTrainSize)
                 .batch_size(batchSize)
@@ -255,6 +270,21 @@ public final class TrainConfig {
         return estimatorFraction;
     }
 
+    /** Schedule of eta_theta: {@link Schedule#CONSTANT} (default) or {@link Schedule#STEP}. */
+    public Schedule thetaSchedule() {
+        return thetaSchedule;
+    }
+
+    /** eta_theta {@link Schedule#STEP}: decay period in steps. */
+    public long thetaStepEvery() {
+        return thetaStepEvery;
+    }
+
+    /** eta_theta {@link Schedule#STEP}: decay factor. */
+    public double thetaStepGamma() {
+        return thetaStepGamma;
+    }
+
     /** Plain residual network: theta fixed at 1, no prior, no estimator, no pruning. */
     public boolean noGates() {
         return noGates;
@@ -287,7 +317,8 @@ public final class TrainConfig {
                 + ", etaW=" + etaW + ", momentum=" + momentum + ", clipNorm=" + clipNorm + ", weightDecay="
                 + weightDecay + ", schedule=" + schedule + ", totalSteps=" + totalSteps + ", stepEvery=" + stepEvery
                 + ", stepGamma=" + stepGamma + ", estimator=" + estimator + ", estimatorFraction="
-                + estimatorFraction + ", noGates=" + noGates + ", trainSize=" + trainSize + ", batchSize="
+                + estimatorFraction + ", thetaSchedule=" + thetaSchedule + ", thetaStepEvery=" + thetaStepEvery
+                + ", thetaStepGamma=" + thetaStepGamma + ", noGates=" + noGates + ", trainSize=" + trainSize + ", batchSize="
                 + batchSize + ", epochs=" + epochs + ", seed=" + seed + "]";
     }
 
@@ -320,6 +351,9 @@ public final class TrainConfig {
         private double stepGamma;
         private Estimator estimator;
         private double estimatorFraction;
+        private Schedule thetaSchedule;
+        private long thetaStepEvery;
+        private double thetaStepGamma;
         private boolean noGates;
         private long trainSize;
         private int batchSize;
@@ -416,6 +450,23 @@ public final class TrainConfig {
             return this;
         }
 
+        /** Schedule of eta_theta: {@link Schedule#CONSTANT} or {@link Schedule#STEP} (cosine is not offered). */
+        public Builder thetaSchedule(Schedule thetaSchedule) {
+            this.thetaSchedule = thetaSchedule;
+            return this;
+        }
+
+        /** eta_theta step schedule: multiply eta_theta by {@link #thetaStepGamma} every this many steps. */
+        public Builder thetaStepEvery(long thetaStepEvery) {
+            this.thetaStepEvery = thetaStepEvery;
+            return this;
+        }
+
+        public Builder thetaStepGamma(double thetaStepGamma) {
+            this.thetaStepGamma = thetaStepGamma;
+            return this;
+        }
+
         public Builder noGates(boolean noGates) {
             this.noGates = noGates;
             return this;
@@ -463,10 +514,23 @@ public final class TrainConfig {
             Objects.requireNonNull(schedule, "schedule");
             atLeast("totalSteps", totalSteps, 0);
             atLeast("stepEvery", stepEvery, 0);
+            if (schedule == Schedule.STEP && stepEvery <= 0) {
+                throw new IllegalArgumentException("stepEvery must be > 0 with the step schedule, got " + stepEvery);
+            }
             positive("stepGamma", stepGamma);
             Objects.requireNonNull(estimator, "estimator");
             positive("estimatorFraction", estimatorFraction);
             between("estimatorFraction", estimatorFraction, 0, 1);
+            Objects.requireNonNull(thetaSchedule, "thetaSchedule");
+            if (thetaSchedule != Schedule.CONSTANT && thetaSchedule != Schedule.STEP) {
+                throw new IllegalArgumentException("thetaSchedule must be constant or step, got " + thetaSchedule);
+            }
+            atLeast("thetaStepEvery", thetaStepEvery, 0);
+            if (thetaSchedule == Schedule.STEP && thetaStepEvery <= 0) {
+                throw new IllegalArgumentException(
+                        "thetaStepEvery must be > 0 with the step schedule, got " + thetaStepEvery);
+            }
+            positive("thetaStepGamma", thetaStepGamma);
             atLeast("trainSize", trainSize, 0);
             if (batchSize <= 0) {
                 throw new IllegalArgumentException("batchSize must be > 0, got " + batchSize);

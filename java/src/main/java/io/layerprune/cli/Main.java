@@ -83,6 +83,8 @@ public final class Main implements Runnable {
     static CommandLine commandLine(boolean terminal) {
         CommandLine cl = new CommandLine(new Main());
         cl.addSubcommand("train", new CommandLine(new TrainCommand(terminal)));
+        cl.addSubcommand("estimator-check", new CommandLine(new EstimatorCheckCommand()));
+        cl.addSubcommand("experiment", new CommandLine(new ExperimentCommand()));
         return cl;
     }
 

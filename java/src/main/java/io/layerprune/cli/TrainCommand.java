@@ -92,6 +92,14 @@ public final class TrainCommand implements Callable<Integer> {
             description = "Learning-rate schedule of the weights: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
     Schedule schedule;
 
+    @Option(names = "--step-every", paramLabel = "STEPS", description = "Step schedule of the weights: multiply "
+            + "eta_W by --step-gamma every STEPS steps (default: ${DEFAULT-VALUE}).")
+    Long stepEvery;
+
+    @Option(names = "--step-gamma", paramLabel = "G", description = "Step schedule of the weights: decay factor "
+            + "(default: ${DEFAULT-VALUE}).")
+    Double stepGamma;
+
     @Option(names = "--lambda", paramLabel = "X", description = {
         "Prior strength lambda (default: ${DEFAULT-VALUE}). A section survives while it lowers the training "
                 + "loss by more than tau_l ~ lambda n_l / 2N nats.",
@@ -113,6 +121,19 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--eta-theta", paramLabel = "ETA", description = "Learning rate of theta (default: ${DEFAULT-VALUE}).")
     Double etaTheta;
+
+    @Option(names = "--theta-schedule", paramLabel = "NAME", converter = ThetaScheduleConverter.class,
+            completionCandidates = ThetaScheduleNames.class,
+            description = "Schedule of eta_theta: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+    Schedule thetaSchedule;
+
+    @Option(names = "--theta-step-every", paramLabel = "STEPS", description = "Step schedule of eta_theta: multiply "
+            + "it by --theta-step-gamma every STEPS steps (default: ${DEFAULT-VALUE}).")
+    Long thetaStepEvery;
+
+    @Option(names = "--theta-step-gamma", paramLabel = "G", description = "Step schedule of eta_theta: decay factor "
+            + "(default: ${DEFAULT-VALUE}).")
+    Double thetaStepGamma;
 
     @Option(names = "--theta0", paramLabel = "P", description = "Initial theta (default: ${DEFAULT-VALUE}).")
     Double theta0;
@@ -173,7 +194,9 @@ public final class TrainCommand implements Callable<Integer> {
             Map.entry("theta0", "--theta0"), Map.entry("patience", "--patience"), Map.entry("momentum", "--momentum"),
             Map.entry("clipNorm", "--clip-norm"), Map.entry("weightDecay", "--weight-decay"), Map.entry("s2", "--s2"),
             Map.entry("threads", "--threads"), Map.entry("trainLimit", "--train-limit"),
-            Map.entry("testLimit", "--test-limit"));
+            Map.entry("testLimit", "--test-limit"), Map.entry("stepEvery", "--step-every"),
+            Map.entry("stepGamma", "--step-gamma"), Map.entry("thetaSchedule", "--theta-schedule"),
+            Map.entry("thetaStepEvery", "--theta-step-every"), Map.entry("thetaStepGamma", "--theta-step-gamma"));
 
     @Override
     public Integer call() {
@@ -214,6 +237,21 @@ public final class TrainCommand implements Callable<Integer> {
             }
             if (schedule != null) {
                 b.schedule(schedule);
+            }
+            if (stepEvery != null) {
+                b.stepEvery(stepEvery);
+            }
+            if (stepGamma != null) {
+                b.stepGamma(stepGamma);
+            }
+            if (thetaSchedule != null) {
+                b.thetaSchedule(thetaSchedule);
+            }
+            if (thetaStepEvery != null) {
+                b.thetaStepEvery(thetaStepEvery);
+            }
+            if (thetaStepGamma != null) {
+                b.thetaStepGamma(thetaStepGamma);
             }
             if (tau != null) {
                 b.tau(tau);
@@ -337,6 +375,16 @@ public final class TrainCommand implements Callable<Integer> {
                     return Double.toString(d.etaW());
                 case "--schedule":
                     return d.schedule().cliName();
+                case "--step-every":
+                    return Long.toString(d.stepEvery());
+                case "--step-gamma":
+                    return Double.toString(d.stepGamma());
+                case "--theta-schedule":
+                    return d.thetaSchedule().cliName();
+                case "--theta-step-every":
+                    return Long.toString(d.thetaStepEvery());
+                case "--theta-step-gamma":
+                    return Double.toString(d.thetaStepGamma());
                 case "--lambda":
                     return Double.toString(d.lambda());
                 case "--estimator":
@@ -382,6 +430,30 @@ public final class TrainCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.TypeConversionException(e.getMessage());
             }
+        }
+    }
+
+    static final class ThetaScheduleConverter implements ITypeConverter<Schedule> {
+        @Override
+        public Schedule convert(String value) {
+            Schedule s;
+            try {
+                s = Schedule.fromName(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+            if (s != Schedule.CONSTANT && s != Schedule.STEP) {
+                throw new CommandLine.TypeConversionException(
+                        "eta_theta has no '" + value + "' schedule, expected one of constant, step");
+            }
+            return s;
+        }
+    }
+
+    static final class ThetaScheduleNames implements Iterable<String> {
+        @Override
+        public Iterator<String> iterator() {
+            return List.of(Schedule.CONSTANT.cliName(), Schedule.STEP.cliName()).iterator();
         }
     }
 
