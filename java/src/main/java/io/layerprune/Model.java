@@ -212,7 +212,7 @@ public final class Model extends NativeHandle {
      * first {@code rows} samples of {@code data}. Overwrites the model's workspace only.
      *
      * @param fraction two-point: fraction of the live sections re-run, in (0, 1]
-     * @param samples Monte-Carlo draws of the gate vector (> 0)
+     * @param samples Monte-Carlo draws of the gate vector (>= 2)
      * @param seed seed of the draws
      * @param lambda prior strength for the prior part (>= 0)
      * @param s2 per-weight variance floor (> 0)
@@ -237,8 +237,8 @@ public final class Model extends NativeHandle {
         if (!(fraction > 0 && fraction <= 1)) {
             throw new IllegalArgumentException("fraction must be in (0, 1], got " + fraction);
         }
-        if (samples <= 0) {
-            throw new IllegalArgumentException("samples must be > 0, got " + samples);
+        if (samples < 2) {
+            throw new IllegalArgumentException("samples must be >= 2 (a standard deviation needs two), got " + samples);
         }
         if (!(lambda >= 0) || !Double.isFinite(lambda)) {
             throw new IllegalArgumentException("lambda must be >= 0, got " + lambda);

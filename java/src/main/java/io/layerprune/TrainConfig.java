@@ -318,7 +318,8 @@ public final class TrainConfig {
                 + weightDecay + ", schedule=" + schedule + ", totalSteps=" + totalSteps + ", stepEvery=" + stepEvery
                 + ", stepGamma=" + stepGamma + ", estimator=" + estimator + ", estimatorFraction="
                 + estimatorFraction + ", thetaSchedule=" + thetaSchedule + ", thetaStepEvery=" + thetaStepEvery
-                + ", thetaStepGamma=" + thetaStepGamma + ", noGates=" + noGates + ", trainSize=" + trainSize + ", batchSize="
+                + ", thetaStepGamma=" + thetaStepGamma + ", noGates=" + noGates + ", trainSize=" + trainSize
+                + ", batchSize="
                 + batchSize + ", epochs=" + epochs + ", seed=" + seed + "]";
     }
 

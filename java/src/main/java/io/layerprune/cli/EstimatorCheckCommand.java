@@ -225,6 +225,7 @@ public final class EstimatorCheckCommand implements Callable<Integer> {
             o.println();
             o.printf(Locale.ROOT, "%s%s   E[L] = %.5f%n", c.estimator().cliName(),
                     c.estimator() == Estimator.TWO_POINT ? " (fraction " + c.fraction() + ")" : "", c.expectedLoss());
+            o.println();
             o.println(markdownSections(c, thetas));
         }
         o.println();

@@ -95,8 +95,8 @@ public final class ExperimentCommand implements Callable<Integer> {
         Experiments.Settings d = Experiments.Settings.defaults(name);
         Experiments.Settings s;
         try {
-            s = new Experiments.Settings(data != null ? data : d.data(), trainLimit != null ? trainLimit : d.trainLimit(),
-                    testLimit != null ? testLimit : d.testLimit(), epochs != null ? epochs : d.epochs(),
+            s = new Experiments.Settings(data != null ? data : d.data(),
+                    trainLimit != null ? trainLimit : d.trainLimit(), testLimit != null ? testLimit : d.testLimit(), epochs != null ? epochs : d.epochs(),
                     width != null ? width : d.width(), depths != null ? depths : d.depths(),
                     seeds != null ? seeds : d.seeds(), lambdas != null ? lambdas : d.lambdas(),
                     estimators != null ? estimators : d.estimators(), threads != null ? threads : d.threads());
