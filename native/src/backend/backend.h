@@ -11,6 +11,20 @@
 
 namespace layerprune {
 
+// A 2-D convolution on NHWC activations: x (N, H, W, C) -> y (N, P, Q, K) with a
+// (K, C, R, S) filter, square stride and symmetric zero padding, no bias.
+struct ConvGeometry {
+  int64_t N = 0, C = 0, H = 0, W = 0;  // input
+  int64_t K = 0, R = 0, S = 0;         // output channels and kernel
+  int64_t stride = 1, pad = 0;
+  int64_t P() const { return (H + 2 * pad - R) / stride + 1; }
+  int64_t Q() const { return (W + 2 * pad - S) / stride + 1; }
+  bool operator==(const ConvGeometry& o) const {
+    return N == o.N && C == o.C && H == o.H && W == o.W && K == o.K && R == o.R && S == o.S &&
+           stride == o.stride && pad == o.pad;
+  }
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -35,7 +49,34 @@ class Backend {
   virtual void linear_backward_weights(const float* dY, const float* X, float* dW, float* db,
                                        int64_t M, int64_t N, int64_t K) = 0;
 
+  // Convolution (weights in plain (K, C, R, S) order; a backend may use faster private
+  // layouts internally, planned once per geometry) ----------------------------------
+  virtual void conv_forward(const ConvGeometry& g, const float* x, const float* w, float* y) = 0;
+  // dx (N,H,W,C) (=|+=) the data gradient of dy (N,P,Q,K).
+  virtual void conv_backward_data(const ConvGeometry& g, const float* dy, const float* w, float* dx,
+                                  bool accumulate) = 0;
+  // dw (K,C,R,S) = the weight gradient.
+  virtual void conv_backward_weights(const ConvGeometry& g, const float* dy, const float* x, float* dw) = 0;
+
+  // Batch normalisation over the C channels of x (rows, C) (NHWC: rows = N*H*W).
+  // Training: batch statistics (biased variance) written to mean/var for backward, and
+  // when running_mean is non-null running = (1 - momentum) running + momentum batch
+  // (unbiased variance). Inference: normalises with running_mean/running_var.
+  virtual void batchnorm_forward(const float* x, float* y, int64_t rows, int64_t C, const float* gamma,
+                                 const float* beta, float* mean, float* var, float* running_mean,
+                                 float* running_var, float momentum, bool training, float eps) = 0;
+  // dx, dgamma, dbeta from dy, given the x, mean and var of the training forward.
+  virtual void batchnorm_backward(const float* x, const float* dy, float* dx, int64_t rows, int64_t C,
+                                  const float* gamma, const float* mean, const float* var, float* dgamma,
+                                  float* dbeta, float eps) = 0;
+  // y (N, C) = mean over the `spatial` positions of x (N, spatial, C), and its backward
+  // dx (N, spatial, C) = dy / spatial.
+  virtual void global_avgpool_forward(const float* x, float* y, int64_t N, int64_t spatial, int64_t C) = 0;
+  virtual void global_avgpool_backward(const float* dy, float* dx, int64_t N, int64_t spatial, int64_t C) = 0;
+
   // Elementwise -------------------------------------------------------------------
+  // y = max(x, 0) (y may alias x).
+  virtual void relu_forward(const float* x, float* y, int64_t n) = 0;
   // dY *= (Y > 0): the ReLU backward given the ReLU's output Y.
   virtual void relu_backward(const float* Y, float* dY, int64_t n) = 0;
   // out = x + a * z (out may alias x or z).

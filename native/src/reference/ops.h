@@ -109,4 +109,134 @@ void sgd_momentum(T* w, T* v, const T* g, int64_t n, T lr, T momentum, T grad_sc
   }
 }
 
+// Convolution, NHWC activations, (K, C, R, S) filters.
+template <typename T, typename G>
+void conv_forward(const G& g, const T* x, const T* w, T* y) {
+  const int64_t P = g.P(), Q = g.Q();
+  for (int64_t n = 0; n < g.N; ++n)
+    for (int64_t p = 0; p < P; ++p)
+      for (int64_t q = 0; q < Q; ++q)
+        for (int64_t k = 0; k < g.K; ++k) {
+          T acc = 0;
+          for (int64_t r = 0; r < g.R; ++r)
+            for (int64_t s = 0; s < g.S; ++s) {
+              const int64_t h = p * g.stride - g.pad + r, wi = q * g.stride - g.pad + s;
+              if (h < 0 || h >= g.H || wi < 0 || wi >= g.W) continue;
+              for (int64_t c = 0; c < g.C; ++c)
+                acc += x[((n * g.H + h) * g.W + wi) * g.C + c] * w[((k * g.C + c) * g.R + r) * g.S + s];
+            }
+          y[((n * P + p) * Q + q) * g.K + k] = acc;
+        }
+}
+
+template <typename T, typename G>
+void conv_backward_data(const G& g, const T* dy, const T* w, T* dx, bool accumulate) {
+  const int64_t P = g.P(), Q = g.Q();
+  if (!accumulate)
+    for (int64_t i = 0; i < g.N * g.H * g.W * g.C; ++i) dx[i] = 0;
+  for (int64_t n = 0; n < g.N; ++n)
+    for (int64_t p = 0; p < P; ++p)
+      for (int64_t q = 0; q < Q; ++q)
+        for (int64_t k = 0; k < g.K; ++k) {
+          const T d = dy[((n * P + p) * Q + q) * g.K + k];
+          for (int64_t r = 0; r < g.R; ++r)
+            for (int64_t s = 0; s < g.S; ++s) {
+              const int64_t h = p * g.stride - g.pad + r, wi = q * g.stride - g.pad + s;
+              if (h < 0 || h >= g.H || wi < 0 || wi >= g.W) continue;
+              for (int64_t c = 0; c < g.C; ++c)
+                dx[((n * g.H + h) * g.W + wi) * g.C + c] += d * w[((k * g.C + c) * g.R + r) * g.S + s];
+            }
+        }
+}
+
+template <typename T, typename G>
+void conv_backward_weights(const G& g, const T* dy, const T* x, T* dw) {
+  const int64_t P = g.P(), Q = g.Q();
+  for (int64_t i = 0; i < g.K * g.C * g.R * g.S; ++i) dw[i] = 0;
+  for (int64_t n = 0; n < g.N; ++n)
+    for (int64_t p = 0; p < P; ++p)
+      for (int64_t q = 0; q < Q; ++q)
+        for (int64_t k = 0; k < g.K; ++k) {
+          const T d = dy[((n * P + p) * Q + q) * g.K + k];
+          for (int64_t r = 0; r < g.R; ++r)
+            for (int64_t s = 0; s < g.S; ++s) {
+              const int64_t h = p * g.stride - g.pad + r, wi = q * g.stride - g.pad + s;
+              if (h < 0 || h >= g.H || wi < 0 || wi >= g.W) continue;
+              for (int64_t c = 0; c < g.C; ++c)
+                dw[((k * g.C + c) * g.R + r) * g.S + s] += d * x[((n * g.H + h) * g.W + wi) * g.C + c];
+            }
+        }
+}
+
+template <typename T>
+void batchnorm_forward(const T* x, T* y, int64_t rows, int64_t C, const T* gamma, const T* beta, T* mean,
+                       T* var, T* running_mean, T* running_var, T momentum, bool training, T eps) {
+  for (int64_t c = 0; c < C; ++c) {
+    T m, v;
+    if (training) {
+      double s = 0, s2 = 0;
+      for (int64_t i = 0; i < rows; ++i) s += double(x[i * C + c]);
+      const double mu = s / double(rows);
+      for (int64_t i = 0; i < rows; ++i) s2 += (double(x[i * C + c]) - mu) * (double(x[i * C + c]) - mu);
+      m = T(mu);
+      v = T(s2 / double(rows));
+      mean[c] = m;
+      var[c] = v;
+      if (running_mean) {
+        running_mean[c] = (T(1) - momentum) * running_mean[c] + momentum * m;
+        running_var[c] = (T(1) - momentum) * running_var[c] +
+                         momentum * T(s2 / double(rows > 1 ? rows - 1 : 1));
+      }
+    } else {
+      m = running_mean[c];
+      v = running_var[c];
+    }
+    const T inv = T(1) / std::sqrt(v + eps);
+    for (int64_t i = 0; i < rows; ++i) y[i * C + c] = gamma[c] * (x[i * C + c] - m) * inv + beta[c];
+  }
+}
+
+template <typename T>
+void batchnorm_backward(const T* x, const T* dy, T* dx, int64_t rows, int64_t C, const T* gamma, const T* mean,
+                        const T* var, T* dgamma, T* dbeta, T eps) {
+  for (int64_t c = 0; c < C; ++c) {
+    const T inv = T(1) / std::sqrt(var[c] + eps);
+    double sum_dy = 0, sum_dy_xhat = 0;
+    for (int64_t i = 0; i < rows; ++i) {
+      const double xhat = (double(x[i * C + c]) - double(mean[c])) * double(inv);
+      sum_dy += double(dy[i * C + c]);
+      sum_dy_xhat += double(dy[i * C + c]) * xhat;
+    }
+    dgamma[c] = T(sum_dy_xhat);
+    dbeta[c] = T(sum_dy);
+    for (int64_t i = 0; i < rows; ++i) {
+      const double xhat = (double(x[i * C + c]) - double(mean[c])) * double(inv);
+      dx[i * C + c] = T(double(gamma[c]) * double(inv) / double(rows) *
+                        (double(rows) * double(dy[i * C + c]) - sum_dy - xhat * sum_dy_xhat));
+    }
+  }
+}
+
+template <typename T>
+void global_avgpool_forward(const T* x, T* y, int64_t N, int64_t spatial, int64_t C) {
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t c = 0; c < C; ++c) {
+      double acc = 0;
+      for (int64_t s = 0; s < spatial; ++s) acc += double(x[(n * spatial + s) * C + c]);
+      y[n * C + c] = T(acc / double(spatial));
+    }
+}
+
+template <typename T>
+void global_avgpool_backward(const T* dy, T* dx, int64_t N, int64_t spatial, int64_t C) {
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t s = 0; s < spatial; ++s)
+      for (int64_t c = 0; c < C; ++c) dx[(n * spatial + s) * C + c] = dy[n * C + c] / T(spatial);
+}
+
+template <typename T>
+void relu_forward(const T* x, T* y, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) y[i] = x[i] > T(0) ? x[i] : T(0);
+}
+
 }  // namespace layerprune::reference

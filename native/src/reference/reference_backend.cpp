@@ -39,6 +39,33 @@ class ReferenceBackend final : public Backend {
                                int64_t N, int64_t K) override {
     reference::linear_backward_weights(dY, X, dW, db, M, N, K);
   }
+  void conv_forward(const ConvGeometry& g, const float* x, const float* w, float* y) override {
+    reference::conv_forward(g, x, w, y);
+  }
+  void conv_backward_data(const ConvGeometry& g, const float* dy, const float* w, float* dx,
+                          bool accumulate) override {
+    reference::conv_backward_data(g, dy, w, dx, accumulate);
+  }
+  void conv_backward_weights(const ConvGeometry& g, const float* dy, const float* x, float* dw) override {
+    reference::conv_backward_weights(g, dy, x, dw);
+  }
+  void batchnorm_forward(const float* x, float* y, int64_t rows, int64_t C, const float* gamma, const float* beta,
+                         float* mean, float* var, float* running_mean, float* running_var, float momentum,
+                         bool training, float eps) override {
+    reference::batchnorm_forward(x, y, rows, C, gamma, beta, mean, var, running_mean, running_var, momentum,
+                                 training, eps);
+  }
+  void batchnorm_backward(const float* x, const float* dy, float* dx, int64_t rows, int64_t C, const float* gamma,
+                          const float* mean, const float* var, float* dgamma, float* dbeta, float eps) override {
+    reference::batchnorm_backward(x, dy, dx, rows, C, gamma, mean, var, dgamma, dbeta, eps);
+  }
+  void global_avgpool_forward(const float* x, float* y, int64_t N, int64_t spatial, int64_t C) override {
+    reference::global_avgpool_forward(x, y, N, spatial, C);
+  }
+  void global_avgpool_backward(const float* dy, float* dx, int64_t N, int64_t spatial, int64_t C) override {
+    reference::global_avgpool_backward(dy, dx, N, spatial, C);
+  }
+  void relu_forward(const float* x, float* y, int64_t n) override { reference::relu_forward(x, y, n); }
   void relu_backward(const float* Y, float* dY, int64_t n) override {
     reference::relu_backward(Y, dY, n);
   }

@@ -2,10 +2,15 @@
 // work and reductions as OpenMP loops on the same thread pool oneDNN uses.
 #include <cmath>
 #include <cstdlib>
+#include <algorithm>
 #include <cstring>
+#include <vector>
 #include <new>
 
+#include <omp.h>
+
 #include "backend/backend.h"
+#include "backend/cpu_dnnl/conv_plans.h"
 #include "backend/cpu_dnnl/matmul_plans.h"
 #include "core/error.h"
 #include "core/threads.h"
@@ -62,6 +67,102 @@ class CpuBackend final : public Backend {
                                int64_t N, int64_t K) override {
     plans_.run({M, N, K, cpu::GemmKind::kBackwardWeights}, dY, X, nullptr, dW);
     if (db) column_sums(dY, db, M, N);
+  }
+
+  void conv_forward(const ConvGeometry& g, const float* x, const float* w, float* y) override {
+    convs_.forward(g, x, w, y);
+  }
+  void conv_backward_data(const ConvGeometry& g, const float* dy, const float* w, float* dx,
+                          bool accumulate) override {
+    const float* out = convs_.backward_data(g, dy, w, dx, accumulate);
+    if (accumulate) axpy(1.f, out, dx, g.N * g.H * g.W * g.C);
+  }
+  void conv_backward_weights(const ConvGeometry& g, const float* dy, const float* x, float* dw) override {
+    convs_.backward_weights(g, dy, x, dw);
+  }
+
+  void batchnorm_forward(const float* x, float* y, int64_t rows, int64_t C, const float* gamma, const float* beta,
+                         float* mean, float* var, float* running_mean, float* running_var, float momentum,
+                         bool training, float eps) override {
+    const float* m = running_mean;
+    const float* v = running_var;
+    if (training) {
+      channel_moments(x, rows, C, mean, var);
+      if (running_mean) {
+        const float unbias = rows > 1 ? float(rows) / float(rows - 1) : 1.f;
+        for (int64_t c = 0; c < C; ++c) {
+          running_mean[c] = (1.f - momentum) * running_mean[c] + momentum * mean[c];
+          running_var[c] = (1.f - momentum) * running_var[c] + momentum * var[c] * unbias;
+        }
+      }
+      m = mean;
+      v = var;
+    }
+    ensure_channels(C);
+    float* scale = scale_.data();
+    float* shift = shift_.data();
+    for (int64_t c = 0; c < C; ++c) {
+      scale[c] = gamma[c] / std::sqrt(v[c] + eps);
+      shift[c] = beta[c] - m[c] * scale[c];
+    }
+#pragma omp parallel for if (rows * C > kParallelThreshold)
+    for (int64_t i = 0; i < rows; ++i)
+#pragma omp simd
+      for (int64_t c = 0; c < C; ++c) y[i * C + c] = x[i * C + c] * scale[c] + shift[c];
+  }
+
+  void batchnorm_backward(const float* x, const float* dy, float* dx, int64_t rows, int64_t C, const float* gamma,
+                          const float* mean, const float* var, float* dgamma, float* dbeta, float eps) override {
+    ensure_channels(C);
+    float* inv = scale_.data();
+    for (int64_t c = 0; c < C; ++c) inv[c] = 1.f / std::sqrt(var[c] + eps);
+    // Per-channel sums of dy and dy * xhat, per thread, then combined.
+    const double* sums = channel_sums(rows, C, [&](int64_t i, int64_t c, double* local) {
+      const double d = dy[i * C + c];
+      local[c] += d;
+      local[C + c] += d * (double(x[i * C + c]) - mean[c]) * inv[c];
+    });
+    float* a = shift_.data();  // dx = a * (dy - b - xhat * c)
+    float* bc = bc_.data();
+    for (int64_t c = 0; c < C; ++c) {
+      dbeta[c] = float(sums[c]);
+      dgamma[c] = float(sums[C + c]);
+      a[c] = gamma[c] * inv[c];
+      bc[c] = float(sums[c] / double(rows));
+      bc[C + c] = float(sums[C + c] / double(rows));
+    }
+#pragma omp parallel for if (rows * C > kParallelThreshold)
+    for (int64_t i = 0; i < rows; ++i)
+#pragma omp simd
+      for (int64_t c = 0; c < C; ++c) {
+        const float xhat = (x[i * C + c] - mean[c]) * inv[c];
+        dx[i * C + c] = a[c] * (dy[i * C + c] - bc[c] - xhat * bc[C + c]);
+      }
+  }
+
+  void global_avgpool_forward(const float* x, float* y, int64_t N, int64_t spatial, int64_t C) override {
+#pragma omp parallel for if (N * spatial * C > kParallelThreshold)
+    for (int64_t n = 0; n < N; ++n) {
+      float* out = y + n * C;
+      for (int64_t c = 0; c < C; ++c) out[c] = 0.f;
+      for (int64_t s = 0; s < spatial; ++s)
+#pragma omp simd
+        for (int64_t c = 0; c < C; ++c) out[c] += x[(n * spatial + s) * C + c];
+      for (int64_t c = 0; c < C; ++c) out[c] /= float(spatial);
+    }
+  }
+  void global_avgpool_backward(const float* dy, float* dx, int64_t N, int64_t spatial, int64_t C) override {
+    const float inv = 1.f / float(spatial);
+#pragma omp parallel for if (N * spatial * C > kParallelThreshold)
+    for (int64_t n = 0; n < N; ++n)
+      for (int64_t s = 0; s < spatial; ++s)
+#pragma omp simd
+        for (int64_t c = 0; c < C; ++c) dx[(n * spatial + s) * C + c] = dy[n * C + c] * inv;
+  }
+
+  void relu_forward(const float* x, float* y, int64_t n) override {
+#pragma omp parallel for simd if (n > kParallelThreshold)
+    for (int64_t i = 0; i < n; ++i) y[i] = x[i] > 0.f ? x[i] : 0.f;
   }
 
   void relu_backward(const float* Y, float* dY, int64_t n) override {
@@ -140,7 +241,55 @@ class CpuBackend final : public Backend {
     }
   }
 
+  // Per-channel statistics of x (rows, C): biased mean and variance, in double.
+  void channel_moments(const float* x, int64_t rows, int64_t C, float* mean, float* var) {
+    const double* sums = channel_sums(rows, C, [&](int64_t i, int64_t c, double* local) {
+      const double v = x[i * C + c];
+      local[c] += v;
+      local[C + c] += v * v;
+    });
+    for (int64_t c = 0; c < C; ++c) {
+      const double m = sums[c] / double(rows);
+      mean[c] = float(m);
+      var[c] = float(std::max(0.0, sums[C + c] / double(rows) - m * m));
+    }
+  }
+  // Two per-channel sums over rows, accumulated per thread in preallocated partials
+  // (no allocation once the widest layer has been seen) and combined in order, so
+  // the result does not depend on thread timing.
+  template <typename Accumulate>
+  const double* channel_sums(int64_t rows, int64_t C, Accumulate accumulate) {
+    const int threads = omp_get_max_threads();
+    const size_t need = static_cast<size_t>((threads + 1) * 2 * C);
+    if (partials_.size() < need) partials_.resize(need);
+    double* partials = partials_.data();
+    std::fill(partials, partials + need, 0.0);
+#pragma omp parallel num_threads(threads) if (rows * C > kParallelThreshold)
+    {
+      double* local = partials + static_cast<size_t>(omp_get_thread_num() + 1) * 2 * C;
+      const int nt = omp_get_num_threads(), t = omp_get_thread_num();
+      const int64_t begin = rows * t / nt, end = rows * (t + 1) / nt;  // static split: deterministic
+      for (int64_t i = begin; i < end; ++i)
+        for (int64_t c = 0; c < C; ++c) accumulate(i, c, local);
+    }
+    for (int t = 1; t <= threads; ++t)
+      for (int64_t c = 0; c < 2 * C; ++c) partials[c] += partials[static_cast<size_t>(t) * 2 * C + c];
+    return partials;
+  }
+
+  void ensure_channels(int64_t C) {
+    if (int64_t(scale_.size()) < C) {
+      scale_.resize(static_cast<size_t>(C));
+      shift_.resize(static_cast<size_t>(C));
+      bc_.resize(static_cast<size_t>(2 * C));
+    }
+  }
+
   cpu::MatmulPlans plans_;
+  cpu::ConvPlans convs_;
+  // Small per-channel scratch, grown to the widest layer once.
+  std::vector<float> scale_, shift_, bc_;
+  std::vector<double> partials_;
 };
 
 }  // namespace
