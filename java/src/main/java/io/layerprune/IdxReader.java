@@ -7,6 +7,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 
@@ -46,13 +47,20 @@ public final class IdxReader {
                 throw new DataException(file + ": invalid dimensions " + count + " x " + rows + " x " + cols
                         + " (count >= 0, rows > 0 and columns > 0 expected)");
             }
-            long total = (long) count * rows * cols;
+            // rows * cols fits a long; count * rows * cols may not (it used to wrap around to a
+            // negative size and end in NegativeArraySizeException), so bound the image size first.
+            long perImage = (long) rows * cols;
+            if (perImage > Integer.MAX_VALUE - 16) {
+                throw new DataException(file + ": images of " + rows + "x" + cols + " are too large to load ("
+                        + perImage + " bytes each)");
+            }
+            long total = count * perImage;
             if (total > Integer.MAX_VALUE - 16) {
                 throw new DataException(file + ": " + count + " images of " + rows + "x" + cols
                         + " are too many to load (" + total + " bytes)");
             }
-            byte[] pixels = new byte[(int) total];
-            int found = readFully(in, pixels);
+            byte[] pixels = readUpTo(in, (int) total);
+            int found = pixels.length;
             if (found < total) {
                 throw new DataException(file + " is truncated: expected " + total + " pixel bytes (" + count
                         + " images of " + rows + "x" + cols + "), found " + found);
@@ -73,8 +81,8 @@ public final class IdxReader {
             if (count < 0 || count > Integer.MAX_VALUE - 16) {
                 throw new DataException(file + ": invalid label count " + count);
             }
-            byte[] labels = new byte[count];
-            int found = readFully(in, labels);
+            byte[] labels = readUpTo(in, count);
+            int found = labels.length;
             if (found < count) {
                 throw new DataException(file + " is truncated: expected " + count + " labels, found " + found);
             }
@@ -117,6 +125,33 @@ public final class IdxReader {
             throw new DataException(file + " is truncated: it ends inside " + where);
         }
         return ((b[0] & 0xff) << 24) | ((b[1] & 0xff) << 16) | ((b[2] & 0xff) << 8) | (b[3] & 0xff);
+    }
+
+    /**
+     * Reads {@code total} bytes, or fewer if the stream ends first (the returned array is then
+     * shorter). The buffer grows with the data that actually arrives, so a corrupt header that
+     * announces gigabytes costs no more memory than the file holds (it used to allocate the
+     * announced size up front: a flipped bit in a count could demand 1-2 GB and end in
+     * OutOfMemoryError instead of a DataException).
+     */
+    private static byte[] readUpTo(InputStream in, int total) throws IOException {
+        byte[] buf = new byte[Math.min(total, 1 << 20)];
+        int off = 0;
+        try {
+            while (off < total) {
+                if (off == buf.length) {
+                    buf = Arrays.copyOf(buf, (int) Math.min(total, 2L * buf.length));
+                }
+                int n = in.read(buf, off, buf.length - off);
+                if (n < 0) {
+                    break;
+                }
+                off += n;
+            }
+        } catch (EOFException e) {
+            // A truncated gzip stream: report how far it got, like a short plain file.
+        }
+        return off == buf.length ? buf : Arrays.copyOf(buf, off);
     }
 
     /** Reads until the buffer is full or the stream ends; returns the bytes read. */
