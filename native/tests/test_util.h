@@ -45,7 +45,7 @@ inline std::unique_ptr<Dataset> blobs(int64_t count, int64_t dim, int32_t classe
 }
 
 // Copies the first `rows` samples of `data` into the model's input buffers.
-inline void load_rows(ResidualMlp& model, const Dataset& data, int64_t rows) {
+inline void load_rows(GatedNetwork& model, const Dataset& data, int64_t rows) {
   model.ensure_capacity(rows);
   model.backend().to_device(model.input_buffer(), data.features.data(), sizeof(float) * rows * data.dim);
   model.backend().to_device(model.label_buffer(), data.labels.data(), sizeof(int32_t) * rows);

@@ -18,7 +18,7 @@ EstimatorStats sample_estimator(GatedNetwork& model, ThetaEstimator& estimator, 
   for (int64_t s = 0; s < samples; ++s) {
     for (int32_t l = 0; l < L; ++l)
       gates[l] = !model.gate(l).pruned && rng.bernoulli(model.gate(l).theta) ? 1.f : 0.f;
-    model.forward(rows, gates, true);
+    model.forward(rows, gates, GatedNetwork::kProbe);
     const double loss = model.loss(rows, need != GatedNetwork::kNoDirectional, nullptr);
     if (need != GatedNetwork::kNoDirectional) model.backward(rows, gates, need, &directional);
     EstimatorContext ctx{model, gates, rows, loss, rng, &directional};

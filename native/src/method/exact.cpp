@@ -13,7 +13,7 @@ ExactGradient exact_theta_gradient(GatedNetwork& model, int64_t rows) {
   std::vector<float> gates(L);
   for (uint32_t p = 0; p < patterns; ++p) {
     for (int32_t l = 0; l < L; ++l) gates[l] = (p >> l) & 1u ? 1.f : 0.f;
-    model.forward(rows, gates, true);
+    model.forward(rows, gates, GatedNetwork::kProbe);
     loss[p] = model.loss(rows, false, nullptr);
   }
   ExactGradient out;

@@ -194,7 +194,7 @@ StepStats TrainingSession::step(const Dataset& train, int64_t batch_index) {
 
   StepStats out{};
   int64_t correct = 0;
-  model_.forward(rows, gates_, true);
+  model_.forward(rows, gates_, GatedNetwork::kTraining);
   const double loss = model_.loss(rows, true, &correct);
   if (!std::isfinite(loss))
     fail("training diverged at step ", step_ + 1, ": the loss is ", loss, "; lower the learning rate (eta_w = ",

@@ -65,5 +65,52 @@ double forward_flops(const MlpArchitecture& a, const std::vector<float>& gate, i
   return total + head_flops(a);
 }
 
+double conv_flops(const ConvGeometry& g) {
+  return 2.0 * double(g.K) * double(g.C) * double(g.R * g.S) * double(g.P() * g.Q());
+}
+
+namespace {
+ConvNetArchitecture::SectionDims dims_of(const ConvNetArchitecture& a, int32_t l) { return a.section_dims()[l]; }
+}  // namespace
+
+int64_t section_weights(const ConvNetArchitecture& a, int32_t l) {
+  const auto d = dims_of(a, l);
+  return d.out_c * d.in_c * 9 + d.out_c * d.out_c * 9;
+}
+int64_t section_body_params(const ConvNetArchitecture& a, int32_t l) {
+  return section_weights(a, l) + 2 * dims_of(a, l).out_c;
+}
+int64_t section_skip_params(const ConvNetArchitecture& a, int32_t l) {
+  const auto d = dims_of(a, l);
+  return d.projection() ? d.out_c * d.in_c : 0;
+}
+double section_body_flops(const ConvNetArchitecture& a, int32_t l) {
+  const auto d = dims_of(a, l);
+  return conv_flops(conv3x3(1, d.in_c, d.in_h, d.in_w, d.out_c, d.stride)) +
+         conv_flops(conv3x3(1, d.out_c, d.out_h, d.out_w, d.out_c, 1));
+}
+double section_skip_flops(const ConvNetArchitecture& a, int32_t l) {
+  const auto d = dims_of(a, l);
+  return d.projection() ? conv_flops(conv1x1(1, d.in_c, d.in_h, d.in_w, d.out_c, d.stride)) : 0.0;
+}
+int64_t params(const ConvNetArchitecture& a, const std::vector<bool>& live) {
+  int64_t total = a.stem_channels * a.in_channels * 9 + 2 * a.stem_channels;  // stem conv + BN
+  const auto dims = a.section_dims();
+  const int64_t last = dims.empty() ? a.stem_channels : dims.back().out_c;
+  total += last * a.classes + a.classes;  // head
+  for (int32_t l = 0; l < a.sections(); ++l) {
+    total += section_skip_params(a, l);
+    if (live[l]) total += section_body_params(a, l);
+  }
+  return total;
+}
+double forward_flops(const ConvNetArchitecture& a, const std::vector<float>& gate, int32_t first) {
+  double total = first == 0 ? conv_flops(conv3x3(1, a.in_channels, a.height, a.width, a.stem_channels, 1)) : 0.0;
+  for (int32_t l = first; l < a.sections(); ++l)
+    total += section_skip_flops(a, l) + double(gate[l]) * section_body_flops(a, l);
+  const auto dims = a.section_dims();
+  return total + linear_flops(dims.empty() ? a.stem_channels : dims.back().out_c, a.classes);
+}
+
 }  // namespace cost
 }  // namespace layerprune

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "model/architecture.h"
+#include "model/conv_architecture.h"
 
 namespace layerprune::cost {
 
@@ -26,6 +27,16 @@ int64_t params(const MlpArchitecture& a, const std::vector<bool>& live);
 // weighted by gate[l] (0 = skipped or pruned, 1 = runs, theta = expected cost).
 // first == 0 adds the stem too.
 double forward_flops(const MlpArchitecture& a, const std::vector<float>& gate, int32_t first = 0);
+
+// Convolutional networks (per sample; conv FLOPs = 2 K C R S P Q).
+double conv_flops(const ConvGeometry& g);  // g.N ignored
+int64_t section_weights(const ConvNetArchitecture& a, int32_t l);      // conv1 + conv2 filters
+int64_t section_body_params(const ConvNetArchitecture& a, int32_t l);  // + BN gamma, beta
+int64_t section_skip_params(const ConvNetArchitecture& a, int32_t l);  // 1x1 projection or 0
+double section_body_flops(const ConvNetArchitecture& a, int32_t l);
+double section_skip_flops(const ConvNetArchitecture& a, int32_t l);
+int64_t params(const ConvNetArchitecture& a, const std::vector<bool>& live);
+double forward_flops(const ConvNetArchitecture& a, const std::vector<float>& gate, int32_t first = 0);
 
 inline double training_step_flops(double forward_flops_per_sample, int64_t batch) {
   return 3.0 * forward_flops_per_sample * static_cast<double>(batch);

@@ -35,7 +35,7 @@ EvalStats evaluate(GatedNetwork& model, const Dataset& data, int32_t eval_mode) 
     const int64_t rows = std::min(model.capacity(), data.count - start);
     be.to_device(model.input_buffer(), &data.features[start * data.dim], sizeof(float) * rows * data.dim);
     be.to_device(model.label_buffer(), &data.labels[start], sizeof(int32_t) * rows);
-    model.forward(rows, gates, false);
+    model.forward(rows, gates, GatedNetwork::kInference);
     int64_t correct = 0;
     loss_sum += model.loss(rows, false, &correct) * double(rows);
     correct_sum += correct;
@@ -57,7 +57,7 @@ void predict(GatedNetwork& model, const float* features, int64_t count, int32_t 
   for (int64_t start = 0; start < count; start += model.capacity()) {
     const int64_t rows = std::min(model.capacity(), count - start);
     be.to_device(model.input_buffer(), features + start * input, sizeof(float) * rows * input);
-    const float* out = model.forward(rows, gates, false);
+    const float* out = model.forward(rows, gates, GatedNetwork::kInference);
     be.to_host(logits + start * classes, out, sizeof(float) * rows * classes);
   }
 }

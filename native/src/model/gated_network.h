@@ -37,6 +37,10 @@ struct SectionShape {
 class GatedNetwork {
  public:
   enum Directional { kNoDirectional, kRunSections, kAllLive };
+  // kTraining: batch statistics, running statistics updated for the sections that
+  // ran. kProbe: batch statistics, nothing updated (estimators, exact enumeration).
+  // kInference: running statistics.
+  enum Pass { kTraining, kProbe, kInference };
 
   virtual ~GatedNetwork() = default;
   virtual Backend& backend() = 0;
@@ -54,9 +58,7 @@ class GatedNetwork {
   virtual int32_t* label_buffer() = 0;  // (capacity)
 
   // Forward with per-section gates (0 skips the body, pruned sections are skipped).
-  // `training`: batch statistics where the network has normalisation (and running
-  // statistics updated for the sections that ran); else the inference path.
-  virtual const float* forward(int64_t rows, const std::vector<float>& gates, bool training) = 0;
+  virtual const float* forward(int64_t rows, const std::vector<float>& gates, Pass pass) = 0;
   // Mean loss of the last forward's logits; writes dlogits for backward when asked.
   virtual double loss(int64_t rows, bool with_gradient, int64_t* correct) = 0;
   // Backward of the last (training) forward; gates 0 or 1. Sections that did not run

@@ -101,7 +101,7 @@ const float* ResidualMlp::head_forward(const float* z, int64_t rows, float* logi
   return logits;
 }
 
-const float* ResidualMlp::forward(int64_t rows, const std::vector<float>& gates, bool /*training*/) {
+const float* ResidualMlp::forward(int64_t rows, const std::vector<float>& gates, Pass /*pass*/) {
   require(rows > 0 && rows <= capacity_, "could not run the forward pass because the batch has ",
           rows, " rows and the workspace holds ", capacity_);
   Backend& be = *backend_;

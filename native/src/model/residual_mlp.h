@@ -59,7 +59,7 @@ class ResidualMlp final : public GatedNetwork {
   int64_t capacity() const override { return capacity_; }
   float* input_buffer() override { return x_.data(); }
   int32_t* label_buffer() override { return labels_.data(); }
-  const float* forward(int64_t rows, const std::vector<float>& gates, bool training = true) override;
+  const float* forward(int64_t rows, const std::vector<float>& gates, Pass pass = kTraining) override;
   double loss(int64_t rows, bool with_gradient, int64_t* correct) override;
   using GatedNetwork::backward;
   double backward(int64_t rows, const std::vector<float>& gates, Directional want,

@@ -1,0 +1,45 @@
+// The shape of a convolutional residual network (CIFAR-style ResNet): a 3x3 conv-BN-
+// ReLU stem, stages of gated W-B-a-W sections (conv3x3-BN-ReLU-conv3x3, the basic
+// block without its last BN), a global-average-pool and dense head. The first block
+// of a stage may downsample (stride 2) and change channels: its skip is then a 1x1
+// strided projection (linear, no BN). Activations are NHWC.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "backend/backend.h"
+
+namespace layerprune {
+
+struct ConvStage {
+  int64_t channels = 16;
+  int32_t blocks = 1;
+  int64_t stride = 1;  // of the stage's first block
+};
+
+struct ConvNetArchitecture {
+  int64_t in_channels = 1, height = 28, width = 28;
+  int64_t stem_channels = 16;
+  std::vector<ConvStage> stages;
+  int32_t classes = 10;
+  bool post_activation = false;  // h = ReLU after each section (classic ResNet); else identity
+
+  // Derived per section: input and output (channels, height, width) and stride.
+  struct SectionDims {
+    int64_t in_c, in_h, in_w, out_c, out_h, out_w, stride;
+    bool projection() const { return stride != 1 || in_c != out_c; }
+  };
+  std::vector<SectionDims> section_dims() const;
+  int32_t sections() const;
+  int64_t input_size() const { return in_channels * height * width; }
+  void validate() const;
+};
+
+// CIFAR ResNet of depth 6n + 2 (20, 32, 56, 110): 16/32/64 channels, n blocks per stage.
+ConvNetArchitecture resnet_cifar(int32_t depth, int64_t channels, int64_t height, int64_t width, int32_t classes);
+
+// Convolution geometries of the layers (batch N).
+ConvGeometry conv3x3(int64_t N, int64_t c_in, int64_t h, int64_t w, int64_t c_out, int64_t stride);
+ConvGeometry conv1x1(int64_t N, int64_t c_in, int64_t h, int64_t w, int64_t c_out, int64_t stride);
+
+}  // namespace layerprune
