@@ -8,20 +8,20 @@ import org.bytedeco.javacpp.FloatPointer;
 
 /**
  * A gated residual network held by the native core: weights, theta, the pruned set. Build one with
- * {@link ResidualMlp}; train it with {@link Trainer}.
+ * {@link ResidualMlp} or {@link ResNet}; train it with {@link Trainer}.
  *
  * <p>Owns native memory: close it when done (closing it also closes the trainers bound to it).
  * Not thread-safe: use a model, its trainer and its data sets from one thread at a time.
  */
 public final class Model extends NativeHandle {
     private final LayerpruneNative.Model handle;
-    private final ResidualMlp.Spec spec;
+    private final ModelSpec spec;
     private final long initialParams;
     private final double initialFlops;
     private final List<Trainer> trainers = new ArrayList<>();
     private long lastStep;
 
-    private Model(LayerpruneNative.Model handle, ResidualMlp.Spec spec) {
+    private Model(LayerpruneNative.Model handle, ModelSpec spec) {
         super("model");
         this.handle = handle;
         this.spec = spec;
@@ -30,16 +30,10 @@ public final class Model extends NativeHandle {
                 Native.callDouble(() -> LayerpruneNative.model_flops_per_sample(handle, EvalMode.EXPECTED.code()));
     }
 
-    static Model create(ResidualMlp.Spec spec) {
-        LayerpruneNative.Model h = Native.call(() -> {
-            try (LayerpruneNative.MlpSpec s = new LayerpruneNative.MlpSpec()) {
-                s.input_size(spec.inputSize()).width(spec.width()).sections(spec.sections()).classes(spec.classes())
-                        .seed(spec.seed());
-                return LayerpruneNative.model_create_mlp(s);
-            }
-        });
+    static Model create(ModelSpec spec) {
+        LayerpruneNative.Model h = Native.call(spec::createNative);
         if (h == null || h.isNull()) {
-            throw new LayerpruneException("model_create_mlp returned no model");
+            throw new LayerpruneException("the native core returned no model for " + spec.type());
         }
         try {
             return new Model(h, spec);
@@ -50,7 +44,7 @@ public final class Model extends NativeHandle {
     }
 
     /** The architecture this model was built from. */
-    public ResidualMlp.Spec spec() {
+    public ModelSpec spec() {
         return spec;
     }
 
@@ -161,7 +155,7 @@ public final class Model extends NativeHandle {
     /**
      * Logits of {@code count} samples.
      *
-     * @param features {@code count * inputSize()} floats, normalised like the training data
+     * @param features {@code count * inputSize()} finite floats, normalised like the training data
      * @return {@code count * classes()} logits, sample after sample
      */
     public float[] predict(float[] features, int count, EvalMode mode) {
@@ -175,6 +169,14 @@ public final class Model extends NativeHandle {
         if (features.length != expected) {
             throw new IllegalArgumentException("features must hold count * inputSize = " + count + " * "
                     + spec.inputSize() + " = " + expected + " floats, got " + features.length);
+        }
+        for (int i = 0; i < features.length; i++) {
+            if (!Float.isFinite(features[i])) {
+                // The native forward pass would turn it into silent garbage (NaN logits, or 0 after a
+                // ReLU); data sets reject non-finite features the same way.
+                throw new IllegalArgumentException("features must be finite: feature " + i % spec.inputSize()
+                        + " of sample " + i / spec.inputSize() + " is " + features[i]);
+            }
         }
         if (count == 0) {
             return new float[0];
