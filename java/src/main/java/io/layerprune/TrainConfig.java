@@ -503,9 +503,9 @@ public final class TrainConfig {
             positive("s2", s2);
             between("theta0", theta0, 0, 1);
             atLeast("etaTheta", etaTheta, 0);
-            atLeast("patience", patience, 0);
+            atLeast("patience", patience, 1); // the native core needs >= 1 too
             between("thetaMin", thetaMin, 0, 1);
-            atLeast("etaW", etaW, 0);
+            positive("etaW", etaW); // 0 used to pass here and fail only when training started
             between("momentum", momentum, 0, 1);
             if (momentum >= 1) {
                 throw new IllegalArgumentException("momentum must be in [0, 1), got " + momentum);
