@@ -23,7 +23,7 @@ public final class ResidualMlp {
      * @param classes output classes
      * @param seed weight initialisation seed
      */
-    public record Spec(long inputSize, long width, int sections, int classes, long seed) {
+    public record Spec(long inputSize, long width, int sections, int classes, long seed) implements ModelSpec {
         public Spec {
             if (inputSize <= 0) {
                 throw new IllegalArgumentException("inputSize must be > 0, got " + inputSize);
@@ -39,9 +39,17 @@ public final class ResidualMlp {
             }
         }
 
-        /** Creates the native model. */
-        public Model build() {
-            return Model.create(this);
+        @Override
+        public String type() {
+            return "residual-mlp";
+        }
+
+        @Override
+        public io.layerprune.bindings.LayerpruneNative.Model createNative() {
+            try (io.layerprune.bindings.LayerpruneNative.MlpSpec s = new io.layerprune.bindings.LayerpruneNative.MlpSpec()) {
+                s.input_size(inputSize).width(width).sections(sections).classes(classes).seed(seed);
+                return io.layerprune.bindings.LayerpruneNative.model_create_mlp(s);
+            }
         }
     }
 

@@ -5,6 +5,8 @@ import io.layerprune.Estimator;
 import io.layerprune.IdxDataset;
 import io.layerprune.Layerprune;
 import io.layerprune.Model;
+import io.layerprune.ModelSpec;
+import io.layerprune.ResNet;
 import io.layerprune.ResidualMlp;
 import io.layerprune.Schedule;
 import io.layerprune.TrainConfig;
@@ -68,12 +70,22 @@ public final class TrainCommand implements Callable<Integer> {
             description = "Use only the first N test images; 0 = all (default: ${DEFAULT-VALUE}).")
     int testLimit;
 
+    @Option(names = "--model", paramLabel = "NAME", defaultValue = "mlp",
+            description = "Architecture: mlp (residual MLP, --sections/--width), resnet20, resnet32, resnet56, "
+                    + "resnet110 (CIFAR ResNets on 1x28x28, every basic block a gated section; weight decay 5e-4 "
+                    + "unless --weight-decay is given) (default: ${DEFAULT-VALUE}).")
+    String model;
+
+    @Option(names = "--post-activation",
+            description = "ResNets: h = ReLU after each section (classic post-activation) instead of the identity.")
+    boolean postActivation;
+
     @Option(names = "--sections", paramLabel = "L", defaultValue = "12",
-            description = "Gated sections L (default: ${DEFAULT-VALUE}).")
+            description = "mlp: gated sections L (default: ${DEFAULT-VALUE}).")
     int sections;
 
     @Option(names = "--width", paramLabel = "D", defaultValue = "256",
-            description = "Width of the stem and of every section (default: ${DEFAULT-VALUE}).")
+            description = "mlp: width of the stem and of every section (default: ${DEFAULT-VALUE}).")
     long width;
 
     @Option(names = "--epochs", paramLabel = "N", defaultValue = "" + TrainConfig.DEFAULT_EPOCHS,
@@ -198,6 +210,21 @@ public final class TrainCommand implements Callable<Integer> {
             Map.entry("stepGamma", "--step-gamma"), Map.entry("thetaSchedule", "--theta-schedule"),
             Map.entry("thetaStepEvery", "--theta-step-every"), Map.entry("thetaStepGamma", "--theta-step-gamma"));
 
+    /** ALGORITHM.md section 6: weight decay 5e-4 on W_rest for convolutional networks. */
+    static final double CONV_WEIGHT_DECAY = 5e-4;
+
+    private ModelSpec modelSpec() {
+        if (model.equals("mlp")) {
+            return ResidualMlp.builder().inputSize(784).width(width).sections(sections).classes(10).seed(seed).spec();
+        }
+        if (model.matches("resnet\\d+")) {
+            return ResNet.builder().depth(Integer.parseInt(model.substring(6))).input(1, 28, 28).classes(10)
+                    .postActivation(postActivation).seed(seed).spec();
+        }
+        throw new IllegalArgumentException(
+                "unknown model '" + model + "' for --model: use mlp, resnet20, resnet32, resnet56 or resnet110");
+    }
+
     @Override
     public Integer call() {
         CommandLine cl = spec.commandLine();
@@ -216,13 +243,13 @@ public final class TrainCommand implements Callable<Integer> {
             throw new ParameterException(cl, "invalid value for --threads: must be >= 0 (0 = physical cores), got " + threads);
         }
 
-        ResidualMlp.Spec modelSpec;
+        ModelSpec modelSpec;
         try {
-            modelSpec = ResidualMlp.builder().inputSize(784).width(width).sections(sections).classes(10).seed(seed)
-                    .spec();
+            modelSpec = modelSpec();
         } catch (IllegalArgumentException e) {
             throw usage(cl, e);
         }
+        boolean convolutional = modelSpec instanceof ResNet.Spec;
         if (!Files.isDirectory(data)) {
             throw new DataException(data + ": no such directory (--data expects a folder of MNIST-format IDX files)");
         }
@@ -281,6 +308,8 @@ public final class TrainCommand implements Callable<Integer> {
             }
             if (weightDecay != null) {
                 b.weightDecay(weightDecay);
+            } else if (convolutional) {
+                b.weightDecay(CONV_WEIGHT_DECAY);
             }
             if (s2 != null) {
                 b.s2(s2);
@@ -308,8 +337,12 @@ public final class TrainCommand implements Callable<Integer> {
                 err.printf("layerprune %s: %s, %d training / %d test images (loaded in %.1f s), %d threads%n",
                         Layerprune.version(), name, splits.train().size(), splits.test().size(),
                         (System.nanoTime() - t0) / 1e9, threadsUsed);
-                err.printf("model: %d -> %d stem, %d gated sections of width %d, %d classes; %s, %s%n",
-                        modelSpec.inputSize(), modelSpec.width(), modelSpec.sections(), modelSpec.width(),
+                String arch = convolutional
+                        ? String.format("%s on 1x28x28, %d gated W-B-a-W sections%s", modelSpec.type(),
+                                modelSpec.sections(), postActivation ? ", post-activation" : "")
+                        : String.format("%d -> %d stem, %d gated sections of width %d", modelSpec.inputSize(),
+                                modelSpec.width(), modelSpec.sections(), modelSpec.width());
+                err.printf("model: %s, %d classes; %s, %s%n", arch,
                         modelSpec.classes(), config.noGates() ? "no gates (baseline)"
                                 : "estimator " + config.estimator().cliName() + " (fraction "
                                         + config.estimatorFraction() + ")",

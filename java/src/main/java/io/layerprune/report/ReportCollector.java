@@ -2,7 +2,7 @@ package io.layerprune.report;
 
 import io.layerprune.EpochEvent;
 import io.layerprune.PruneEvent;
-import io.layerprune.ResidualMlp;
+import io.layerprune.ModelSpec;
 import io.layerprune.SectionState;
 import io.layerprune.TrainConfig;
 import io.layerprune.TrainingListener;
@@ -22,7 +22,7 @@ import java.util.Objects;
  * whose {@code final} is null.
  */
 public final class ReportCollector implements TrainingListener {
-    private final ResidualMlp.Spec spec;
+    private final ModelSpec spec;
     private final TrainConfig config;
     private final int threads;
     private final String version;
@@ -45,7 +45,7 @@ public final class ReportCollector implements TrainingListener {
      * @param testSamples test samples used
      * @param file where to write after each epoch and at the end, or null to only collect
      */
-    public ReportCollector(ResidualMlp.Spec spec, TrainConfig config, int threads, String version, String datasetName,
+    public ReportCollector(ModelSpec spec, TrainConfig config, int threads, String version, String datasetName,
             long trainSamples, long testSamples, Path file) {
         this.spec = Objects.requireNonNull(spec, "spec");
         this.config = Objects.requireNonNull(config, "config");
@@ -94,7 +94,7 @@ public final class ReportCollector implements TrainingListener {
 
     /** The report as collected so far. */
     public Report report() {
-        Report.ModelSpec model = new Report.ModelSpec("residual-mlp", spec.inputSize(), spec.width(), spec.sections(),
+        Report.ModelSpec model = new Report.ModelSpec(spec.type(), spec.inputSize(), spec.width(), spec.sections(),
                 spec.classes(), spec.seed());
         Double lambda = start != null ? Double.valueOf(start.lambda())
                 : config.tau() == null ? Double.valueOf(config.lambda()) : null;

@@ -1,0 +1,33 @@
+package io.layerprune;
+
+import io.layerprune.bindings.LayerpruneNative;
+
+/**
+ * The architecture of a gated residual network, validated, not yet built: {@link ResidualMlp.Spec}
+ * (dense) or {@link ResNet.Spec} (convolutional). {@link #build()} creates the native model.
+ */
+public sealed interface ModelSpec permits ResidualMlp.Spec, ResNet.Spec {
+    /** Short name for reports: "residual-mlp", "resnet20", ... */
+    String type();
+
+    /** Features per sample (channels x height x width for images, NHWC order). */
+    long inputSize();
+
+    /** Width of the dense sections, or the stem channels of a convolutional network. */
+    long width();
+
+    /** Gated sections L. */
+    int sections();
+
+    int classes();
+
+    long seed();
+
+    /** Creates the native model. */
+    default Model build() {
+        return Model.create(this);
+    }
+
+    /** Calls the native constructor (package-private plumbing for {@link Model}). */
+    LayerpruneNative.Model createNative();
+}
