@@ -35,6 +35,19 @@ struct MlpSpec {
   int64_t seed;        // weight initialisation seed
 };
 
+// A CIFAR-style ResNet (depth 6n + 2: 20, 32, 56, 110) on NHWC images of
+// channels x height x width: conv3x3-BN-ReLU stem, 16/32/64-channel stages of gated
+// W-B-a-W sections, global average pool and dense head.
+struct ResNetSpec {
+  int32_t depth;
+  int64_t channels;
+  int64_t height;
+  int64_t width;
+  int32_t classes;
+  int32_t post_activation;  // 1: h = ReLU after each section (classic ResNet)
+  int64_t seed;
+};
+
 // Every hyper-parameter of ALGORITHM.md section 6. train_config_defaults fills it.
 struct TrainConfig {
   double lambda;              // prior strength (>= 0)
@@ -57,6 +70,8 @@ struct TrainConfig {
   int64_t theta_step_every;   // theta SCHEDULE_STEP: decay period in steps
   double theta_step_gamma;    // theta SCHEDULE_STEP: decay factor
   int32_t no_gates;           // 1: plain residual network (theta fixed at 1, no prior, no pruning)
+  int32_t augment_pad;        // image models: random crop after zero-padding by this many pixels (0 = off)
+  int32_t augment_flip;       // image models: 1 = random horizontal flip
   int64_t train_size;         // N in the objective (0 = size of the training data set)
   int32_t batch_size;         // training mini-batch
   int64_t seed;               // gates, estimator subsets and shuffling
@@ -110,6 +125,7 @@ int64_t dataset_dim(const Dataset* dataset);
 
 // Model -----------------------------------------------------------------------
 Model* model_create_mlp(const MlpSpec* spec);
+Model* model_create_resnet(const ResNetSpec* spec);
 void model_destroy(Model* model);
 int32_t model_sections(const Model* model);
 int64_t model_input_size(const Model* model);

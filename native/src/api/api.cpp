@@ -11,6 +11,7 @@
 #include "model/cost.h"
 #include "model/dataset.h"
 #include "model/evaluation.h"
+#include "model/residual_convnet.h"
 #include "model/residual_mlp.h"
 #include "method/estimator_check.h"
 #include "method/exact.h"
@@ -75,6 +76,15 @@ Model* model_create_mlp(const MlpSpec* spec) {
   model->net = std::make_unique<ResidualMlp>(make_cpu_backend(), arch, static_cast<uint64_t>(spec->seed));
   return model.release();
 }
+Model* model_create_resnet(const ResNetSpec* spec) {
+  checked(spec, "resnet spec");
+  ConvNetArchitecture arch = resnet_cifar(spec->depth, spec->channels, spec->height, spec->width, spec->classes);
+  arch.post_activation = spec->post_activation != 0;
+  auto model = std::make_unique<Model>();
+  model->net = std::make_unique<ResidualConvNet>(make_cpu_backend(), arch, static_cast<uint64_t>(spec->seed));
+  return model.release();
+}
+
 void model_destroy(Model* model) {
   if (model && model->trainer) model->trainer->model = nullptr;
   delete model;

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "core/error.h"
+#include "method/augment.h"
 #include "core/threads.h"
 #include "model/cost.h"
 
@@ -32,6 +33,8 @@ TrainConfig default_train_config() {
   c.theta_step_every = 1000;
   c.theta_step_gamma = 0.5;
   c.no_gates = 0;
+  c.augment_pad = 0;
+  c.augment_flip = 0;
   c.train_size = 0;
   c.batch_size = 128;
   c.seed = 1;
@@ -69,6 +72,8 @@ void validate(const TrainConfig& c) {
           "invalid training configuration: the theta step schedule needs theta_step_every >= 1 and theta_step_gamma > 0");
   require(std::isfinite(c.estimator_fraction) && c.estimator_fraction > 0.0 && c.estimator_fraction <= 1.0,
           "invalid training configuration: estimator_fraction must be in (0, 1], got ", c.estimator_fraction);
+  require(c.augment_pad >= 0 && c.augment_pad <= 64 && (c.augment_flip == 0 || c.augment_flip == 1),
+          "invalid training configuration: augment_pad must be in [0, 64] and augment_flip 0 or 1");
   require(c.train_size >= 0, "invalid training configuration: train_size must be >= 0, got ", c.train_size);
 }
 
@@ -96,6 +101,11 @@ TrainingSession::TrainingSession(GatedNetwork& model, const TrainConfig& config)
   tau_.assign(L, -1.0);
   directional_.assign(L, 0.0);
   model_.ensure_capacity(config_.batch_size);
+  if (config_.augment_pad > 0 || config_.augment_flip) {
+    require(model_.image_shape(&image_c_, &image_h_, &image_w_),
+            "invalid training configuration: augmentation (crop, flip) needs an image model, not a dense one");
+    augment_ = true;
+  }
   host_x_.resize(static_cast<size_t>(config_.batch_size * model_.input_size()));
   host_y_.resize(static_cast<size_t>(config_.batch_size));
   n_train_ = double(config_.train_size);
@@ -126,7 +136,11 @@ void TrainingSession::load_batch(const Dataset& train, int64_t batch_index, int6
   const int64_t dim = train.dim;
   for (int64_t r = 0; r < rows; ++r) {
     const int64_t i = order_[batch_index * config_.batch_size + r];
-    std::memcpy(&host_x_[r * dim], &train.features[i * dim], sizeof(float) * dim);
+    if (augment_)
+      augment_image(&train.features[i * dim], &host_x_[r * dim], image_c_, image_h_, image_w_, config_.augment_pad,
+                    config_.augment_flip != 0, rng_);
+    else
+      std::memcpy(&host_x_[r * dim], &train.features[i * dim], sizeof(float) * dim);
     host_y_[r] = train.labels[i];
   }
   Backend& be = model_.backend();

@@ -66,6 +66,8 @@ class TrainingSession {
   std::vector<int64_t> order_;      // epoch permutation of the training set
   std::vector<float> host_x_;       // (batch, input) staging for the device
   std::vector<int32_t> host_y_;     // (batch)
+  bool augment_ = false;
+  int64_t image_c_ = 0, image_h_ = 0, image_w_ = 0;
 };
 
 }  // namespace layerprune

@@ -49,6 +49,11 @@ class GatedNetwork {
   virtual const GateState& gate(int32_t l) const = 0;
   virtual SectionShape section_shape(int32_t l) const = 0;
   virtual int64_t input_size() const = 0;  // features per sample
+  // Image models: the NHWC input shape (channels, height, width); false for dense input.
+  virtual bool image_shape(int64_t* channels, int64_t* height, int64_t* width) const {
+    (void)channels, (void)height, (void)width;
+    return false;
+  }
   virtual int32_t classes() const = 0;
 
   // Workspace for batches of up to `rows` samples (grows, never shrinks).

@@ -69,6 +69,10 @@ class ResidualConvNet final : public GatedNetwork {
   const GateState& gate(int32_t l) const override { return sections_[l]; }
   SectionShape section_shape(int32_t l) const override;
   int64_t input_size() const override { return arch_.input_size(); }
+  bool image_shape(int64_t* channels, int64_t* height, int64_t* width) const override {
+    *channels = arch_.in_channels, *height = arch_.height, *width = arch_.width;
+    return true;
+  }
   int32_t classes() const override { return arch_.classes; }
   void ensure_capacity(int64_t rows) override;
   int64_t capacity() const override { return capacity_; }

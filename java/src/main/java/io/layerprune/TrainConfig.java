@@ -42,6 +42,8 @@ public final class TrainConfig {
     private final Schedule thetaSchedule;
     private final long thetaStepEvery;
     private final double thetaStepGamma;
+    private final int augmentPad;
+    private final boolean augmentFlip;
     private final boolean noGates;
     private final long trainSize;
     private final int batchSize;
@@ -69,6 +71,8 @@ public final class TrainConfig {
         thetaSchedule = b.thetaSchedule;
         thetaStepEvery = b.thetaStepEvery;
         thetaStepGamma = b.thetaStepGamma;
+        augmentPad = b.augmentPad;
+        augmentFlip = b.augmentFlip;
         noGates = b.noGates;
         trainSize = b.trainSize;
         batchSize = b.batchSize;
@@ -113,6 +117,8 @@ public final class TrainConfig {
         b.thetaSchedule = Schedule.fromCode(c.theta_schedule());
         b.thetaStepEvery = c.theta_step_every();
         b.thetaStepGamma = c.theta_step_gamma();
+        b.augmentPad = c.augment_pad();
+        b.augmentFlip = c.augment_flip() != 0;
         b.noGates = c.no_gates() != 0;
         b.trainSize = c.train_size();
         b.batchSize = c.batch_size();
@@ -149,6 +155,8 @@ public final class TrainConfig {
         b.thetaSchedule = thetaSchedule;
         b.thetaStepEvery = thetaStepEvery;
         b.thetaStepGamma = thetaStepGamma;
+        b.augmentPad = augmentPad;
+        b.augmentFlip = augmentFlip;
         b.noGates = noGates;
         b.trainSize = trainSize;
         b.batchSize = batchSize;
@@ -179,6 +187,8 @@ public final class TrainConfig {
                 .theta_schedule(thetaSchedule.code())
                 .theta_step_every(thetaStepEvery)
                 .theta_step_gamma(thetaStepGamma)
+                .augment_pad(augmentPad)
+                .augment_flip(augmentFlip ? 1 : 0)
                 .no_gates(noGates ? 1 : 0)
                 .train_size(resolvedTrainSize)
                 .batch_size(batchSize)
@@ -285,6 +295,16 @@ public final class TrainConfig {
         return thetaStepGamma;
     }
 
+    /** Image models: random crop after zero-padding by this many pixels (0 = off). */
+    public int augmentPad() {
+        return augmentPad;
+    }
+
+    /** Image models: random horizontal flip. */
+    public boolean augmentFlip() {
+        return augmentFlip;
+    }
+
     /** Plain residual network: theta fixed at 1, no prior, no estimator, no pruning. */
     public boolean noGates() {
         return noGates;
@@ -355,6 +375,8 @@ public final class TrainConfig {
         private Schedule thetaSchedule;
         private long thetaStepEvery;
         private double thetaStepGamma;
+        private int augmentPad;
+        private boolean augmentFlip;
         private boolean noGates;
         private long trainSize;
         private int batchSize;
@@ -468,6 +490,18 @@ public final class TrainConfig {
             return this;
         }
 
+        /** Image models: random crop of the image zero-padded by {@code pad} pixels (0 = off). */
+        public Builder augmentPad(int augmentPad) {
+            this.augmentPad = augmentPad;
+            return this;
+        }
+
+        /** Image models: random horizontal flip. */
+        public Builder augmentFlip(boolean augmentFlip) {
+            this.augmentFlip = augmentFlip;
+            return this;
+        }
+
         public Builder noGates(boolean noGates) {
             this.noGates = noGates;
             return this;
@@ -532,6 +566,9 @@ public final class TrainConfig {
                         "thetaStepEvery must be > 0 with the step schedule, got " + thetaStepEvery);
             }
             positive("thetaStepGamma", thetaStepGamma);
+            if (augmentPad < 0 || augmentPad > 64) {
+                throw new IllegalArgumentException("augmentPad must be in [0, 64], got " + augmentPad);
+            }
             atLeast("trainSize", trainSize, 0);
             if (batchSize <= 0) {
                 throw new IllegalArgumentException("batchSize must be > 0, got " + batchSize);

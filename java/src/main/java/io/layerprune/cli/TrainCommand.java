@@ -76,6 +76,11 @@ public final class TrainCommand implements Callable<Integer> {
                     + "unless --weight-decay is given) (default: ${DEFAULT-VALUE}).")
     String model;
 
+    @Option(names = "--augment",
+            description = "ResNets: standard augmentation, a random crop of the image zero-padded by 4 pixels and a "
+                    + "random horizontal flip (seeded).")
+    boolean augment;
+
     @Option(names = "--post-activation",
             description = "ResNets: h = ReLU after each section (classic post-activation) instead of the identity.")
     boolean postActivation;
@@ -310,6 +315,12 @@ public final class TrainCommand implements Callable<Integer> {
                 b.weightDecay(weightDecay);
             } else if (convolutional) {
                 b.weightDecay(CONV_WEIGHT_DECAY);
+            }
+            if (augment) {
+                if (!convolutional) {
+                    throw new IllegalArgumentException("--augment needs an image model (--model resnet20 ...), not mlp");
+                }
+                b.augmentPad(4).augmentFlip(true);
             }
             if (s2 != null) {
                 b.s2(s2);
