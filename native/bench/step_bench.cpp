@@ -17,6 +17,7 @@
 #include "method/trainer.h"
 #include "model/cost.h"
 #include "model/evaluation.h"
+#include "model/residual_convnet.h"
 #include "model/residual_mlp.h"
 #include "oneapi/dnnl/dnnl.h"
 #include "test_support.h"
@@ -96,6 +97,33 @@ BENCHMARK(BM_Sgemm)->ArgNames({"M", "N", "K", "tA", "tB"})
     ->Args({kWidth, kWidth, kBatch, 1, 0})   // backward weights dY^T X
     ->Args({kWidth, kInput, kBatch, 1, 0})   // stem weights
     ->Unit(benchmark::kMicrosecond)->UseRealTime();
+
+// Training step of a CIFAR ResNet (every gate on: the plain step) on images of
+// channels x size x size at the given batch: ResNet-20 on 1x28x28 at batch 64 and on
+// 3x32x32 at batch 128, ResNet-56 on 3x32x32 at batch 128.
+void BM_ResNetTrainStep(benchmark::State& state) {
+  const int32_t depth = static_cast<int32_t>(state.range(0));
+  const int64_t channels = state.range(1), size = state.range(2), batch = state.range(3);
+  configure_threads(0);
+  ResidualConvNet model(make_cpu_backend(), resnet_cifar(depth, channels, size, size, 10), 1);
+  auto data = bench::random_dataset(batch * 8, channels * size * size, 10, 4);
+  TrainConfig c = default_train_config();
+  c.batch_size = static_cast<int32_t>(batch);
+  c.no_gates = 1;
+  c.weight_decay = 5e-4;
+  TrainingSession trainer(model, c);
+  int64_t steps = trainer.begin_epoch(*data), b = 0;
+  double flops = 0;
+  for (auto _ : state) {
+    if (b == steps) b = 0, steps = trainer.begin_epoch(*data);
+    flops += trainer.step(*data, b++).step_flops;
+  }
+  state.counters["samples/s"] = benchmark::Counter(double(state.iterations() * batch), benchmark::Counter::kIsRate);
+  state.counters["GFLOP/s"] = benchmark::Counter(flops / 1e9, benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_ResNetTrainStep)->ArgNames({"depth", "C", "HW", "batch"})
+    ->Args({20, 1, 28, 64})->Args({20, 3, 32, 128})->Args({56, 3, 32, 128})
+    ->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // The GEMMs of one plain training step (K sections, every gate on) and nothing else,
 // through dnnl_sgemm: the floor a step could reach if everything but the matrix
