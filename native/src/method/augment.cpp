@@ -1,5 +1,7 @@
 #include "method/augment.h"
 
+#include <algorithm>
+
 namespace layerprune {
 
 void augment_image(const float* src, float* dst, int64_t channels, int64_t height, int64_t width, int32_t pad,
@@ -10,14 +12,13 @@ void augment_image(const float* src, float* dst, int64_t channels, int64_t heigh
   for (int64_t y = 0; y < height; ++y)
     for (int64_t x = 0; x < width; ++x) {
       const int64_t xo = mirror ? width - 1 - x : x;  // output column this source pixel lands in
-      const int64_t sy = y + dy, sx = x + dx;
+      // Outside the image the nearest edge pixel is repeated: the data are already
+      // normalised, so a constant fill would not be the raw background (black) but
+      // the mean pixel, a grey frame that Fashion-MNIST never shows at test time.
+      const int64_t sy = std::clamp<int64_t>(y + dy, 0, height - 1), sx = std::clamp<int64_t>(x + dx, 0, width - 1);
       float* out = dst + (y * width + xo) * channels;
-      if (sy < 0 || sy >= height || sx < 0 || sx >= width) {
-        for (int64_t c = 0; c < channels; ++c) out[c] = 0.f;
-      } else {
-        const float* in = src + (sy * width + sx) * channels;
-        for (int64_t c = 0; c < channels; ++c) out[c] = in[c];
-      }
+      const float* in = src + (sy * width + sx) * channels;
+      for (int64_t c = 0; c < channels; ++c) out[c] = in[c];
     }
 }
 

@@ -1,6 +1,6 @@
 // Standard image augmentation for training batches (NHWC): a random crop of the image
-// zero-padded by `pad` pixels on every side (zero is the mean pixel after
-// normalisation), then a horizontal flip with probability 1/2 when `flip`.
+// padded by `pad` pixels on every side (edge pixels repeated), then a horizontal flip
+// with probability 1/2 when `flip`.
 #pragma once
 #include <cstdint>
 
