@@ -1,6 +1,9 @@
 package io.layerprune.cli;
 
+import io.layerprune.CifarDataset;
+import io.layerprune.CifarReader;
 import io.layerprune.DataException;
+import io.layerprune.Dataset;
 import io.layerprune.Estimator;
 import io.layerprune.IdxDataset;
 import io.layerprune.Layerprune;
@@ -36,14 +39,16 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code layerprune train}: trains a gated residual MLP on an MNIST-format data set while pruning
- * its sections, prints progress and a summary, and writes a JSON report.
+ * {@code layerprune train}: trains a gated residual network (MLP or ResNet) on CIFAR-10 or an
+ * MNIST-format data set while pruning its sections, prints progress and a summary, and writes a JSON
+ * report. The format is detected from the {@code --data} folder: {@code data_batch_1.bin} in it means
+ * CIFAR-10 (3x32x32), anything else MNIST-format IDX files (1x28x28); the model's input follows.
  */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
         defaultValueProvider = TrainCommand.NativeDefaults.class,
         description = {
-            "Trains a residual MLP (stem, gated sections, head) on an MNIST-format data set and prunes the "
-                    + "sections that do not pay for themselves, while it trains.",
+            "Trains a residual MLP (stem, gated sections, head) or a CIFAR-style ResNet on CIFAR-10 or an "
+                    + "MNIST-format data set and prunes the sections that do not pay for themselves, while it trains.",
             "Without options: Fashion-MNIST (60k train, 10k test), 784->256 stem, 12 sections of width 256, "
                     + "10 classes, the library's default hyper-parameters.",
             ""},
@@ -58,7 +63,9 @@ public final class TrainCommand implements Callable<Integer> {
     private final boolean terminal;
 
     @Option(names = "--data", paramLabel = "DIR", defaultValue = "/usr/share/datasets/fashion-mnist",
-            description = "Folder with train-/t10k- images-idx3-ubyte and labels-idx1-ubyte files (.gz or plain) "
+            description = "Folder of CIFAR-10's binary version (data_batch_1.bin .. data_batch_5.bin, "
+                    + "test_batch.bin: 3x32x32 images), or of MNIST-format files train-/t10k- images-idx3-ubyte and "
+                    + "labels-idx1-ubyte (.gz or plain: 1x28x28); detected from data_batch_1.bin "
                     + "(default: ${DEFAULT-VALUE}).")
     Path data;
 
@@ -72,7 +79,7 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--model", paramLabel = "NAME", defaultValue = "mlp",
             description = "Architecture: mlp (residual MLP, --sections/--width), resnet20, resnet32, resnet56, "
-                    + "resnet110 (CIFAR ResNets on 1x28x28, every basic block a gated section; weight decay 5e-4 "
+                    + "resnet110 (CIFAR ResNets on the data's image shape, every basic block a gated section; weight decay 5e-4 "
                     + "unless --weight-decay is given) (default: ${DEFAULT-VALUE}).")
     String model;
 
@@ -218,12 +225,29 @@ public final class TrainCommand implements Callable<Integer> {
     /** ALGORITHM.md section 6: weight decay 5e-4 on W_rest for convolutional networks. */
     static final double CONV_WEIGHT_DECAY = 5e-4;
 
-    private ModelSpec modelSpec() {
+    /** Image shape of the data: channels x height x width. */
+    record Shape(int channels, int height, int width) {
+        long size() {
+            return (long) channels * height * width;
+        }
+
+        @Override
+        public String toString() {
+            return channels + "x" + height + "x" + width;
+        }
+    }
+
+    static final Shape CIFAR_SHAPE = new Shape(CifarReader.CHANNELS, CifarReader.HEIGHT, CifarReader.WIDTH);
+    static final Shape IDX_SHAPE = new Shape(1, 28, 28);
+
+    private ModelSpec modelSpec(Shape shape) {
         if (model.equals("mlp")) {
-            return ResidualMlp.builder().inputSize(784).width(width).sections(sections).classes(10).seed(seed).spec();
+            return ResidualMlp.builder().inputSize(shape.size()).width(width).sections(sections).classes(10).seed(seed)
+                    .spec();
         }
         if (model.matches("resnet\\d+")) {
-            return ResNet.builder().depth(Integer.parseInt(model.substring(6))).input(1, 28, 28).classes(10)
+            return ResNet.builder().depth(Integer.parseInt(model.substring(6)))
+                    .input(shape.channels(), shape.height(), shape.width()).classes(10)
                     .postActivation(postActivation).seed(seed).spec();
         }
         throw new IllegalArgumentException(
@@ -250,14 +274,20 @@ public final class TrainCommand implements Callable<Integer> {
 
         ModelSpec modelSpec;
         try {
-            modelSpec = modelSpec();
+            modelSpec = modelSpec(IDX_SHAPE); // usage errors first, whatever the data
         } catch (IllegalArgumentException e) {
             throw usage(cl, e);
         }
-        boolean convolutional = modelSpec instanceof ResNet.Spec;
         if (!Files.isDirectory(data)) {
-            throw new DataException(data + ": no such directory (--data expects a folder of MNIST-format IDX files)");
+            throw new DataException(data + ": no such directory (--data expects a folder of CIFAR-10 binary batches "
+                    + "or of MNIST-format IDX files)");
         }
+        boolean cifar = CifarDataset.isCifarFolder(data);
+        Shape shape = cifar ? CIFAR_SHAPE : IDX_SHAPE;
+        if (cifar) {
+            modelSpec = modelSpec(shape);
+        }
+        boolean convolutional = modelSpec instanceof ResNet.Spec;
         TrainConfig config;
         try {
             TrainConfig.Builder b = TrainConfig.builder().epochs(epochs).seed(seed).noGates(noGates);
@@ -335,21 +365,34 @@ public final class TrainCommand implements Callable<Integer> {
         Path reportPath = report != null ? report : defaultReportPath();
 
         long t0 = System.nanoTime();
-        IdxDataset.Splits splits;
+        Runnable closeData;
+        Dataset trainSet;
+        Dataset testSet;
         try {
-            splits = IdxDataset.load(data, trainLimit, testLimit, modelSpec.classes());
+            if (cifar) {
+                CifarDataset.Splits s = CifarDataset.load(data, trainLimit, testLimit);
+                closeData = s::close;
+                trainSet = s.train();
+                testSet = s.test();
+            } else {
+                IdxDataset.Splits s = IdxDataset.load(data, trainLimit, testLimit, modelSpec.classes());
+                closeData = s::close;
+                trainSet = s.train();
+                testSet = s.test();
+            }
         } catch (IllegalArgumentException e) {
             throw usage(cl, e);
         }
-        try (splits) {
-            String name = data.toAbsolutePath().normalize().getFileName() == null ? "dataset"
+        try {
+            String name = cifar ? CifarDataset.NAME
+                    : data.toAbsolutePath().normalize().getFileName() == null ? "dataset"
                     : data.toAbsolutePath().normalize().getFileName().toString();
             if (!quiet) {
                 err.printf("layerprune %s: %s, %d training / %d test images (loaded in %.1f s), %d threads%n",
-                        Layerprune.version(), name, splits.train().size(), splits.test().size(),
+                        Layerprune.version(), name, trainSet.size(), testSet.size(),
                         (System.nanoTime() - t0) / 1e9, threadsUsed);
                 String arch = convolutional
-                        ? String.format("%s on 1x28x28, %d gated W-B-a-W sections%s", modelSpec.type(),
+                        ? String.format("%s on %s, %d gated W-B-a-W sections%s", modelSpec.type(), shape,
                                 modelSpec.sections(), postActivation ? ", post-activation" : "")
                         : String.format("%d -> %d stem, %d gated sections of width %d", modelSpec.inputSize(),
                                 modelSpec.width(), modelSpec.sections(), modelSpec.width());
@@ -363,19 +406,21 @@ public final class TrainCommand implements Callable<Integer> {
             try (Model model = modelSpec.build(); Trainer trainer = Trainer.create(model, config)) {
                 List<TrainingListener> listeners = new ArrayList<>();
                 ReportCollector collector = new ReportCollector(modelSpec, config, threadsUsed, Layerprune.version(),
-                        name, splits.train().size(), splits.test().size(), reportPath);
+                        name, trainSet.size(), testSet.size(), reportPath);
                 listeners.add(collector);
                 if (!quiet) {
                     listeners.add(new ProgressPrinter(err, terminal));
                 }
                 TrainingResult result =
-                        trainer.fit(splits.train(), splits.test(), listeners.toArray(new TrainingListener[0]));
+                        trainer.fit(trainSet, testSet, listeners.toArray(new TrainingListener[0]));
                 if (!quiet) {
                     FinalTable.print(out, result);
                 }
                 out.println("report: " + reportPath);
                 out.flush();
             }
+        } finally {
+            closeData.run();
         }
         return 0;
     }
