@@ -99,6 +99,22 @@ TEST(ReferencePool, GlobalAverageBackwardMatchesFiniteDifferences) {
   for (size_t i = 0; i < x.size(); ++i) EXPECT_NEAR(dx[i], numeric(loss, x[i]), 1e-7);
 }
 
+TEST(ReferencePool, MaxPoolBackwardMatchesFiniteDifferences) {
+  Rng rng(8);
+  const int64_t N = 2, H = 5, W = 3, C = 2;  // odd sizes: ceil mode
+  auto x = random_doubles(N * H * W * C, rng), R = random_doubles(N * 3 * 2 * C, rng);
+  std::vector<int32_t> argmax(R.size());
+  auto loss = [&]() {
+    std::vector<double> y(R.size());
+    reference::maxpool_forward(x.data(), y.data(), argmax.data(), N, H, W, C);
+    return dot(R, y);
+  };
+  loss();
+  std::vector<double> dx(x.size());
+  reference::maxpool_backward(R.data(), argmax.data(), dx.data(), N, H, W, C);
+  for (size_t i = 0; i < x.size(); ++i) EXPECT_NEAR(dx[i], numeric(loss, x[i]), 1e-6) << i;
+}
+
 class CpuConvTest : public ::testing::TestWithParam<ConvGeometry> {
  protected:
   std::unique_ptr<Backend> be = make_cpu_backend();
@@ -191,6 +207,19 @@ TEST_F(CpuConvTest, BatchNormAndPoolingMatchReference) {
   reference::global_avgpool_backward(dy.data(), back_ref.data(), 2, 49, C);
   be->global_avgpool_backward(dyd, dx, 2, 49, C);
   expect_close(down(dx, rows * C), back_ref, 1e-6, 1e-6, "avgpool backward");
+  // max pooling 2x2 on (2, 7, 7, C): ceil mode gives 4x4
+  std::vector<float> mp_ref(2 * 16 * C), mpdx_ref(rows * C);
+  std::vector<int32_t> am_ref(2 * 16 * C);
+  reference::maxpool_forward(x.data(), mp_ref.data(), am_ref.data(), 2, 7, 7, C);
+  auto* am = static_cast<int32_t*>(be->allocate(sizeof(int32_t) * am_ref.size()));
+  float* mp = up(std::vector<float>(mp_ref.size()));
+  be->maxpool_forward(xd, mp, am, 2, 7, 7, C);
+  expect_close(down(mp, mp_ref.size()), mp_ref, 0, 0, "maxpool");
+  auto dmp = random_vector(mp_ref.size(), rng);
+  reference::maxpool_backward(dmp.data(), am_ref.data(), mpdx_ref.data(), 2, 7, 7, C);
+  be->maxpool_backward(up(dmp), am, dx, 2, 7, 7, C);
+  be->release(am);
+  expect_close(down(dx, rows * C), mpdx_ref, 0, 0, "maxpool backward");
   std::vector<float> relu_ref(rows * C);
   reference::relu_forward(x.data(), relu_ref.data(), rows * C);
   be->relu_forward(xd, y, rows * C);

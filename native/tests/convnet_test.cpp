@@ -53,6 +53,89 @@ std::vector<float> grads_of(GatedNetwork& m) {
   return all;
 }
 
+// A small VGG-style network: transitions (channel changes), plain gated sections,
+// max pooling with an odd size (ceil mode).
+ConvNetArchitecture tiny_plain() {
+  ConvNetArchitecture a;
+  a.in_channels = 1;
+  a.height = 7;
+  a.width = 7;
+  a.stem_channels = 3;
+  a.stages = {{3, 1, 1, true, true}, {5, 2, 1, true, true}};
+  a.classes = 3;
+  return a;
+}
+
+TEST(PlainConvNet, OneDnnMatchesReferenceAndFiniteDifferences) {
+  const ConvNetArchitecture a = tiny_plain();
+  ResidualConvNet fast(make_cpu_backend(), a, 2), ref(make_reference_backend(), a, 2);
+  EXPECT_EQ(fast.sections(), 3);
+  auto data = images(6, a, 3);
+  test::load_rows(fast, *data, 6);
+  test::load_rows(ref, *data, 6);
+  for (auto gates : {std::vector<float>{1, 1, 1}, std::vector<float>{0, 1, 0}, std::vector<float>{1, 0, 0}}) {
+    std::vector<float> lf(18), lr(18);
+    fast.backend().to_host(lf.data(), fast.forward(6, gates, GatedNetwork::kTraining), sizeof(float) * 18);
+    ref.backend().to_host(lr.data(), ref.forward(6, gates, GatedNetwork::kTraining), sizeof(float) * 18);
+    expect_close(lf, lr, 1e-4, 1e-3, "logits");
+    fast.loss(6, true, nullptr);
+    ref.loss(6, true, nullptr);
+    fast.backward(6, gates);
+    ref.backward(6, gates);
+    expect_close(grads_of(fast), grads_of(ref), 2e-4, 2e-3, "gradients");
+    for (int32_t l = 0; l < 3; ++l) {  // the re-run path through transitions and pools
+      std::vector<float> flipped = gates;
+      flipped[l] = 1.f - flipped[l];
+      fast.forward(6, flipped, GatedNetwork::kProbe);
+      const double expected = fast.loss(6, false, nullptr);
+      fast.forward(6, gates, GatedNetwork::kProbe);
+      EXPECT_NEAR(fast.rerun_loss(6, gates, l, flipped[l]), expected, 1e-5);
+    }
+  }
+  // Finite differences on the reference network.
+  const std::vector<float> gates = {1, 0, 1};
+  ref.forward(6, gates, GatedNetwork::kProbe);
+  ref.loss(6, true, nullptr);
+  ref.backward(6, gates);
+  int checked = 0;
+  for (const ParamRef& p : ref.params())
+    for (int64_t i = 0; i < p.n; i += std::max<int64_t>(1, p.n / 3)) {
+      const float saved = p.w[i];
+      // Max pooling, ReLU and BN over 6 images make the loss strongly curved: at 1e-2
+      // and 1e-3 the central difference still differed by up to 6 %, at 1e-4 it agrees
+      // (float32 rounding of the loss is ~1e-3 in the quotient at this step).
+      const double h = 1e-4;
+      p.w[i] = saved + float(h);
+      ref.forward(6, gates, GatedNetwork::kProbe);
+      const double up = ref.loss(6, false, nullptr);
+      p.w[i] = saved - float(h);
+      ref.forward(6, gates, GatedNetwork::kProbe);
+      const double down = ref.loss(6, false, nullptr);
+      p.w[i] = saved;
+      EXPECT_NEAR(p.g[i], (up - down) / (2 * h), 3e-3 + 3e-2 * std::fabs(p.g[i]));
+      ++checked;
+    }
+  EXPECT_GT(checked, 20);
+  // The optimizer's parameters are the cost model's count, transitions included.
+  int64_t n = 0;
+  for (const ParamRef& p : fast.params()) n += p.n;
+  EXPECT_EQ(n, fast.param_count());
+}
+
+TEST(PlainConvNet, Vgg16Preset) {
+  const ConvNetArchitecture a = vgg16(1, 28, 28, 10);
+  EXPECT_EQ(a.sections(), 9);
+  int transitions = 0, pools = 0;
+  for (const ConvOp& op : a.plan()) transitions += op.kind == ConvOp::kTransition, pools += op.kind == ConvOp::kPool;
+  EXPECT_EQ(transitions, 3);  // 13 convs = stem + 3 transitions + 9 gated sections
+  EXPECT_EQ(pools, 5);
+  EXPECT_EQ(a.plan().back().out_h, 1);  // 28 -> 14 -> 7 -> 4 -> 2 -> 1
+  // VGG16's 13 conv layers hold 14.71 M weights (+ BN and a 512 -> 10 head here).
+  std::vector<bool> all(9, true);
+  EXPECT_GT(cost::params(a, all), 14700000);
+  EXPECT_LT(cost::params(a, all), 14750000);
+}
+
 class ConvNetPair : public ::testing::TestWithParam<bool> {};
 
 TEST_P(ConvNetPair, OneDnnMatchesReferenceForwardAndBackward) {

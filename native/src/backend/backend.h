@@ -74,6 +74,14 @@ class Backend {
   virtual void global_avgpool_forward(const float* x, float* y, int64_t N, int64_t spatial, int64_t C) = 0;
   virtual void global_avgpool_backward(const float* dy, float* dx, int64_t N, int64_t spatial, int64_t C) = 0;
 
+  // 2x2 max pooling, stride 2, ceil mode (a last odd row/column pools alone): x (N, H,
+  // W, C) -> y (N, ceil(H/2), ceil(W/2), C); argmax (same size as y) records the source
+  // index for the backward, which writes every entry of dx.
+  virtual void maxpool_forward(const float* x, float* y, int32_t* argmax, int64_t N, int64_t H, int64_t W,
+                               int64_t C) = 0;
+  virtual void maxpool_backward(const float* dy, const int32_t* argmax, float* dx, int64_t N, int64_t H,
+                                int64_t W, int64_t C) = 0;
+
   // Elementwise -------------------------------------------------------------------
   // y = max(x, 0) (y may alias x).
   virtual void relu_forward(const float* x, float* y, int64_t n) = 0;

@@ -4,16 +4,46 @@
 
 namespace layerprune {
 
+std::vector<ConvOp> ConvNetArchitecture::plan() const {
+  std::vector<ConvOp> ops;
+  int64_t c = stem_channels, h = height, w = width;
+  int32_t sections = 0, transitions = 0, pools = 0;
+  for (const ConvStage& stage : stages) {
+    if (stage.plain && c != stage.channels) {
+      ConvOp t;
+      t.kind = ConvOp::kTransition;
+      t.index = transitions++;
+      t.in_c = c, t.in_h = h, t.in_w = w, t.out_c = stage.channels, t.out_h = h, t.out_w = w;
+      ops.push_back(t);
+      c = stage.channels;
+    }
+    for (int32_t b = 0; b < stage.blocks; ++b) {
+      ConvOp s;
+      s.kind = ConvOp::kSection;
+      s.index = sections++;
+      s.plain = stage.plain;
+      s.stride = stage.plain || b > 0 ? 1 : stage.stride;
+      s.in_c = c, s.in_h = h, s.in_w = w, s.out_c = stage.channels;
+      s.out_h = (h + 2 - 3) / s.stride + 1, s.out_w = (w + 2 - 3) / s.stride + 1;
+      ops.push_back(s);
+      c = s.out_c, h = s.out_h, w = s.out_w;
+    }
+    if (stage.pool_after) {
+      ConvOp p;
+      p.kind = ConvOp::kPool;
+      p.index = pools++;
+      p.in_c = c, p.in_h = h, p.in_w = w, p.out_c = c, p.out_h = (h + 1) / 2, p.out_w = (w + 1) / 2, p.stride = 2;
+      ops.push_back(p);
+      h = p.out_h, w = p.out_w;
+    }
+  }
+  return ops;
+}
+
 std::vector<ConvNetArchitecture::SectionDims> ConvNetArchitecture::section_dims() const {
   std::vector<SectionDims> dims;
-  int64_t c = stem_channels, h = height, w = width;
-  for (const ConvStage& stage : stages)
-    for (int32_t b = 0; b < stage.blocks; ++b) {
-      const int64_t stride = b == 0 ? stage.stride : 1;
-      const int64_t oh = (h + 2 - 3) / stride + 1, ow = (w + 2 - 3) / stride + 1;
-      dims.push_back({c, h, w, stage.channels, oh, ow, stride});
-      c = stage.channels, h = oh, w = ow;
-    }
+  for (const ConvOp& op : plan())
+    if (op.kind == ConvOp::kSection) dims.push_back(op);
   return dims;
 }
 
@@ -49,6 +79,22 @@ ConvNetArchitecture resnet_cifar(int32_t depth, int64_t channels, int64_t height
   a.width = width;
   a.stem_channels = 16;
   a.stages = {{16, n, 1}, {32, n, 2}, {64, n, 2}};
+  a.classes = classes;
+  a.validate();
+  return a;
+}
+
+ConvNetArchitecture vgg16(int64_t channels, int64_t height, int64_t width, int32_t classes) {
+  ConvNetArchitecture a;
+  a.in_channels = channels;
+  a.height = height;
+  a.width = width;
+  a.stem_channels = 64;
+  // Blocks count the gated sections; a stage whose channels differ from its input
+  // starts with an ungated transition conv (128, 256, 512): 1 + 1+1 + 1+2 + 1+2 + 3
+  // gated or transition convs after the stem = 12, plus the stem = 13.
+  a.stages = {{64, 1, 1, true, true}, {128, 1, 1, true, true}, {256, 2, 1, true, true},
+              {512, 2, 1, true, true}, {512, 3, 1, true, true}};
   a.classes = classes;
   a.validate();
   return a;

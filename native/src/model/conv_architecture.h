@@ -14,7 +14,20 @@ namespace layerprune {
 struct ConvStage {
   int64_t channels = 16;
   int32_t blocks = 1;
-  int64_t stride = 1;  // of the stage's first block
+  int64_t stride = 1;       // of the stage's first block (residual stages)
+  bool plain = false;       // VGG: sections are conv3x3-BN-ReLU with an identity skip; an
+                            // ungated conv-BN-ReLU transition first changes the channels
+  bool pool_after = false;  // 2x2 max pooling, stride 2 (ceil), after the stage
+};
+
+// One step of the network after the stem, in order.
+struct ConvOp {
+  enum Kind { kSection, kTransition, kPool };
+  Kind kind = kSection;
+  int32_t index = 0;  // section, transition or pool index
+  int64_t in_c = 0, in_h = 0, in_w = 0, out_c = 0, out_h = 0, out_w = 0, stride = 1;
+  bool plain = false;  // sections: conv-BN-ReLU body instead of W-B-a-W
+  bool projection() const { return kind == kSection && (stride != 1 || in_c != out_c); }
 };
 
 struct ConvNetArchitecture {
@@ -24,11 +37,9 @@ struct ConvNetArchitecture {
   int32_t classes = 10;
   bool post_activation = false;  // h = ReLU after each section (classic ResNet); else identity
 
-  // Derived per section: input and output (channels, height, width) and stride.
-  struct SectionDims {
-    int64_t in_c, in_h, in_w, out_c, out_h, out_w, stride;
-    bool projection() const { return stride != 1 || in_c != out_c; }
-  };
+  // Every step after the stem, in order; and the sections' steps alone.
+  using SectionDims = ConvOp;
+  std::vector<ConvOp> plan() const;
   std::vector<SectionDims> section_dims() const;
   int32_t sections() const;
   int64_t input_size() const { return in_channels * height * width; }
@@ -37,6 +48,11 @@ struct ConvNetArchitecture {
 
 // CIFAR ResNet of depth 6n + 2 (20, 32, 56, 110): 16/32/64 channels, n blocks per stage.
 ConvNetArchitecture resnet_cifar(int32_t depth, int64_t channels, int64_t height, int64_t width, int32_t classes);
+
+// VGG16 (13 conv layers: 64, 64, M, 128, 128, M, 256 x3, M, 512 x3, M, 512 x3, M) as
+// a stem, 4 ungated channel transitions and 9 gated conv-BN-ReLU sections with identity
+// skips, global average pooling and one dense layer.
+ConvNetArchitecture vgg16(int64_t channels, int64_t height, int64_t width, int32_t classes);
 
 // Convolution geometries of the layers (batch N).
 ConvGeometry conv3x3(int64_t N, int64_t c_in, int64_t h, int64_t w, int64_t c_out, int64_t stride);

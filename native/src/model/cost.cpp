@@ -75,7 +75,7 @@ ConvNetArchitecture::SectionDims dims_of(const ConvNetArchitecture& a, int32_t l
 
 int64_t section_weights(const ConvNetArchitecture& a, int32_t l) {
   const auto d = dims_of(a, l);
-  return d.out_c * d.in_c * 9 + d.out_c * d.out_c * 9;
+  return d.out_c * d.in_c * 9 + (d.plain ? 0 : d.out_c * d.out_c * 9);
 }
 int64_t section_body_params(const ConvNetArchitecture& a, int32_t l) {
   return section_weights(a, l) + 2 * dims_of(a, l).out_c;
@@ -86,30 +86,41 @@ int64_t section_skip_params(const ConvNetArchitecture& a, int32_t l) {
 }
 double section_body_flops(const ConvNetArchitecture& a, int32_t l) {
   const auto d = dims_of(a, l);
-  return conv_flops(conv3x3(1, d.in_c, d.in_h, d.in_w, d.out_c, d.stride)) +
-         conv_flops(conv3x3(1, d.out_c, d.out_h, d.out_w, d.out_c, 1));
+  const double first = conv_flops(conv3x3(1, d.in_c, d.in_h, d.in_w, d.out_c, d.stride));
+  return d.plain ? first : first + conv_flops(conv3x3(1, d.out_c, d.out_h, d.out_w, d.out_c, 1));
 }
 double section_skip_flops(const ConvNetArchitecture& a, int32_t l) {
   const auto d = dims_of(a, l);
   return d.projection() ? conv_flops(conv1x1(1, d.in_c, d.in_h, d.in_w, d.out_c, d.stride)) : 0.0;
 }
+double transition_flops(const ConvOp& t) { return conv_flops(conv3x3(1, t.in_c, t.in_h, t.in_w, t.out_c, 1)); }
+
 int64_t params(const ConvNetArchitecture& a, const std::vector<bool>& live) {
   int64_t total = a.stem_channels * a.in_channels * 9 + 2 * a.stem_channels;  // stem conv + BN
-  const auto dims = a.section_dims();
-  const int64_t last = dims.empty() ? a.stem_channels : dims.back().out_c;
-  total += last * a.classes + a.classes;  // head
-  for (int32_t l = 0; l < a.sections(); ++l) {
-    total += section_skip_params(a, l);
-    if (live[l]) total += section_body_params(a, l);
+  int64_t last = a.stem_channels;
+  for (const ConvOp& op : a.plan()) {
+    if (op.kind == ConvOp::kTransition) total += op.out_c * op.in_c * 9 + 2 * op.out_c;
+    if (op.kind == ConvOp::kSection) {
+      total += section_skip_params(a, op.index);
+      if (live[op.index]) total += section_body_params(a, op.index);
+    }
+    last = op.out_c;
   }
-  return total;
+  return total + last * a.classes + a.classes;  // head
 }
 double forward_flops(const ConvNetArchitecture& a, const std::vector<float>& gate, int32_t first) {
   double total = first == 0 ? conv_flops(conv3x3(1, a.in_channels, a.height, a.width, a.stem_channels, 1)) : 0.0;
-  for (int32_t l = first; l < a.sections(); ++l)
-    total += section_skip_flops(a, l) + double(gate[l]) * section_body_flops(a, l);
-  const auto dims = a.section_dims();
-  return total + linear_flops(dims.empty() ? a.stem_channels : dims.back().out_c, a.classes);
+  bool started = first == 0;
+  int64_t last = a.stem_channels;
+  for (const ConvOp& op : a.plan()) {
+    if (op.kind == ConvOp::kSection && op.index == first) started = true;
+    last = op.out_c;
+    if (!started) continue;
+    if (op.kind == ConvOp::kTransition) total += transition_flops(op);
+    if (op.kind == ConvOp::kSection)
+      total += section_skip_flops(a, op.index) + double(gate[op.index]) * section_body_flops(a, op.index);
+  }
+  return total + linear_flops(last, a.classes);
 }
 
 }  // namespace cost

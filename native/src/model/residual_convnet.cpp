@@ -17,6 +17,7 @@ ResidualConvNet::ResidualConvNet(std::unique_ptr<Backend> backend, const ConvNet
     : backend_(std::move(backend)), arch_(arch) {
   arch_.validate();
   Rng rng(seed);
+  ops_ = arch_.plan();
   const auto dims = arch_.section_dims();
   const int32_t L = static_cast<int32_t>(dims.size());
   // He initialisation for filters followed by BN/ReLU; the last filter of each
@@ -30,8 +31,11 @@ ResidualConvNet::ResidualConvNet(std::unique_ptr<Backend> backend, const ConvNet
     ConvSection& s = sections_[l];
     s.index = l;
     s.d = dims[l];
-    init_filter(s.conv1, s.d.out_c * s.d.in_c * 9, std::sqrt(2.0 / double(s.d.in_c * 9)), rng);
-    init_filter(s.conv2, s.d.out_c * s.d.out_c * 9, std::sqrt(2.0 / double(s.d.out_c * 9)) * last_scale, rng);
+    // Plain (VGG) sections have one filter, which is then their last one.
+    init_filter(s.conv1, s.d.out_c * s.d.in_c * 9,
+                std::sqrt(2.0 / double(s.d.in_c * 9)) * (s.d.plain ? last_scale : 1.0), rng);
+    if (!s.d.plain)
+      init_filter(s.conv2, s.d.out_c * s.d.out_c * 9, std::sqrt(2.0 / double(s.d.out_c * 9)) * last_scale, rng);
     init_bn(s.bn, s.d.out_c);
     if (s.d.projection()) init_filter(s.proj, s.d.out_c * s.d.in_c, std::sqrt(1.0 / double(s.d.in_c)), rng);
     max_activation_ = std::max({max_activation_, s.d.in_h * s.d.in_w * s.d.in_c, s.d.out_h * s.d.out_w * s.d.out_c});
@@ -39,8 +43,22 @@ ResidualConvNet::ResidualConvNet(std::unique_ptr<Backend> backend, const ConvNet
     body_flops_.push_back(cost::section_body_flops(arch_, l));
     skip_flops_.push_back(cost::section_skip_flops(arch_, l));
   }
-  last_channels_ = L > 0 ? dims.back().out_c : arch_.stem_channels;
-  last_spatial_ = L > 0 ? dims.back().out_h * dims.back().out_w : arch_.height * arch_.width;
+  for (const ConvOp& op : ops_) {
+    if (op.kind == ConvOp::kSection) op_of_section_.push_back(&op - ops_.data());
+    if (op.kind == ConvOp::kTransition) {
+      Transition t;
+      t.d = op;
+      init_filter(t.conv, op.out_c * op.in_c * 9, std::sqrt(2.0 / double(op.in_c * 9)), rng);
+      init_bn(t.bn, op.out_c);
+      transitions_.push_back(std::move(t));
+      transition_flops_.push_back(cost::transition_flops(op));
+    }
+    if (op.kind == ConvOp::kPool) pools_.push_back(Pool{op, {}, {}});
+    max_activation_ = std::max({max_activation_, op.in_h * op.in_w * op.in_c, op.out_h * op.out_w * op.out_c});
+  }
+  op_in_.assign(ops_.size(), nullptr);
+  last_channels_ = ops_.empty() ? arch_.stem_channels : ops_.back().out_c;
+  last_spatial_ = ops_.empty() ? arch_.height * arch_.width : ops_.back().out_h * ops_.back().out_w;
   init_filter(head_w, arch_.classes * last_channels_, std::sqrt(1.0 / double(last_channels_)), rng);
   head_b.allocate(*backend_, memory_, arch_.classes);
   stem_flops_ = cost::conv_flops(conv3x3(1, arch_.in_channels, arch_.height, arch_.width, arch_.stem_channels, 1));
@@ -94,12 +112,21 @@ void ResidualConvNet::ensure_capacity(int64_t rows) {
   s_var_ = DeviceBuffer(be, memory_, max_c);
   for (DeviceBuffer* b : {&grad_a_, &grad_b_, &grad_h_, &grad_bn_, &s_a1_, &s_r_, &s_body_, &s_ping_, &s_pong_})
     *b = DeviceBuffer(be, memory_, rows * max_activation_);
+  s_argmax_ = DeviceArray<int32_t>(be, memory_, rows * max_activation_);
+  for (Transition& t : transitions_) {
+    t.a = DeviceBuffer(be, memory_, rows * t.d.out_h * t.d.out_w * t.d.out_c);
+    t.out = DeviceBuffer(be, memory_, rows * t.d.out_h * t.d.out_w * t.d.out_c);
+  }
+  for (Pool& p : pools_) {
+    p.out = DeviceBuffer(be, memory_, rows * p.d.out_h * p.d.out_w * p.d.out_c);
+    p.argmax = DeviceArray<int32_t>(be, memory_, rows * p.d.out_h * p.d.out_w * p.d.out_c);
+  }
   for (ConvSection& s : sections_) {
     const int64_t n = rows * s.d.out_h * s.d.out_w * s.d.out_c;
     if (!s.pruned) {
       s.a1 = DeviceBuffer(be, memory_, n);
       s.r = DeviceBuffer(be, memory_, n);
-      s.body = DeviceBuffer(be, memory_, n);
+      if (!s.d.plain) s.body = DeviceBuffer(be, memory_, n);
     }
     if (!s.pruned || s.proj.w) s.output = DeviceBuffer(be, memory_, n);
   }
@@ -127,11 +154,15 @@ const float* ResidualConvNet::section_forward(ConvSection& s, const float* z, in
   if (runs) {
     be.conv_forward(conv3x3(N, d.in_c, d.in_h, d.in_w, d.out_c, d.stride), z, s.conv1.w.data(), out.a1);
     bn_relu_forward(s.bn, out.a1, out.r, out.mean, out.var, rows_out, pass);
-    be.conv_forward(conv3x3(N, d.out_c, d.out_h, d.out_w, d.out_c, 1), out.r, s.conv2.w.data(), out.body);
+    const float* body = out.r;  // plain section: B(z) = relu(BN(conv1(z)))
+    if (!d.plain) {
+      be.conv_forward(conv3x3(N, d.out_c, d.out_h, d.out_w, d.out_c, 1), out.r, s.conv2.w.data(), out.body);
+      body = out.body;
+    }
     if (s.proj.w)
-      be.axpy(gate, out.body, out.out, n_out);
+      be.axpy(gate, body, out.out, n_out);
     else
-      be.add_scaled(z, gate, out.body, out.out, n_out);
+      be.add_scaled(z, gate, body, out.out, n_out);
   }
   if (arch_.post_activation) be.relu_forward(out.out, out.out, n_out);
   return out.out;
@@ -145,17 +176,55 @@ const float* ResidualConvNet::forward(int64_t rows, const std::vector<float>& ga
                   stem_conv.w.data(), stem_a_.data());
   bn_relu_forward(stem_bn, stem_a_.data(), stem_out_.data(), stem_bn.mean.data(), stem_bn.var.data(),
                   rows * arch_.height * arch_.width, pass);
-  const float* z = stem_out_.data();
-  for (ConvSection& s : sections_) {
-    z_in_[s.index] = z;
-    z = section_forward(s, z, rows, gates[s.index], pass,
-                        {s.a1.data(), s.r.data(), s.body.data(), s.output.data(), s.bn.mean.data(), s.bn.var.data()});
-  }
+  const float* z = run_ops(0, stem_out_.data(), rows, gates, pass, true, -1, 0.f);
   z_in_[sections_.size()] = z;
-  be.global_avgpool_forward(z, pooled_.data(), rows, last_spatial_, last_channels_);
-  be.linear_forward(pooled_.data(), head_w.w.data(), head_b.w.data(), logits_.data(), rows, arch_.classes,
-                    last_channels_, false);
+  head_forward(z, rows, pooled_.data(), logits_.data());
   return logits_.data();
+}
+
+const float* ResidualConvNet::run_ops(size_t first, const float* z, int64_t N, const std::vector<float>& gates,
+                                      Pass pass, bool keep, int32_t override_section, float override_gate) {
+  Backend& be = *backend_;
+  float* ping = s_ping_.data();
+  float* pong = s_pong_.data();
+  for (size_t i = first; i < ops_.size(); ++i) {
+    const ConvOp& op = ops_[i];
+    if (keep) op_in_[i] = z;
+    const float* next = z;
+    if (op.kind == ConvOp::kSection) {
+      ConvSection& s = sections_[op.index];
+      const float gate = op.index == override_section ? override_gate : gates[op.index];
+      if (keep) {
+        z_in_[op.index] = z;
+        next = section_forward(s, z, N, gate, pass,
+                               {s.a1.data(), s.r.data(), s.body.data(), s.output.data(), s.bn.mean.data(), s.bn.var.data()});
+      } else {
+        next = section_forward(s, z, N, gate, pass,
+                               {s_a1_.data(), s_r_.data(), s_body_.data(), ping, s_mean_.data(), s_var_.data()});
+      }
+    } else if (op.kind == ConvOp::kTransition) {
+      Transition& t = transitions_[op.index];
+      float* a = keep ? t.a.data() : s_a1_.data();
+      float* out = keep ? t.out.data() : ping;
+      be.conv_forward(conv3x3(N, op.in_c, op.in_h, op.in_w, op.out_c, 1), z, t.conv.w.data(), a);
+      bn_relu_forward(t.bn, a, out, keep ? t.bn.mean.data() : s_mean_.data(), keep ? t.bn.var.data() : s_var_.data(),
+                      N * op.out_h * op.out_w, pass);
+      next = out;
+    } else {
+      Pool& p = pools_[op.index];
+      float* out = keep ? p.out.data() : ping;
+      be.maxpool_forward(z, out, keep ? p.argmax.data() : s_argmax_.data(), N, op.in_h, op.in_w, op.in_c);
+      next = out;
+    }
+    if (!keep && next == ping) std::swap(ping, pong);
+    z = next;
+  }
+  return z;
+}
+
+void ResidualConvNet::head_forward(const float* z, int64_t N, float* pooled, float* logits) {
+  backend_->global_avgpool_forward(z, pooled, N, last_spatial_, last_channels_);
+  backend_->linear_forward(pooled, head_w.w.data(), head_b.w.data(), logits, N, arch_.classes, last_channels_, false);
 }
 
 double ResidualConvNet::loss(int64_t rows, bool with_gradient, int64_t* correct) {
@@ -174,32 +243,60 @@ double ResidualConvNet::backward(int64_t N, const std::vector<float>& gates, Dir
                              last_channels_);
   be.linear_backward_data(dlogits_.data(), head_w.w.data(), grad_h_.data(), N, arch_.classes, last_channels_, false);
   be.global_avgpool_backward(grad_h_.data(), g, N, last_spatial_, last_channels_);
-  for (int32_t l = sections() - 1; l >= 0; --l) {
+  for (size_t i = ops_.size(); i-- > 0;) {
+    const ConvOp& op = ops_[i];
+    const float* z = op_in_[i];
+    if (op.kind == ConvOp::kPool) {
+      be.maxpool_backward(g, pools_[op.index].argmax.data(), other, N, op.in_h, op.in_w, op.in_c);
+      std::swap(g, other);
+      continue;
+    }
+    if (op.kind == ConvOp::kTransition) {
+      Transition& t = transitions_[op.index];
+      const int64_t rows = N * op.out_h * op.out_w;
+      const ConvGeometry gt = conv3x3(N, op.in_c, op.in_h, op.in_w, op.out_c, 1);
+      be.relu_backward(t.out.data(), g, rows * op.out_c);
+      be.batchnorm_backward(t.a.data(), g, grad_bn_.data(), rows, op.out_c, t.bn.gamma.w.data(), t.bn.mean.data(),
+                            t.bn.var.data(), t.bn.gamma.g.data(), t.bn.beta.g.data(), kBnEps);
+      be.conv_backward_weights(gt, grad_bn_.data(), z, t.conv.g.data());
+      be.conv_backward_data(gt, grad_bn_.data(), t.conv.w.data(), other, false);
+      std::swap(g, other);
+      continue;
+    }
+    const int32_t l = op.index;
     ConvSection& s = sections_[l];
     const auto& d = s.d;
-    const float* z = z_in_[l];
     const bool runs = !s.pruned && gates[l] != 0.f;
     const int64_t rows_out = N * d.out_h * d.out_w, n_out = rows_out * d.out_c;
     const ConvGeometry g1 = conv3x3(N, d.in_c, d.in_h, d.in_w, d.out_c, d.stride);
     const ConvGeometry g2 = conv3x3(N, d.out_c, d.out_h, d.out_w, d.out_c, 1);
     if (!s.pruned && !runs)  // xi = 0: no data gradient for the body (ALGORITHM 3)
-      for (Param* p : {&s.conv1, &s.conv2, &s.bn.gamma, &s.bn.beta}) be.fill(p->g.data(), 0.f, p->g.size());
+      for (Param* p : {&s.conv1, &s.conv2, &s.bn.gamma, &s.bn.beta})
+        if (p->g) be.fill(p->g.data(), 0.f, p->g.size());
     if (arch_.post_activation && (runs || s.proj.w)) be.relu_backward(s.output.data(), g, n_out);
     if (want != kNoDirectional) {  // g is dL/d zbar_l here
       (*directional)[l] = 0.0;
       if (runs) {
-        (*directional)[l] = be.dot(g, s.body.data(), n_out);
+        (*directional)[l] = be.dot(g, d.plain ? s.r.data() : s.body.data(), n_out);
       } else if (want == kAllLive && !s.pruned) {
         be.conv_forward(g1, z, s.conv1.w.data(), s_a1_.data());
         bn_relu_forward(s.bn, s_a1_.data(), s_r_.data(), s_mean_.data(), s_var_.data(), rows_out, kProbe);
-        be.conv_forward(g2, s_r_.data(), s.conv2.w.data(), s_body_.data());
-        (*directional)[l] = be.dot(g, s_body_.data(), n_out);
+        const float* body = s_r_.data();
+        if (!d.plain) {
+          be.conv_forward(g2, s_r_.data(), s.conv2.w.data(), s_body_.data());
+          body = s_body_.data();
+        }
+        (*directional)[l] = be.dot(g, body, n_out);
         extra_flops += body_flops_[l] * double(N);
       }
     }
     if (runs) {
-      be.conv_backward_weights(g2, g, s.r.data(), s.conv2.g.data());
-      be.conv_backward_data(g2, g, s.conv2.w.data(), grad_h_.data(), false);
+      if (d.plain) {  // B = relu(BN(conv1(z))): d r = g
+        be.copy(grad_h_.data(), g, n_out);
+      } else {
+        be.conv_backward_weights(g2, g, s.r.data(), s.conv2.g.data());
+        be.conv_backward_data(g2, g, s.conv2.w.data(), grad_h_.data(), false);
+      }
       be.relu_backward(s.r.data(), grad_h_.data(), n_out);
       be.batchnorm_backward(s.a1.data(), grad_h_.data(), grad_bn_.data(), rows_out, d.out_c, s.bn.gamma.w.data(),
                             s.bn.mean.data(), s.bn.var.data(), s.bn.gamma.g.data(), s.bn.beta.g.data(), kBnEps);
@@ -226,35 +323,23 @@ double ResidualConvNet::backward(int64_t N, const std::vector<float>& gates, Dir
 }
 
 double ResidualConvNet::rerun_loss(int64_t rows, const std::vector<float>& gates, int32_t from, float gate_from) {
-  Backend& be = *backend_;
-  const float* z = z_in_[from];
-  float* ping = s_ping_.data();
-  float* pong = s_pong_.data();
-  for (int32_t l = from; l < sections(); ++l) {
-    const float gate = l == from ? gate_from : gates[l];
-    const float* next = section_forward(sections_[l], z, rows, gate, kProbe,
-                                        {s_a1_.data(), s_r_.data(), s_body_.data(), ping, s_mean_.data(), s_var_.data()});
-    if (next == ping) std::swap(ping, pong);
-    z = next;
-  }
-  be.global_avgpool_forward(z, s_pooled_.data(), rows, last_spatial_, last_channels_);
-  be.linear_forward(s_pooled_.data(), head_w.w.data(), head_b.w.data(), s_logits_.data(), rows, arch_.classes,
-                    last_channels_, false);
-  return be.softmax_cross_entropy(s_logits_.data(), labels_.data(), rows, arch_.classes, nullptr, nullptr);
+  const float* z = run_ops(op_of_section_[from], z_in_[from], rows, gates, kProbe, false, from, gate_from);
+  head_forward(z, rows, s_pooled_.data(), s_logits_.data());
+  return backend_->softmax_cross_entropy(s_logits_.data(), labels_.data(), rows, arch_.classes, nullptr, nullptr);
 }
 
 double ResidualConvNet::section_weight_norm2(int32_t l) {
   ConvSection& s = sections_[l];
   if (s.pruned) return 0.0;
   return backend_->sum_squares(s.conv1.w.data(), s.conv1.w.size()) +
-         backend_->sum_squares(s.conv2.w.data(), s.conv2.w.size());
+         (s.conv2.w ? backend_->sum_squares(s.conv2.w.data(), s.conv2.w.size()) : 0.0);
 }
 
 void ResidualConvNet::add_prior_gradient(int32_t l, float coefficient) {
   ConvSection& s = sections_[l];
   if (s.pruned) return;
   backend_->axpy(coefficient, s.conv1.w.data(), s.conv1.g.data(), s.conv1.w.size());
-  backend_->axpy(coefficient, s.conv2.w.data(), s.conv2.g.data(), s.conv2.w.size());
+  if (s.conv2.w) backend_->axpy(coefficient, s.conv2.w.data(), s.conv2.g.data(), s.conv2.w.size());
 }
 
 void ResidualConvNet::prune(int32_t l, int64_t step) {
@@ -274,7 +359,12 @@ int64_t ResidualConvNet::param_count() const { return cost::params(arch_, live_m
 
 double ResidualConvNet::forward_flops(const std::vector<float>& gates, int32_t first) const {
   double total = first == 0 ? stem_flops_ : 0.0;
-  for (int32_t l = first; l < sections(); ++l) total += skip_flops_[l] + double(gates[l]) * body_flops_[l];
+  for (size_t i = first == 0 ? 0 : op_of_section_[first]; i < ops_.size(); ++i) {
+    const ConvOp& op = ops_[i];
+    if (op.kind == ConvOp::kTransition) total += transition_flops_[op.index];
+    if (op.kind == ConvOp::kSection)
+      total += skip_flops_[op.index] + double(gates[op.index]) * body_flops_[op.index];
+  }
   return total + head_flops_;
 }
 
@@ -286,13 +376,18 @@ void ResidualConvNet::rebuild_param_refs() {
   add(stem_conv, true);
   add(stem_bn.gamma, false);
   add(stem_bn.beta, false);
+  for (Transition& t : transitions_) {
+    add(t.conv, true);
+    add(t.bn.gamma, false);
+    add(t.bn.beta, false);
+  }
   for (ConvSection& s : sections_) {
     if (s.proj.w) add(s.proj, true);
     if (s.pruned) continue;
     add(s.conv1, false);
     add(s.bn.gamma, false);
     add(s.bn.beta, false);
-    add(s.conv2, false);
+    if (s.conv2.w) add(s.conv2, false);
   }
   add(head_w, true);
   add(head_b, false);

@@ -40,13 +40,28 @@ struct BatchNorm {
   DeviceBuffer mean, var;  // batch statistics of the last training forward
 };
 
+// An ungated conv3x3-BN-ReLU that changes the channel count (VGG stages).
+struct Transition {
+  ConvOp d{};
+  Param conv;
+  BatchNorm bn;
+  DeviceBuffer a, out;  // (capacity, h, w, out_c): pre-BN and output
+};
+
+struct Pool {
+  ConvOp d{};
+  DeviceBuffer out;              // (capacity, out_h, out_w, c)
+  DeviceArray<int32_t> argmax;   // same size
+};
+
 struct ConvSection : GateState {
   int32_t index = 0;
   ConvNetArchitecture::SectionDims d{};
   Param conv1, conv2, proj;  // proj only with a projection skip
   BatchNorm bn;
-  // Training activations: a1 = conv1(z) (pre-BN), r = relu(BN(a1)), body = conv2(r),
-  // output = z_{l+1} (when not an alias of z_l). Each (capacity, out_h, out_w, out_c).
+  // Training activations: a1 = conv1(z) (pre-BN), r = relu(BN(a1)), body = conv2(r)
+  // (plain sections: body = r), output = z_{l+1} (when not an alias of z_l). Each
+  // (capacity, out_h, out_w, out_c).
   DeviceBuffer a1, r, body, output;
 };
 
@@ -101,12 +116,23 @@ class ResidualConvNet final : public GatedNetwork {
   void init_bn(BatchNorm& bn, int64_t channels);
   void bn_relu_forward(BatchNorm& bn, const float* a, float* r, float* mean, float* var, int64_t rows, Pass pass);
   const float* section_forward(ConvSection& s, const float* z, int64_t N, float gate, Pass pass, const Scratch& out);
+  // Runs ops_[first..] from z on the given buffers; returns z_L. `keep` stores each
+  // op's input for backward (training pass).
+  const float* run_ops(size_t first, const float* z, int64_t N, const std::vector<float>& gates, Pass pass,
+                       bool keep, int32_t override_section, float override_gate);
+  void head_forward(const float* z, int64_t N, float* pooled, float* logits);
   void rebuild_param_refs();
 
   std::unique_ptr<Backend> backend_;
   MemoryTracker memory_;
   ConvNetArchitecture arch_;
   std::vector<ConvSection> sections_;
+  std::vector<Transition> transitions_;
+  std::vector<Pool> pools_;
+  std::vector<ConvOp> ops_;             // the plan after the stem
+  std::vector<size_t> op_of_section_;   // index into ops_ of each section
+  std::vector<const float*> op_in_;     // input of each op in the last kept forward
+  std::vector<double> transition_flops_;
   Param stem_conv;
   BatchNorm stem_bn;
   Param head_w, head_b;
@@ -124,6 +150,7 @@ class ResidualConvNet final : public GatedNetwork {
   DeviceBuffer pooled_, logits_, dlogits_;   // (cap, C_last), (cap, classes)
   DeviceBuffer grad_a_, grad_b_, grad_h_, grad_bn_;  // (cap, max_activation)
   DeviceBuffer s_a1_, s_r_, s_body_, s_ping_, s_pong_, s_pooled_, s_logits_, s_mean_, s_var_;
+  DeviceArray<int32_t> s_argmax_;
   std::vector<const float*> z_in_;
 };
 

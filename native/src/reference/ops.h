@@ -234,6 +234,33 @@ void global_avgpool_backward(const T* dy, T* dx, int64_t N, int64_t spatial, int
       for (int64_t c = 0; c < C; ++c) dx[(n * spatial + s) * C + c] = dy[n * C + c] / T(spatial);
 }
 
+// 2x2/2 max pooling, ceil mode; argmax holds the flat index into x of each maximum.
+template <typename T>
+void maxpool_forward(const T* x, T* y, int32_t* argmax, int64_t N, int64_t H, int64_t W, int64_t C) {
+  const int64_t P = (H + 1) / 2, Q = (W + 1) / 2;
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t p = 0; p < P; ++p)
+      for (int64_t q = 0; q < Q; ++q)
+        for (int64_t c = 0; c < C; ++c) {
+          int64_t best = -1;
+          for (int64_t h = 2 * p; h < std::min(2 * p + 2, H); ++h)
+            for (int64_t w = 2 * q; w < std::min(2 * q + 2, W); ++w) {
+              const int64_t i = ((n * H + h) * W + w) * C + c;
+              if (best < 0 || x[i] > x[best]) best = i;
+            }
+          const int64_t o = ((n * P + p) * Q + q) * C + c;
+          y[o] = x[best];
+          argmax[o] = static_cast<int32_t>(best);
+        }
+}
+
+template <typename T>
+void maxpool_backward(const T* dy, const int32_t* argmax, T* dx, int64_t N, int64_t H, int64_t W, int64_t C) {
+  for (int64_t i = 0; i < N * H * W * C; ++i) dx[i] = 0;
+  const int64_t outputs = N * ((H + 1) / 2) * ((W + 1) / 2) * C;
+  for (int64_t o = 0; o < outputs; ++o) dx[argmax[o]] += dy[o];
+}
+
 template <typename T>
 void relu_forward(const T* x, T* y, int64_t n) {
   for (int64_t i = 0; i < n; ++i) y[i] = x[i] > T(0) ? x[i] : T(0);

@@ -160,6 +160,38 @@ class CpuBackend final : public Backend {
         for (int64_t c = 0; c < C; ++c) dx[(n * spatial + s) * C + c] = dy[n * C + c] * inv;
   }
 
+  // Max pooling as OpenMP loops: NHWC with channels innermost vectorises, and the
+  // argmax index makes the backward a scatter without recomputation. The 2x2 windows
+  // do not overlap, so the backward's image rows are independent.
+  void maxpool_forward(const float* x, float* y, int32_t* argmax, int64_t N, int64_t H, int64_t W,
+                       int64_t C) override {
+    const int64_t P = (H + 1) / 2, Q = (W + 1) / 2;
+#pragma omp parallel for collapse(2) if (N * H * W * C > kParallelThreshold)
+    for (int64_t n = 0; n < N; ++n)
+      for (int64_t p = 0; p < P; ++p)
+        for (int64_t q = 0; q < Q; ++q) {
+          const int64_t o = ((n * P + p) * Q + q) * C;
+          const int64_t first = ((n * H + 2 * p) * W + 2 * q) * C;
+          for (int64_t c = 0; c < C; ++c) {
+            y[o + c] = x[first + c];
+            argmax[o + c] = static_cast<int32_t>(first + c);
+          }
+          for (int64_t h = 2 * p; h < std::min<int64_t>(2 * p + 2, H); ++h)
+            for (int64_t w = 2 * q; w < std::min<int64_t>(2 * q + 2, W); ++w) {
+              const int64_t i = ((n * H + h) * W + w) * C;
+              for (int64_t c = 0; c < C; ++c)
+                if (x[i + c] > y[o + c]) y[o + c] = x[i + c], argmax[o + c] = static_cast<int32_t>(i + c);
+            }
+        }
+  }
+  void maxpool_backward(const float* dy, const int32_t* argmax, float* dx, int64_t N, int64_t H, int64_t W,
+                        int64_t C) override {
+    fill(dx, 0.f, N * H * W * C);
+    const int64_t outputs = N * ((H + 1) / 2) * ((W + 1) / 2) * C;
+#pragma omp parallel for simd if (outputs > kParallelThreshold)
+    for (int64_t o = 0; o < outputs; ++o) dx[argmax[o]] += dy[o];
+  }
+
   void relu_forward(const float* x, float* y, int64_t n) override {
 #pragma omp parallel for simd if (n > kParallelThreshold)
     for (int64_t i = 0; i < n; ++i) y[i] = x[i] > 0.f ? x[i] : 0.f;
