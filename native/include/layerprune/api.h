@@ -48,6 +48,16 @@ struct ResNetSpec {
   int64_t seed;
 };
 
+// VGG16 on NHWC images: 13 conv layers (stem, 3 ungated channel transitions, 9 gated
+// conv-BN-ReLU sections with identity skips), 5 max pools, global average pool, dense head.
+struct VggSpec {
+  int64_t channels;
+  int64_t height;
+  int64_t width;
+  int32_t classes;
+  int64_t seed;
+};
+
 // Every hyper-parameter of ALGORITHM.md section 6. train_config_defaults fills it.
 struct TrainConfig {
   double lambda;              // prior strength (>= 0)
@@ -126,6 +136,7 @@ int64_t dataset_dim(const Dataset* dataset);
 // Model -----------------------------------------------------------------------
 Model* model_create_mlp(const MlpSpec* spec);
 Model* model_create_resnet(const ResNetSpec* spec);
+Model* model_create_vgg16(const VggSpec* spec);
 void model_destroy(Model* model);
 int32_t model_sections(const Model* model);
 int64_t model_input_size(const Model* model);

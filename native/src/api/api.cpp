@@ -85,6 +85,15 @@ Model* model_create_resnet(const ResNetSpec* spec) {
   return model.release();
 }
 
+Model* model_create_vgg16(const VggSpec* spec) {
+  checked(spec, "vgg spec");
+  auto model = std::make_unique<Model>();
+  model->net = std::make_unique<ResidualConvNet>(make_cpu_backend(),
+                                                 vgg16(spec->channels, spec->height, spec->width, spec->classes),
+                                                 static_cast<uint64_t>(spec->seed));
+  return model.release();
+}
+
 void model_destroy(Model* model) {
   if (model && model->trainer) model->trainer->model = nullptr;
   delete model;

@@ -10,6 +10,7 @@ import io.layerprune.Layerprune;
 import io.layerprune.Model;
 import io.layerprune.ModelSpec;
 import io.layerprune.ResNet;
+import io.layerprune.Vgg16;
 import io.layerprune.ResidualMlp;
 import io.layerprune.Schedule;
 import io.layerprune.TrainConfig;
@@ -79,12 +80,13 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--model", paramLabel = "NAME", defaultValue = "mlp",
             description = "Architecture: mlp (residual MLP, --sections/--width), resnet20, resnet32, resnet56, "
-                    + "resnet110 (CIFAR ResNets on the data's image shape, every basic block a gated section; weight decay 5e-4 "
-                    + "unless --weight-decay is given) (default: ${DEFAULT-VALUE}).")
+                    + "resnet110 (CIFAR ResNets on the data's image shape, every basic block a gated section), vgg16 (9 gated "
+                    + "conv-BN-ReLU sections); conv models use weight decay 5e-4 "
+                    + "unless --weight-decay is given (default: ${DEFAULT-VALUE}).")
     String model;
 
     @Option(names = "--augment",
-            description = "ResNets: standard augmentation, a random crop of the image zero-padded by 4 pixels and a "
+            description = "ResNets: standard augmentation, a random crop of the image padded by 4 pixels (edge pixels repeated) and a "
                     + "random horizontal flip (seeded).")
     boolean augment;
 
@@ -250,8 +252,11 @@ public final class TrainCommand implements Callable<Integer> {
                     .input(shape.channels(), shape.height(), shape.width()).classes(10)
                     .postActivation(postActivation).seed(seed).spec();
         }
+        if (model.equals("vgg16")) {
+            return Vgg16.spec(shape.channels(), shape.height(), shape.width(), 10, seed);
+        }
         throw new IllegalArgumentException(
-                "unknown model '" + model + "' for --model: use mlp, resnet20, resnet32, resnet56 or resnet110");
+                "unknown model '" + model + "' for --model: use mlp, resnet20, resnet32, resnet56, resnet110 or vgg16");
     }
 
     @Override
@@ -287,7 +292,7 @@ public final class TrainCommand implements Callable<Integer> {
         if (cifar) {
             modelSpec = modelSpec(shape);
         }
-        boolean convolutional = modelSpec instanceof ResNet.Spec;
+        boolean convolutional = !(modelSpec instanceof ResidualMlp.Spec);
         TrainConfig config;
         try {
             TrainConfig.Builder b = TrainConfig.builder().epochs(epochs).seed(seed).noGates(noGates);
@@ -392,8 +397,9 @@ public final class TrainCommand implements Callable<Integer> {
                         Layerprune.version(), name, trainSet.size(), testSet.size(),
                         (System.nanoTime() - t0) / 1e9, threadsUsed);
                 String arch = convolutional
-                        ? String.format("%s on %s, %d gated W-B-a-W sections%s", modelSpec.type(), shape,
-                                modelSpec.sections(), postActivation ? ", post-activation" : "")
+                        ? String.format("%s on %s, %d gated %s sections%s", modelSpec.type(), shape,
+                                modelSpec.sections(), modelSpec instanceof Vgg16.Spec ? "conv-BN-ReLU" : "W-B-a-W",
+                                postActivation ? ", post-activation" : "")
                         : String.format("%d -> %d stem, %d gated sections of width %d", modelSpec.inputSize(),
                                 modelSpec.width(), modelSpec.sections(), modelSpec.width());
                 err.printf("model: %s, %d classes; %s, %s%n", arch,
