@@ -5,8 +5,9 @@ import java.util.Arrays;
 import java.util.stream.Collectors;
 
 /**
- * Estimators of the data part of dJ/dtheta (ALGORITHM.md section 3). The native core decides which
- * are available; selecting one it does not implement fails at trainer creation with its message.
+ * Estimators of the data part of dJ/dtheta (ALGORITHM.md section 3), all four implemented natively.
+ * Two-point is the default and unbiased; score-function is unbiased with a higher variance; the
+ * linearized ones are biased first-order heuristics.
  */
 public enum Estimator {
     /** Unbiased two-point difference on a random subset of the live sections (the default). */

@@ -25,52 +25,24 @@ final class Native {
         }
     }
 
+    // The primitive variants box once per call; a JNI call costs far more than that.
     static long callLong(LongSupplier f) {
-        try {
-            return f.getAsLong();
-        } catch (LayerpruneException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            throw translate(e);
-        } catch (LinkageError e) {
-            throw loadFailure(e);
-        }
+        return call(f::getAsLong);
     }
 
     static int callInt(IntSupplier f) {
-        try {
-            return f.getAsInt();
-        } catch (LayerpruneException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            throw translate(e);
-        } catch (LinkageError e) {
-            throw loadFailure(e);
-        }
+        return call(f::getAsInt);
     }
 
     static double callDouble(DoubleSupplier f) {
-        try {
-            return f.getAsDouble();
-        } catch (LayerpruneException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            throw translate(e);
-        } catch (LinkageError e) {
-            throw loadFailure(e);
-        }
+        return call(f::getAsDouble);
     }
 
     static void run(Runnable f) {
-        try {
+        call(() -> {
             f.run();
-        } catch (LayerpruneException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            throw translate(e);
-        } catch (LinkageError e) {
-            throw loadFailure(e);
-        }
+            return null;
+        });
     }
 
     private static LayerpruneException translate(RuntimeException e) {
