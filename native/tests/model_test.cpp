@@ -203,3 +203,21 @@ TEST(ResidualMlp, RejectsBadArchitectures) {
 
 }  // namespace
 }  // namespace layerprune
+
+namespace layerprune {
+namespace {
+
+TEST(ResidualMlpLimits, ModelsLargerThanTheMachineFailClearly) {
+  MlpArchitecture huge = test::small_arch(784, 65536, 8, 10);
+  try {
+    ResidualMlp m(make_cpu_backend(), huge, 1);
+    FAIL() << "a model of ~800 GB was built";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("GB"), std::string::npos) << e.what();
+  }
+  MlpArchitecture deep = test::small_arch(4, 4, 100000, 2);
+  EXPECT_THROW(ResidualMlp(make_cpu_backend(), deep, 1), Error);  // more than 65536 sections
+}
+
+}  // namespace
+}  // namespace layerprune

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <memory>
+#include <new>
 
 #include "backend/backend.h"
 #include "core/error.h"
@@ -49,6 +50,16 @@ void check_section(const Model* m, int32_t index) {
 
 }  // namespace
 
+// Out of host memory while building or sizing something: say what, not just bad_alloc.
+template <typename F>
+auto out_of_memory_as_error(const char* what, F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const std::bad_alloc&) {
+    fail("could not ", what, " because the machine ran out of memory");
+  }
+}
+
 const char* version() { return "0.1.0"; }
 void set_num_threads(int32_t threads) { configure_threads(threads); }
 int32_t num_threads() { return configured_threads(); }
@@ -72,26 +83,32 @@ Model* model_create_mlp(const MlpSpec* spec) {
   arch.stem_width = spec->width;
   arch.section_widths.assign(static_cast<size_t>(spec->sections), spec->width);
   arch.classes = spec->classes;
-  auto model = std::make_unique<Model>();
-  model->net = std::make_unique<ResidualMlp>(make_cpu_backend(), arch, static_cast<uint64_t>(spec->seed));
-  return model.release();
+  return out_of_memory_as_error("build the model", [&] {
+    auto model = std::make_unique<Model>();
+    model->net = std::make_unique<ResidualMlp>(make_cpu_backend(), arch, static_cast<uint64_t>(spec->seed));
+    return model.release();
+  });
 }
 Model* model_create_resnet(const ResNetSpec* spec) {
   checked(spec, "resnet spec");
   ConvNetArchitecture arch = resnet_cifar(spec->depth, spec->channels, spec->height, spec->width, spec->classes);
   arch.post_activation = spec->post_activation != 0;
-  auto model = std::make_unique<Model>();
-  model->net = std::make_unique<ResidualConvNet>(make_cpu_backend(), arch, static_cast<uint64_t>(spec->seed));
-  return model.release();
+  return out_of_memory_as_error("build the network", [&] {
+    auto model = std::make_unique<Model>();
+    model->net = std::make_unique<ResidualConvNet>(make_cpu_backend(), arch, static_cast<uint64_t>(spec->seed));
+    return model.release();
+  });
 }
 
 Model* model_create_vgg16(const VggSpec* spec) {
   checked(spec, "vgg spec");
-  auto model = std::make_unique<Model>();
-  model->net = std::make_unique<ResidualConvNet>(make_cpu_backend(),
-                                                 vgg16(spec->channels, spec->height, spec->width, spec->classes),
-                                                 static_cast<uint64_t>(spec->seed));
-  return model.release();
+  return out_of_memory_as_error("build the network", [&] {
+    auto model = std::make_unique<Model>();
+    model->net = std::make_unique<ResidualConvNet>(
+        make_cpu_backend(), vgg16(spec->channels, spec->height, spec->width, spec->classes),
+        static_cast<uint64_t>(spec->seed));
+    return model.release();
+  });
 }
 
 void model_destroy(Model* model) {

@@ -1,6 +1,8 @@
 #include "model/conv_architecture.h"
 
 #include "core/error.h"
+#include "core/memory_check.h"
+#include "model/cost.h"
 
 namespace layerprune {
 
@@ -67,6 +69,9 @@ void ConvNetArchitecture::validate() const {
     if (s.blocks > 0) h = (h - 1) / s.stride + 1, w = (w - 1) / s.stride + 1;
   }
   require(h >= 1 && w >= 1, "could not build the network because the input is too small for its strides");
+  require(sections() <= (1 << 16) && in_channels * height * width <= (int64_t(1) << 26),
+          "could not build the network because its sizes are unreasonably large");
+  require_memory(12.0 * double(cost::params(*this, std::vector<bool>(size_t(sections()), true))), "build the network");
 }
 
 ConvNetArchitecture resnet_cifar(int32_t depth, int64_t channels, int64_t height, int64_t width, int32_t classes) {

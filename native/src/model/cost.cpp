@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/error.h"
+#include "core/memory_check.h"
 
 namespace layerprune {
 
@@ -19,9 +20,12 @@ void MlpArchitecture::validate() const {
   for (size_t l = 0; l < section_widths.size(); ++l)
     require(section_widths[l] > 0, "could not build the model because section ", l,
             " has width ", section_widths[l], " (must be > 0)");
-  require(input <= (int64_t(1) << 24) && max_width() <= (int64_t(1) << 16),
+  require(input <= (int64_t(1) << 24) && max_width() <= (int64_t(1) << 16) && sections() <= (1 << 16),
           "could not build the model because its sizes are unreasonably large (input ", input,
-          ", widest layer ", max_width(), ")");
+          ", widest layer ", max_width(), ", ", sections(), " sections)");
+  // Weights, gradients and momentum: 3 floats per parameter.
+  require_memory(12.0 * double(cost::params(*this, std::vector<bool>(section_widths.size(), true))),
+                 "build the model");
 }
 
 namespace cost {

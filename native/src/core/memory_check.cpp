@@ -1,0 +1,21 @@
+#include "core/memory_check.h"
+
+#include <unistd.h>
+
+#include "core/error.h"
+
+namespace layerprune {
+
+int64_t physical_memory_bytes() {
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+  return pages > 0 && page > 0 ? int64_t(pages) * int64_t(page) : int64_t(1) << 40;
+}
+
+void require_memory(double bytes, const char* what) {
+  const double available = double(physical_memory_bytes());
+  require(bytes < available, "could not ", what, " because it needs ", bytes / 1e9,
+          " GB for its weights, gradients and momentum, more than this machine's ", available / 1e9,
+          " GB of memory");
+}
+
+}  // namespace layerprune
