@@ -346,10 +346,12 @@ public final class TrainCommand implements Callable<Integer> {
             if (clipNorm != null) {
                 b.clipNorm(clipNorm);
             }
-            if (weightDecay != null) {
-                b.weightDecay(weightDecay);
-            } else if (convolutional) {
+            // The default value provider fills every option from the native defaults, so "not
+            // given" is asked of the parse result, not read from a null field.
+            if (convolutional && !cl.getParseResult().hasMatchedOption("--weight-decay")) {
                 b.weightDecay(CONV_WEIGHT_DECAY);
+            } else if (weightDecay != null) {
+                b.weightDecay(weightDecay);
             }
             if (augment) {
                 if (!convolutional) {
