@@ -132,6 +132,27 @@ class MainTest {
     }
 
     @Test
+    void convolutionalModelsGetTheirWeightDecayUnlessOneIsGiven() throws Exception {
+        Path data = Files.createDirectories(dir.resolve("idx"));
+        TestData.writeFolder(data, 64, 16, 28, 28, 10, false);
+        for (String[] extra : new String[][] {{}, {"--weight-decay", "0.001"}}) {
+            Path report = dir.resolve("wd" + extra.length + ".json");
+            java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("train", "--data", data.toString(),
+                    "--model", "resnet20", "--augment", "--epochs", "1", "--batch", "16", "--threads", "1",
+                    "--quiet", "--report", report.toString()));
+            args.addAll(java.util.List.of(extra));
+            Run r = run(args.toArray(new String[0]));
+            assertEquals(0, r.code(), r.err());
+            JsonNode cfg = ReportWriter.mapper().readTree(report.toFile()).get("config");
+            assertEquals(extra.length == 0 ? 5e-4 : 1e-3, cfg.get("weight_decay").asDouble(), 0);
+            assertEquals(4, cfg.get("augment_pad").asInt());
+            assertEquals("resnet20", cfg.get("model").get("type").asText());
+        }
+        // The dense model keeps the native default (0) and refuses augmentation.
+        oneLineError(run("train", "--data", data.toString(), "--augment"), 2, "--augment");
+    }
+
+    @Test
     void widthZeroIsAUsageError() {
         oneLineError(run("train", "--width", "0"), 2, "--width", "> 0", "got 0");
     }
