@@ -183,3 +183,38 @@ TEST(Trainer, RejectsMismatchedData) {
 
 }  // namespace
 }  // namespace layerprune
+
+namespace layerprune {
+namespace {
+
+TEST(TrainerFreeze, ThetaHeldAndNothingPrunedWhileFrozen) {
+  ResidualMlp m(make_cpu_backend(), test::small_arch(10, 16, 4, 4), 11);
+  auto data = test::blobs(256, 10, 4, 21);
+  TrainConfig c = default_train_config();
+  c.batch_size = 32;
+  c.lambda = 500.0;  // would prune everything at once
+  c.patience = 1;
+  c.theta_freeze_steps = 16;
+  TrainingSession t(m, c);
+  int64_t step = 0;
+  double flops_frozen = 0, flops_after = 0;
+  for (int e = 0; e < 3; ++e) {
+    const int64_t steps = t.begin_epoch(*data);
+    for (int64_t b = 0; b < steps; ++b, ++step) {
+      const StepStats s = t.step(*data, b);
+      if (step < 16) {
+        EXPECT_EQ(s.live_sections, 4) << "step " << step;
+        for (int32_t l = 0; l < 4; ++l) EXPECT_EQ(m.section(l).theta, 1.0);
+        flops_frozen = s.step_flops;
+      } else if (step == 16) {
+        flops_after = s.step_flops;
+      }
+    }
+  }
+  EXPECT_EQ(m.live_sections(), 0);  // after the freeze the prior prunes them all
+  for (int32_t l = 0; l < 4; ++l) EXPECT_GE(m.section(l).pruned_at_step, 16);
+  EXPECT_GT(flops_after, flops_frozen);  // the estimator's passes start after the freeze
+}
+
+}  // namespace
+}  // namespace layerprune

@@ -76,6 +76,7 @@ struct TrainConfig {
   double step_gamma;          // SCHEDULE_STEP: decay factor
   int32_t estimator;          // EstimatorKind
   double estimator_fraction;  // two-point: fraction of live sections re-run
+  int64_t theta_freeze_steps; // theta held (no estimator, no prior on theta, no pruning) for this many steps
   int32_t theta_schedule;     // SCHEDULE_CONSTANT or SCHEDULE_STEP for eta_theta
   int64_t theta_step_every;   // theta SCHEDULE_STEP: decay period in steps
   double theta_step_gamma;    // theta SCHEDULE_STEP: decay factor

@@ -29,6 +29,7 @@ TrainConfig default_train_config() {
   c.step_gamma = 0.1;
   c.estimator = ESTIMATOR_TWO_POINT;
   c.estimator_fraction = 0.25;
+  c.theta_freeze_steps = 0;
   c.theta_schedule = SCHEDULE_CONSTANT;
   c.theta_step_every = 1000;
   c.theta_step_gamma = 0.5;
@@ -65,6 +66,8 @@ void validate(const TrainConfig& c) {
   require(c.total_steps >= 0, "invalid training configuration: total_steps must be >= 0, got ", c.total_steps);
   require(c.schedule != SCHEDULE_STEP || (c.step_every >= 1 && std::isfinite(c.step_gamma) && c.step_gamma > 0),
           "invalid training configuration: the step schedule needs step_every >= 1 and step_gamma > 0");
+  require(c.theta_freeze_steps >= 0, "invalid training configuration: theta_freeze_steps must be >= 0, got ",
+          c.theta_freeze_steps);
   require(c.theta_schedule == SCHEDULE_CONSTANT || c.theta_schedule == SCHEDULE_STEP,
           "invalid training configuration: theta_schedule must be constant or step, got ", c.theta_schedule);
   require(c.theta_schedule != SCHEDULE_STEP ||
@@ -213,13 +216,18 @@ StepStats TrainingSession::step(const Dataset& train, int64_t batch_index) {
   if (!std::isfinite(loss))
     fail("training diverged at step ", step_ + 1, ": the loss is ", loss, "; lower the learning rate (eta_w = ",
          config_.eta_w, ") or keep gradient clipping on");
-  const auto need = estimator_ ? estimator_->directional_need() : GatedNetwork::kNoDirectional;
+  const bool theta_frozen = step_ < config_.theta_freeze_steps;
+  const auto need = estimator_ && !theta_frozen ? estimator_->directional_need() : GatedNetwork::kNoDirectional;
   double estimator_flops = model_.backward(rows, gates_, need, &directional_);
 
   std::fill(theta_grad_.begin(), theta_grad_.end(), 0.0);
+  // While theta is frozen (ALGORITHM 7: "theta frozen for epoch 1") the gates are still
+  // sampled and the prior still acts on W, but no estimator runs and theta stays put.
   if (!config_.no_gates) {
-    EstimatorContext ctx{model_, gates_, rows, loss, rng_, &directional_};
-    estimator_flops += estimator_->estimate(ctx, theta_grad_);
+    if (!theta_frozen) {
+      EstimatorContext ctx{model_, gates_, rows, loss, rng_, &directional_};
+      estimator_flops += estimator_->estimate(ctx, theta_grad_);
+    }
     add_prior_and_decay(prior_terms(&train));
   }
   Backend& be = model_.backend();
@@ -240,7 +248,7 @@ StepStats TrainingSession::step(const Dataset& train, int64_t batch_index) {
   cumulative_flops_unpruned_ += out.step_flops_unpruned;
 
   ++step_;
-  out.pruned_this_step = config_.no_gates ? 0 : update_thetas();
+  out.pruned_this_step = config_.no_gates || theta_frozen ? 0 : update_thetas();
   out.step = step_;
   out.loss = loss;
   out.accuracy = double(correct) / double(rows);

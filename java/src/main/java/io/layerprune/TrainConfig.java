@@ -43,6 +43,7 @@ public final class TrainConfig {
     private final long thetaStepEvery;
     private final double thetaStepGamma;
     private final int augmentPad;
+    private final long thetaFreezeSteps;
     private final boolean augmentFlip;
     private final boolean noGates;
     private final long trainSize;
@@ -72,6 +73,7 @@ public final class TrainConfig {
         thetaStepEvery = b.thetaStepEvery;
         thetaStepGamma = b.thetaStepGamma;
         augmentPad = b.augmentPad;
+        thetaFreezeSteps = b.thetaFreezeSteps;
         augmentFlip = b.augmentFlip;
         noGates = b.noGates;
         trainSize = b.trainSize;
@@ -118,6 +120,7 @@ public final class TrainConfig {
         b.thetaStepEvery = c.theta_step_every();
         b.thetaStepGamma = c.theta_step_gamma();
         b.augmentPad = c.augment_pad();
+        b.thetaFreezeSteps = c.theta_freeze_steps();
         b.augmentFlip = c.augment_flip() != 0;
         b.noGates = c.no_gates() != 0;
         b.trainSize = c.train_size();
@@ -156,6 +159,7 @@ public final class TrainConfig {
         b.thetaStepEvery = thetaStepEvery;
         b.thetaStepGamma = thetaStepGamma;
         b.augmentPad = augmentPad;
+        b.thetaFreezeSteps = thetaFreezeSteps;
         b.augmentFlip = augmentFlip;
         b.noGates = noGates;
         b.trainSize = trainSize;
@@ -188,6 +192,7 @@ public final class TrainConfig {
                 .theta_step_every(thetaStepEvery)
                 .theta_step_gamma(thetaStepGamma)
                 .augment_pad(augmentPad)
+                .theta_freeze_steps(thetaFreezeSteps)
                 .augment_flip(augmentFlip ? 1 : 0)
                 .no_gates(noGates ? 1 : 0)
                 .train_size(resolvedTrainSize)
@@ -295,7 +300,12 @@ public final class TrainConfig {
         return thetaStepGamma;
     }
 
-    /** Image models: random crop after zero-padding by this many pixels (0 = off). */
+    /** Steps at the start during which theta is held: no estimator, no theta update, no pruning. */
+    public long thetaFreezeSteps() {
+        return thetaFreezeSteps;
+    }
+
+    /** Image models: random crop of the image padded by this many pixels (0 = off). */
     public int augmentPad() {
         return augmentPad;
     }
@@ -376,6 +386,7 @@ public final class TrainConfig {
         private long thetaStepEvery;
         private double thetaStepGamma;
         private int augmentPad;
+        private long thetaFreezeSteps;
         private boolean augmentFlip;
         private boolean noGates;
         private long trainSize;
@@ -490,7 +501,13 @@ public final class TrainConfig {
             return this;
         }
 
-        /** Image models: random crop of the image zero-padded by {@code pad} pixels (0 = off). */
+        /** Holds theta for the first steps (ALGORITHM.md section 7, "theta frozen for epoch 1"). */
+        public Builder thetaFreezeSteps(long thetaFreezeSteps) {
+            this.thetaFreezeSteps = thetaFreezeSteps;
+            return this;
+        }
+
+        /** Image models: random crop of the image padded by {@code pad} pixels (0 = off). */
         public Builder augmentPad(int augmentPad) {
             this.augmentPad = augmentPad;
             return this;
@@ -566,6 +583,9 @@ public final class TrainConfig {
                         "thetaStepEvery must be > 0 with the step schedule, got " + thetaStepEvery);
             }
             positive("thetaStepGamma", thetaStepGamma);
+            if (thetaFreezeSteps < 0) {
+                throw new IllegalArgumentException("thetaFreezeSteps must be >= 0, got " + thetaFreezeSteps);
+            }
             if (augmentPad < 0 || augmentPad > 64) {
                 throw new IllegalArgumentException("augmentPad must be in [0, 64], got " + augmentPad);
             }

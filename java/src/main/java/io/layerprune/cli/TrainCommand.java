@@ -85,6 +85,11 @@ public final class TrainCommand implements Callable<Integer> {
                     + "unless --weight-decay is given (default: ${DEFAULT-VALUE}).")
     String model;
 
+    @Option(names = "--theta-freeze-epochs", paramLabel = "N", defaultValue = "0",
+            description = "Hold theta for the first N epochs (no estimator, no pruning; the prior still acts on "
+                    + "the weights), as in ALGORITHM.md section 7's last reference row (default: ${DEFAULT-VALUE}).")
+    int thetaFreezeEpochs;
+
     @Option(names = "--augment",
             description = "ResNets: standard augmentation, a random crop of the image padded by 4 pixels (edge pixels repeated) and a "
                     + "random horizontal flip (seeded).")
@@ -353,6 +358,9 @@ public final class TrainCommand implements Callable<Integer> {
             } else if (weightDecay != null) {
                 b.weightDecay(weightDecay);
             }
+            if (thetaFreezeEpochs < 0) {
+                throw new IllegalArgumentException("--theta-freeze-epochs must be >= 0, got " + thetaFreezeEpochs);
+            }
             if (augment) {
                 if (!convolutional) {
                     throw new IllegalArgumentException("--augment needs an image model (--model resnet20 ...), not mlp");
@@ -410,6 +418,10 @@ public final class TrainCommand implements Callable<Integer> {
                                         + config.estimatorFraction() + ")",
                         config.tau() != null ? "tau " + config.tau() : "lambda " + config.lambda());
                 err.flush();
+            }
+            if (thetaFreezeEpochs > 0) {  // epochs -> steps, now that the training set's size is known
+                config = config.toBuilder()
+                        .thetaFreezeSteps((long) thetaFreezeEpochs * (trainSet.size() / config.batchSize())).build();
             }
             try (Model model = modelSpec.build(); Trainer trainer = Trainer.create(model, config)) {
                 List<TrainingListener> listeners = new ArrayList<>();

@@ -26,12 +26,12 @@ public record Report(String schema, String version, String created, Config confi
     /** Every hyper-parameter actually used. */
     @JsonPropertyOrder({"model", "estimator", "estimator_fraction", "lambda", "tau", "train_size", "s2", "theta0",
             "eta_theta", "patience", "theta_min", "eta_w", "momentum", "clip_norm", "weight_decay", "schedule",
-            "total_steps", "step_every", "step_gamma", "theta_schedule", "theta_step_every", "theta_step_gamma",
+            "total_steps", "step_every", "step_gamma", "theta_schedule", "theta_step_every", "theta_step_gamma", "theta_freeze_steps",
             "augment_pad", "augment_flip", "no_gates", "batch_size", "epochs", "seed", "threads"})
     public record Config(ModelSpec model, String estimator, double estimatorFraction, Double lambda, Double tau,
             Long trainSize, double s2, double theta0, double etaTheta, int patience, double thetaMin, double etaW,
             double momentum, double clipNorm, double weightDecay, String schedule, Long totalSteps, long stepEvery,
-            double stepGamma, String thetaSchedule, long thetaStepEvery, double thetaStepGamma, int augmentPad,
+            double stepGamma, String thetaSchedule, long thetaStepEvery, double thetaStepGamma, long thetaFreezeSteps, int augmentPad,
             boolean augmentFlip, boolean noGates,
             int batchSize, int epochs, long seed, int threads) {}
 

@@ -104,7 +104,7 @@ public final class ReportCollector implements TrainingListener {
                 config.clipNorm(), config.weightDecay(), config.schedule().cliName(),
                 start != null ? Long.valueOf(start.totalSteps()) : null, config.stepEvery(), config.stepGamma(),
                 config.thetaSchedule().cliName(), config.thetaStepEvery(), config.thetaStepGamma(),
-                config.augmentPad(), config.augmentFlip(), config.noGates(), config.batchSize(), config.epochs(),
+                config.thetaFreezeSteps(), config.augmentPad(), config.augmentFlip(), config.noGates(), config.batchSize(), config.epochs(),
                 config.seed(), threads);
         return new Report(Report.SCHEMA, version, created, cfg, dataset, sections, List.copyOf(epochs),
                 List.copyOf(prunes), result);
