@@ -136,6 +136,49 @@ TEST(PlainConvNet, Vgg16Preset) {
   EXPECT_LT(cost::params(a, all), 14750000);
 }
 
+TEST(LeNet, PresetShapesAndParams) {
+  const ConvNetArchitecture a = lenet5(1, 28, 28, 10);
+  EXPECT_EQ(a.sections(), 2);
+  const auto dims = a.section_dims();
+  EXPECT_EQ(dims[0].in_c, 400);  // 16 x 5 x 5 flattened
+  EXPECT_EQ(dims[0].out_c, 120);
+  EXPECT_EQ(dims[1].out_c, 84);
+  EXPECT_TRUE(dims[0].projection() && dims[1].projection());
+  const int64_t expected = (6 * 25 + 12) + (16 * 6 * 25 + 32) + (120 * 400 + 120 * 120 + 240 + 120 * 400) +
+                           (84 * 120 + 84 * 84 + 168 + 84 * 120) + (84 * 10 + 10);
+  EXPECT_EQ(cost::params(a, {true, true}), expected);
+}
+
+TEST(LeNet, OneDnnMatchesReferenceAndReruns) {
+  const ConvNetArchitecture a = lenet5(1, 12, 12, 3);  // 12 -> 6 -> 2 -> 1: flatten 16
+  ResidualConvNet fast(make_cpu_backend(), a, 4), ref(make_reference_backend(), a, 4);
+  auto data = images(5, a, 9);
+  test::load_rows(fast, *data, 5);
+  test::load_rows(ref, *data, 5);
+  for (auto gates : {std::vector<float>{1, 1}, std::vector<float>{0, 1}, std::vector<float>{1, 0}}) {
+    std::vector<float> lf(15), lr(15);
+    fast.backend().to_host(lf.data(), fast.forward(5, gates, GatedNetwork::kTraining), sizeof(float) * 15);
+    ref.backend().to_host(lr.data(), ref.forward(5, gates, GatedNetwork::kTraining), sizeof(float) * 15);
+    expect_close(lf, lr, 1e-4, 1e-3, "logits");
+    fast.loss(5, true, nullptr);
+    ref.loss(5, true, nullptr);
+    fast.backward(5, gates);
+    ref.backward(5, gates);
+    expect_close(grads_of(fast), grads_of(ref), 2e-4, 2e-3, "gradients");
+    for (int32_t l = 0; l < 2; ++l) {
+      std::vector<float> flipped = gates;
+      flipped[l] = 1.f - flipped[l];
+      fast.forward(5, flipped, GatedNetwork::kProbe);
+      const double expected = fast.loss(5, false, nullptr);
+      fast.forward(5, gates, GatedNetwork::kProbe);
+      EXPECT_NEAR(fast.rerun_loss(5, gates, l, flipped[l]), expected, 1e-5);
+    }
+  }
+  int64_t n = 0;
+  for (const ParamRef& p : fast.params()) n += p.n;
+  EXPECT_EQ(n, fast.param_count());
+}
+
 class ConvNetPair : public ::testing::TestWithParam<bool> {};
 
 TEST_P(ConvNetPair, OneDnnMatchesReferenceForwardAndBackward) {

@@ -138,6 +138,9 @@ int64_t dataset_dim(const Dataset* dataset);
 Model* model_create_mlp(const MlpSpec* spec);
 Model* model_create_resnet(const ResNetSpec* spec);
 Model* model_create_vgg16(const VggSpec* spec);
+// LeNet-5 (conv5x5 stem, pool, conv5x5, pool, flatten, gated 400->120 and 120->84, head),
+// on the image shape of `spec` (VggSpec carries channels, height, width, classes, seed).
+Model* model_create_lenet5(const VggSpec* spec);
 void model_destroy(Model* model);
 int32_t model_sections(const Model* model);
 int64_t model_input_size(const Model* model);

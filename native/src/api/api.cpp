@@ -111,6 +111,17 @@ Model* model_create_vgg16(const VggSpec* spec) {
   });
 }
 
+Model* model_create_lenet5(const VggSpec* spec) {
+  checked(spec, "lenet spec");
+  return out_of_memory_as_error("build the network", [&] {
+    auto model = std::make_unique<Model>();
+    model->net = std::make_unique<ResidualConvNet>(
+        make_cpu_backend(), lenet5(spec->channels, spec->height, spec->width, spec->classes),
+        static_cast<uint64_t>(spec->seed));
+    return model.release();
+  });
+}
+
 void model_destroy(Model* model) {
   if (model && model->trainer) model->trainer->model = nullptr;
   delete model;

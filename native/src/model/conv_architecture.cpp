@@ -15,18 +15,21 @@ std::vector<ConvOp> ConvNetArchitecture::plan() const {
       ConvOp t;
       t.kind = ConvOp::kTransition;
       t.index = transitions++;
-      t.in_c = c, t.in_h = h, t.in_w = w, t.out_c = stage.channels, t.out_h = h, t.out_w = w;
+      t.kernel = stage.transition_kernel, t.pad = stage.transition_pad;
+      t.in_c = c, t.in_h = h, t.in_w = w, t.out_c = stage.channels;
+      t.out_h = h + 2 * t.pad - t.kernel + 1, t.out_w = w + 2 * t.pad - t.kernel + 1;
       ops.push_back(t);
-      c = stage.channels;
+      c = t.out_c, h = t.out_h, w = t.out_w;
     }
     for (int32_t b = 0; b < stage.blocks; ++b) {
       ConvOp s;
       s.kind = ConvOp::kSection;
       s.index = sections++;
       s.plain = stage.plain;
+      s.kernel = stage.kernel, s.pad = stage.kernel / 2;
       s.stride = stage.plain || b > 0 ? 1 : stage.stride;
       s.in_c = c, s.in_h = h, s.in_w = w, s.out_c = stage.channels;
-      s.out_h = (h + 2 - 3) / s.stride + 1, s.out_w = (w + 2 - 3) / s.stride + 1;
+      s.out_h = (h + 2 * s.pad - s.kernel) / s.stride + 1, s.out_w = (w + 2 * s.pad - s.kernel) / s.stride + 1;
       ops.push_back(s);
       c = s.out_c, h = s.out_h, w = s.out_w;
     }
@@ -37,6 +40,13 @@ std::vector<ConvOp> ConvNetArchitecture::plan() const {
       p.in_c = c, p.in_h = h, p.in_w = w, p.out_c = c, p.out_h = (h + 1) / 2, p.out_w = (w + 1) / 2, p.stride = 2;
       ops.push_back(p);
       h = p.out_h, w = p.out_w;
+    }
+    if (stage.flatten_after) {
+      ConvOp f;
+      f.kind = ConvOp::kFlatten;
+      f.in_c = c, f.in_h = h, f.in_w = w, f.out_c = c * h * w, f.out_h = 1, f.out_w = 1;
+      ops.push_back(f);
+      c = f.out_c, h = 1, w = 1;
     }
   }
   return ops;
@@ -69,6 +79,10 @@ void ConvNetArchitecture::validate() const {
     if (s.blocks > 0) h = (h - 1) / s.stride + 1, w = (w - 1) / s.stride + 1;
   }
   require(h >= 1 && w >= 1, "could not build the network because the input is too small for its strides");
+  require(stem_kernel >= 1 && stem_kernel % 2 == 1, "could not build the network because the stem kernel must be odd");
+  for (const ConvOp& op : plan())
+    require(op.out_h >= 1 && op.out_w >= 1, "could not build the network because the input ", height, "x", width,
+            " is too small for its layers");
   require(sections() <= (1 << 16) && in_channels * height * width <= (int64_t(1) << 26),
           "could not build the network because its sizes are unreasonably large");
   require_memory(12.0 * double(cost::params(*this, std::vector<bool>(size_t(sections()), true))), "build the network");
@@ -103,6 +117,33 @@ ConvNetArchitecture vgg16(int64_t channels, int64_t height, int64_t width, int32
   a.classes = classes;
   a.validate();
   return a;
+}
+
+ConvNetArchitecture lenet5(int64_t channels, int64_t height, int64_t width, int32_t classes) {
+  ConvNetArchitecture a;
+  a.in_channels = channels;
+  a.height = height;
+  a.width = width;
+  a.stem_channels = 6;
+  a.stem_kernel = 5;
+  ConvStage pool1{6, 0, 1, true, true};
+  ConvStage conv2{16, 0, 1, true, true};
+  conv2.transition_kernel = 5, conv2.transition_pad = 0, conv2.flatten_after = true;
+  ConvStage fc1{120, 1, 1, false, false};
+  fc1.kernel = 1;
+  ConvStage fc2{84, 1, 1, false, false};
+  fc2.kernel = 1;
+  a.stages = {pool1, conv2, fc1, fc2};
+  a.classes = classes;
+  a.validate();
+  return a;
+}
+
+ConvGeometry conv_square(int64_t N, int64_t c_in, int64_t h, int64_t w, int64_t c_out, int64_t kernel, int64_t stride,
+                         int64_t pad) {
+  ConvGeometry g;
+  g.N = N, g.C = c_in, g.H = h, g.W = w, g.K = c_out, g.R = kernel, g.S = kernel, g.stride = stride, g.pad = pad;
+  return g;
 }
 
 ConvGeometry conv3x3(int64_t N, int64_t c_in, int64_t h, int64_t w, int64_t c_out, int64_t stride) {

@@ -79,7 +79,8 @@ ConvNetArchitecture::SectionDims dims_of(const ConvNetArchitecture& a, int32_t l
 
 int64_t section_weights(const ConvNetArchitecture& a, int32_t l) {
   const auto d = dims_of(a, l);
-  return d.out_c * d.in_c * 9 + (d.plain ? 0 : d.out_c * d.out_c * 9);
+  const int64_t kk = d.kernel * d.kernel;
+  return d.out_c * d.in_c * kk + (d.plain ? 0 : d.out_c * d.out_c * kk);
 }
 int64_t section_body_params(const ConvNetArchitecture& a, int32_t l) {
   return section_weights(a, l) + 2 * dims_of(a, l).out_c;
@@ -90,20 +91,26 @@ int64_t section_skip_params(const ConvNetArchitecture& a, int32_t l) {
 }
 double section_body_flops(const ConvNetArchitecture& a, int32_t l) {
   const auto d = dims_of(a, l);
-  const double first = conv_flops(conv3x3(1, d.in_c, d.in_h, d.in_w, d.out_c, d.stride));
-  return d.plain ? first : first + conv_flops(conv3x3(1, d.out_c, d.out_h, d.out_w, d.out_c, 1));
+  const double first = conv_flops(conv_square(1, d.in_c, d.in_h, d.in_w, d.out_c, d.kernel, d.stride, d.pad));
+  return d.plain ? first : first + conv_flops(conv_square(1, d.out_c, d.out_h, d.out_w, d.out_c, d.kernel, 1, d.pad));
 }
 double section_skip_flops(const ConvNetArchitecture& a, int32_t l) {
   const auto d = dims_of(a, l);
   return d.projection() ? conv_flops(conv1x1(1, d.in_c, d.in_h, d.in_w, d.out_c, d.stride)) : 0.0;
 }
-double transition_flops(const ConvOp& t) { return conv_flops(conv3x3(1, t.in_c, t.in_h, t.in_w, t.out_c, 1)); }
+double transition_flops(const ConvOp& t) {
+  return conv_flops(conv_square(1, t.in_c, t.in_h, t.in_w, t.out_c, t.kernel, 1, t.pad));
+}
+double stem_flops(const ConvNetArchitecture& a) {
+  return conv_flops(conv_square(1, a.in_channels, a.height, a.width, a.stem_channels, a.stem_kernel, 1,
+                                a.stem_kernel / 2));
+}
 
 int64_t params(const ConvNetArchitecture& a, const std::vector<bool>& live) {
-  int64_t total = a.stem_channels * a.in_channels * 9 + 2 * a.stem_channels;  // stem conv + BN
+  int64_t total = a.stem_channels * a.in_channels * a.stem_kernel * a.stem_kernel + 2 * a.stem_channels;
   int64_t last = a.stem_channels;
   for (const ConvOp& op : a.plan()) {
-    if (op.kind == ConvOp::kTransition) total += op.out_c * op.in_c * 9 + 2 * op.out_c;
+    if (op.kind == ConvOp::kTransition) total += op.out_c * op.in_c * op.kernel * op.kernel + 2 * op.out_c;
     if (op.kind == ConvOp::kSection) {
       total += section_skip_params(a, op.index);
       if (live[op.index]) total += section_body_params(a, op.index);
@@ -113,7 +120,7 @@ int64_t params(const ConvNetArchitecture& a, const std::vector<bool>& live) {
   return total + last * a.classes + a.classes;  // head
 }
 double forward_flops(const ConvNetArchitecture& a, const std::vector<float>& gate, int32_t first) {
-  double total = first == 0 ? conv_flops(conv3x3(1, a.in_channels, a.height, a.width, a.stem_channels, 1)) : 0.0;
+  double total = first == 0 ? stem_flops(a) : 0.0;
   bool started = first == 0;
   int64_t last = a.stem_channels;
   for (const ConvOp& op : a.plan()) {

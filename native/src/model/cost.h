@@ -35,7 +35,8 @@ int64_t section_body_params(const ConvNetArchitecture& a, int32_t l);  // + BN g
 int64_t section_skip_params(const ConvNetArchitecture& a, int32_t l);  // 1x1 projection or 0
 double section_body_flops(const ConvNetArchitecture& a, int32_t l);
 double section_skip_flops(const ConvNetArchitecture& a, int32_t l);
-double transition_flops(const ConvOp& transition);  // ungated VGG channel change
+double transition_flops(const ConvOp& transition);  // ungated channel change (VGG, LeNet)
+double stem_flops(const ConvNetArchitecture& a);
 int64_t params(const ConvNetArchitecture& a, const std::vector<bool>& live);
 double forward_flops(const ConvNetArchitecture& a, const std::vector<float>& gate, int32_t first = 0);
 

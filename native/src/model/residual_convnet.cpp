@@ -22,7 +22,9 @@ ResidualConvNet::ResidualConvNet(std::unique_ptr<Backend> backend, const ConvNet
   const int32_t L = static_cast<int32_t>(dims.size());
   // He initialisation for filters followed by BN/ReLU; the last filter of each
   // section is scaled by 1/sqrt(L) so deep stacks start near the identity (section 1).
-  init_filter(stem_conv, arch_.stem_channels * arch_.in_channels * 9, std::sqrt(2.0 / double(arch_.in_channels * 9)), rng);
+  const int64_t stem_kk = arch_.stem_kernel * arch_.stem_kernel;
+  init_filter(stem_conv, arch_.stem_channels * arch_.in_channels * stem_kk,
+              std::sqrt(2.0 / double(arch_.in_channels * stem_kk)), rng);
   init_bn(stem_bn, arch_.stem_channels);
   sections_.resize(L);
   const double last_scale = L > 0 ? 1.0 / std::sqrt(double(L)) : 1.0;
@@ -32,10 +34,11 @@ ResidualConvNet::ResidualConvNet(std::unique_ptr<Backend> backend, const ConvNet
     s.index = l;
     s.d = dims[l];
     // Plain (VGG) sections have one filter, which is then their last one.
-    init_filter(s.conv1, s.d.out_c * s.d.in_c * 9,
-                std::sqrt(2.0 / double(s.d.in_c * 9)) * (s.d.plain ? last_scale : 1.0), rng);
+    const int64_t kk = s.d.kernel * s.d.kernel;
+    init_filter(s.conv1, s.d.out_c * s.d.in_c * kk,
+                std::sqrt(2.0 / double(s.d.in_c * kk)) * (s.d.plain ? last_scale : 1.0), rng);
     if (!s.d.plain)
-      init_filter(s.conv2, s.d.out_c * s.d.out_c * 9, std::sqrt(2.0 / double(s.d.out_c * 9)) * last_scale, rng);
+      init_filter(s.conv2, s.d.out_c * s.d.out_c * kk, std::sqrt(2.0 / double(s.d.out_c * kk)) * last_scale, rng);
     init_bn(s.bn, s.d.out_c);
     if (s.d.projection()) init_filter(s.proj, s.d.out_c * s.d.in_c, std::sqrt(1.0 / double(s.d.in_c)), rng);
     max_activation_ = std::max({max_activation_, s.d.in_h * s.d.in_w * s.d.in_c, s.d.out_h * s.d.out_w * s.d.out_c});
@@ -48,7 +51,8 @@ ResidualConvNet::ResidualConvNet(std::unique_ptr<Backend> backend, const ConvNet
     if (op.kind == ConvOp::kTransition) {
       Transition t;
       t.d = op;
-      init_filter(t.conv, op.out_c * op.in_c * 9, std::sqrt(2.0 / double(op.in_c * 9)), rng);
+      init_filter(t.conv, op.out_c * op.in_c * op.kernel * op.kernel,
+                  std::sqrt(2.0 / double(op.in_c * op.kernel * op.kernel)), rng);
       init_bn(t.bn, op.out_c);
       transitions_.push_back(std::move(t));
       transition_flops_.push_back(cost::transition_flops(op));
@@ -61,10 +65,15 @@ ResidualConvNet::ResidualConvNet(std::unique_ptr<Backend> backend, const ConvNet
   last_spatial_ = ops_.empty() ? arch_.height * arch_.width : ops_.back().out_h * ops_.back().out_w;
   init_filter(head_w, arch_.classes * last_channels_, std::sqrt(1.0 / double(last_channels_)), rng);
   head_b.allocate(*backend_, memory_, arch_.classes);
-  stem_flops_ = cost::conv_flops(conv3x3(1, arch_.in_channels, arch_.height, arch_.width, arch_.stem_channels, 1));
+  stem_flops_ = cost::stem_flops(arch_);
   head_flops_ = cost::linear_flops(last_channels_, arch_.classes);
   z_in_.assign(L + 1, nullptr);
   rebuild_param_refs();
+}
+
+ConvGeometry ResidualConvNet::stem_geometry(int64_t N) const {
+  return conv_square(N, arch_.in_channels, arch_.height, arch_.width, arch_.stem_channels, arch_.stem_kernel, 1,
+                     arch_.stem_kernel / 2);
 }
 
 void ResidualConvNet::init_filter(Param& p, int64_t n, double stddev, Rng& rng) {
@@ -152,11 +161,13 @@ const float* ResidualConvNet::section_forward(ConvSection& s, const float* z, in
   const int64_t rows_out = N * d.out_h * d.out_w, n_out = rows_out * d.out_c;
   if (s.proj.w) be.conv_forward(conv1x1(N, d.in_c, d.in_h, d.in_w, d.out_c, d.stride), z, s.proj.w.data(), out.out);
   if (runs) {
-    be.conv_forward(conv3x3(N, d.in_c, d.in_h, d.in_w, d.out_c, d.stride), z, s.conv1.w.data(), out.a1);
+    be.conv_forward(conv_square(N, d.in_c, d.in_h, d.in_w, d.out_c, d.kernel, d.stride, d.pad), z, s.conv1.w.data(),
+                    out.a1);
     bn_relu_forward(s.bn, out.a1, out.r, out.mean, out.var, rows_out, pass);
     const float* body = out.r;  // plain section: B(z) = relu(BN(conv1(z)))
     if (!d.plain) {
-      be.conv_forward(conv3x3(N, d.out_c, d.out_h, d.out_w, d.out_c, 1), out.r, s.conv2.w.data(), out.body);
+      be.conv_forward(conv_square(N, d.out_c, d.out_h, d.out_w, d.out_c, d.kernel, 1, d.pad), out.r,
+                      s.conv2.w.data(), out.body);
       body = out.body;
     }
     if (s.proj.w)
@@ -172,8 +183,7 @@ const float* ResidualConvNet::forward(int64_t rows, const std::vector<float>& ga
   require(rows > 0 && rows <= capacity_, "could not run the forward pass because the batch has ", rows,
           " rows and the workspace holds ", capacity_);
   Backend& be = *backend_;
-  be.conv_forward(conv3x3(rows, arch_.in_channels, arch_.height, arch_.width, arch_.stem_channels, 1), x_.data(),
-                  stem_conv.w.data(), stem_a_.data());
+  be.conv_forward(stem_geometry(rows), x_.data(), stem_conv.w.data(), stem_a_.data());
   bn_relu_forward(stem_bn, stem_a_.data(), stem_out_.data(), stem_bn.mean.data(), stem_bn.var.data(),
                   rows * arch_.height * arch_.width, pass);
   const float* z = run_ops(0, stem_out_.data(), rows, gates, pass, true, -1, 0.f);
@@ -206,10 +216,12 @@ const float* ResidualConvNet::run_ops(size_t first, const float* z, int64_t N, c
       Transition& t = transitions_[op.index];
       float* a = keep ? t.a.data() : s_a1_.data();
       float* out = keep ? t.out.data() : ping;
-      be.conv_forward(conv3x3(N, op.in_c, op.in_h, op.in_w, op.out_c, 1), z, t.conv.w.data(), a);
+      be.conv_forward(conv_square(N, op.in_c, op.in_h, op.in_w, op.out_c, op.kernel, 1, op.pad), z, t.conv.w.data(), a);
       bn_relu_forward(t.bn, a, out, keep ? t.bn.mean.data() : s_mean_.data(), keep ? t.bn.var.data() : s_var_.data(),
                       N * op.out_h * op.out_w, pass);
       next = out;
+    } else if (op.kind == ConvOp::kFlatten) {
+      next = z;  // NHWC (N, H, W, C) is already (N, 1, 1, H*W*C) in memory
     } else {
       Pool& p = pools_[op.index];
       float* out = keep ? p.out.data() : ping;
@@ -246,6 +258,7 @@ double ResidualConvNet::backward(int64_t N, const std::vector<float>& gates, Dir
   for (size_t i = ops_.size(); i-- > 0;) {
     const ConvOp& op = ops_[i];
     const float* z = op_in_[i];
+    if (op.kind == ConvOp::kFlatten) continue;  // a reinterpretation: the gradient passes as it is
     if (op.kind == ConvOp::kPool) {
       be.maxpool_backward(g, pools_[op.index].argmax.data(), other, N, op.in_h, op.in_w, op.in_c);
       std::swap(g, other);
@@ -254,7 +267,7 @@ double ResidualConvNet::backward(int64_t N, const std::vector<float>& gates, Dir
     if (op.kind == ConvOp::kTransition) {
       Transition& t = transitions_[op.index];
       const int64_t rows = N * op.out_h * op.out_w;
-      const ConvGeometry gt = conv3x3(N, op.in_c, op.in_h, op.in_w, op.out_c, 1);
+      const ConvGeometry gt = conv_square(N, op.in_c, op.in_h, op.in_w, op.out_c, op.kernel, 1, op.pad);
       be.relu_backward(t.out.data(), g, rows * op.out_c);
       be.batchnorm_backward(t.a.data(), g, grad_bn_.data(), rows, op.out_c, t.bn.gamma.w.data(), t.bn.mean.data(),
                             t.bn.var.data(), t.bn.gamma.g.data(), t.bn.beta.g.data(), kBnEps);
@@ -268,8 +281,8 @@ double ResidualConvNet::backward(int64_t N, const std::vector<float>& gates, Dir
     const auto& d = s.d;
     const bool runs = !s.pruned && gates[l] != 0.f;
     const int64_t rows_out = N * d.out_h * d.out_w, n_out = rows_out * d.out_c;
-    const ConvGeometry g1 = conv3x3(N, d.in_c, d.in_h, d.in_w, d.out_c, d.stride);
-    const ConvGeometry g2 = conv3x3(N, d.out_c, d.out_h, d.out_w, d.out_c, 1);
+    const ConvGeometry g1 = conv_square(N, d.in_c, d.in_h, d.in_w, d.out_c, d.kernel, d.stride, d.pad);
+    const ConvGeometry g2 = conv_square(N, d.out_c, d.out_h, d.out_w, d.out_c, d.kernel, 1, d.pad);
     if (!s.pruned && !runs)  // xi = 0: no data gradient for the body (ALGORITHM 3)
       for (Param* p : {&s.conv1, &s.conv2, &s.bn.gamma, &s.bn.beta})
         if (p->g) be.fill(p->g.data(), 0.f, p->g.size());
@@ -317,8 +330,7 @@ double ResidualConvNet::backward(int64_t N, const std::vector<float>& gates, Dir
   be.relu_backward(stem_out_.data(), g, stem_rows * arch_.stem_channels);
   be.batchnorm_backward(stem_a_.data(), g, grad_bn_.data(), stem_rows, arch_.stem_channels, stem_bn.gamma.w.data(),
                         stem_bn.mean.data(), stem_bn.var.data(), stem_bn.gamma.g.data(), stem_bn.beta.g.data(), kBnEps);
-  be.conv_backward_weights(conv3x3(N, arch_.in_channels, arch_.height, arch_.width, arch_.stem_channels, 1),
-                           grad_bn_.data(), x_.data(), stem_conv.g.data());
+  be.conv_backward_weights(stem_geometry(N), grad_bn_.data(), x_.data(), stem_conv.g.data());
   return extra_flops;
 }
 

@@ -113,6 +113,7 @@ class ResidualConvNet final : public GatedNetwork {
     float *a1, *r, *body, *out, *mean, *var;
   };
   void init_filter(Param& p, int64_t n, double stddev, Rng& rng);
+  ConvGeometry stem_geometry(int64_t N) const;
   void init_bn(BatchNorm& bn, int64_t channels);
   void bn_relu_forward(BatchNorm& bn, const float* a, float* r, float* mean, float* var, int64_t rows, Pass pass);
   const float* section_forward(ConvSection& s, const float* z, int64_t N, float gate, Pass pass, const Scratch& out);

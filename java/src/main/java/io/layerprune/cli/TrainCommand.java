@@ -9,6 +9,7 @@ import io.layerprune.IdxDataset;
 import io.layerprune.Layerprune;
 import io.layerprune.Model;
 import io.layerprune.ModelSpec;
+import io.layerprune.LeNet5;
 import io.layerprune.ResNet;
 import io.layerprune.Vgg16;
 import io.layerprune.ResidualMlp;
@@ -81,7 +82,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "NAME", defaultValue = "mlp",
             description = "Architecture: mlp (residual MLP, --sections/--width), resnet20, resnet32, resnet56, "
                     + "resnet110 (CIFAR ResNets on the data's image shape, every basic block a gated section), vgg16 (9 gated "
-                    + "conv-BN-ReLU sections); conv models use weight decay 5e-4 "
+                    + "conv-BN-ReLU sections), lenet5 (2 gated fully connected sections); conv models use weight decay 5e-4 "
                     + "unless --weight-decay is given (default: ${DEFAULT-VALUE}).")
     String model;
 
@@ -260,8 +261,11 @@ public final class TrainCommand implements Callable<Integer> {
         if (model.equals("vgg16")) {
             return Vgg16.spec(shape.channels(), shape.height(), shape.width(), 10, seed);
         }
-        throw new IllegalArgumentException(
-                "unknown model '" + model + "' for --model: use mlp, resnet20, resnet32, resnet56, resnet110 or vgg16");
+        if (model.equals("lenet5")) {
+            return LeNet5.spec(shape.channels(), shape.height(), shape.width(), 10, seed);
+        }
+        throw new IllegalArgumentException("unknown model '" + model
+                + "' for --model: use mlp, lenet5, resnet20, resnet32, resnet56, resnet110 or vgg16");
     }
 
     @Override
@@ -408,7 +412,8 @@ public final class TrainCommand implements Callable<Integer> {
                         (System.nanoTime() - t0) / 1e9, threadsUsed);
                 String arch = convolutional
                         ? String.format("%s on %s, %d gated %s sections%s", modelSpec.type(), shape,
-                                modelSpec.sections(), modelSpec instanceof Vgg16.Spec ? "conv-BN-ReLU" : "W-B-a-W",
+                                modelSpec.sections(), modelSpec instanceof Vgg16.Spec ? "conv-BN-ReLU"
+                                        : modelSpec instanceof LeNet5.Spec ? "fully connected" : "W-B-a-W",
                                 postActivation ? ", post-activation" : "")
                         : String.format("%d -> %d stem, %d gated sections of width %d", modelSpec.inputSize(),
                                 modelSpec.width(), modelSpec.sections(), modelSpec.width());
