@@ -9,11 +9,13 @@
 // estimator's extra forward passes).
 #include <benchmark/benchmark.h>
 
+#include <cstring>
 #include <memory>
 #include <vector>
 
 #include "core/threads.h"
 #include "layerprune/api.h"
+#include "method/augment.h"
 #include "method/trainer.h"
 #include "model/cost.h"
 #include "model/evaluation.h"
@@ -124,6 +126,34 @@ void BM_ResNetTrainStep(benchmark::State& state) {
 BENCHMARK(BM_ResNetTrainStep)->ArgNames({"depth", "C", "HW", "batch"})
     ->Args({20, 1, 28, 64})->Args({20, 3, 32, 128})->Args({56, 3, 32, 128})
     ->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// What the training thread spends preparing a batch (gather 128 rows of the shuffled
+// data set, optionally augmented), to set against a step's time: the reason batches
+// are prepared on the training thread rather than prefetched by another.
+void BM_PrepareBatch(benchmark::State& state) {
+  const int64_t C = state.range(0), H = state.range(1), batch = 128;
+  const bool augment = state.range(2) != 0;
+  auto data = bench::random_dataset(batch * 64, C * H * H, 10, 5);
+  std::vector<int64_t> order(data->count);
+  for (int64_t i = 0; i < data->count; ++i) order[i] = (i * 7919) % data->count;
+  std::vector<float> staging(batch * C * H * H);
+  Rng rng(1);
+  int64_t b = 0;
+  const int64_t dim = C * H * H;
+  for (auto _ : state) {
+    for (int64_t r = 0; r < batch; ++r) {
+      const float* src = &data->features[order[(b * batch + r) % data->count] * dim];
+      if (augment)
+        augment_image(src, &staging[r * dim], C, H, H, 4, true, rng);
+      else
+        std::memcpy(&staging[r * dim], src, sizeof(float) * dim);
+    }
+    ++b;
+    benchmark::DoNotOptimize(staging.data());
+  }
+}
+BENCHMARK(BM_PrepareBatch)->ArgNames({"C", "HW", "augment"})->Args({1, 28, 0})->Args({1, 28, 1})->Args({3, 32, 1})
+    ->Unit(benchmark::kMicrosecond);
 
 // The GEMMs of one plain training step (K sections, every gate on) and nothing else,
 // through dnnl_sgemm: the floor a step could reach if everything but the matrix
