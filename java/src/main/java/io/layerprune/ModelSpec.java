@@ -4,9 +4,9 @@ import io.layerprune.bindings.LayerpruneNative;
 
 /**
  * The architecture of a gated residual network, validated, not yet built: {@link ResidualMlp.Spec}
- * (dense) or {@link ResNet.Spec} (convolutional). {@link #build()} creates the native model.
+ * (dense), {@link ResNet.Spec} or {@link ConvPreset.Spec} (convolutional). {@link #build()} creates the native model.
  */
-public sealed interface ModelSpec permits ResidualMlp.Spec, ResNet.Spec, Vgg16.Spec, LeNet5.Spec {
+public sealed interface ModelSpec permits ResidualMlp.Spec, ResNet.Spec, ConvPreset.Spec {
     /** Short name for reports: "residual-mlp", "resnet20", ... */
     String type();
 

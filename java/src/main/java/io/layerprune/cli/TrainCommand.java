@@ -412,8 +412,8 @@ public final class TrainCommand implements Callable<Integer> {
                         (System.nanoTime() - t0) / 1e9, threadsUsed);
                 String arch = convolutional
                         ? String.format("%s on %s, %d gated %s sections%s", modelSpec.type(), shape,
-                                modelSpec.sections(), modelSpec instanceof Vgg16.Spec ? "conv-BN-ReLU"
-                                        : modelSpec instanceof LeNet5.Spec ? "fully connected" : "W-B-a-W",
+                                modelSpec.sections(), modelSpec.type().equals("vgg16") ? "conv-BN-ReLU"
+                                        : modelSpec.type().equals("lenet5") ? "fully connected" : "W-B-a-W",
                                 postActivation ? ", post-activation" : "")
                         : String.format("%d -> %d stem, %d gated sections of width %d", modelSpec.inputSize(),
                                 modelSpec.width(), modelSpec.sections(), modelSpec.width());
