@@ -1,15 +1,13 @@
 package io.layerprune;
 
 import io.layerprune.bindings.LayerpruneNative;
-import java.util.Arrays;
-import java.util.stream.Collectors;
 
 /**
  * Estimators of the data part of dJ/dtheta (ALGORITHM.md section 3), all four implemented natively.
  * Two-point is the default and unbiased; score-function is unbiased with a higher variance; the
  * linearized ones are biased first-order heuristics.
  */
-public enum Estimator {
+public enum Estimator implements CliNamed {
     /** Unbiased two-point difference on a random subset of the live sections (the default). */
     TWO_POINT("two-point", LayerpruneNative.ESTIMATOR_TWO_POINT),
     /** Unbiased score-function (REINFORCE) estimate with a running-mean baseline. */
@@ -28,32 +26,23 @@ public enum Estimator {
     }
 
     /** The name used on the command line and in reports, e.g. "two-point". */
+    @Override
     public String cliName() {
         return cliName;
     }
 
-    int code() {
+    @Override
+    public int code() {
         return code;
     }
 
     /** Parses a CLI name ("two-point") or an enum name ("TWO_POINT"). */
     public static Estimator fromName(String name) {
-        for (Estimator e : values()) {
-            if (e.cliName.equalsIgnoreCase(name) || e.name().equalsIgnoreCase(name)) {
-                return e;
-            }
-        }
-        throw new IllegalArgumentException("unknown estimator '" + name + "', expected one of "
-                + Arrays.stream(values()).map(Estimator::cliName).collect(Collectors.joining(", ")));
+        return CliNamed.fromName(Estimator.class, name, "estimator");
     }
 
     static Estimator fromCode(int code) {
-        for (Estimator e : values()) {
-            if (e.code == code) {
-                return e;
-            }
-        }
-        throw new LayerpruneException("native core returned unknown estimator kind " + code);
+        return CliNamed.fromCode(Estimator.class, code, "estimator");
     }
 
     @Override

@@ -1,14 +1,12 @@
 package io.layerprune;
 
 import io.layerprune.bindings.LayerpruneNative;
-import java.util.Arrays;
-import java.util.stream.Collectors;
 
 /**
  * Learning-rate schedules: of the weights (eta_W: any of the three) and of theta (eta_theta:
  * {@link #CONSTANT}, the default, or {@link #STEP}).
  */
-public enum Schedule {
+public enum Schedule implements CliNamed {
     CONSTANT("constant", LayerpruneNative.SCHEDULE_CONSTANT),
     /** Multiply by {@code stepGamma} every {@code stepEvery} steps. */
     STEP("step", LayerpruneNative.SCHEDULE_STEP),
@@ -23,31 +21,23 @@ public enum Schedule {
         this.code = code;
     }
 
+
+    @Override
     public String cliName() {
         return cliName;
     }
 
-    int code() {
+    @Override
+    public int code() {
         return code;
     }
 
     public static Schedule fromName(String name) {
-        for (Schedule s : values()) {
-            if (s.cliName.equalsIgnoreCase(name) || s.name().equalsIgnoreCase(name)) {
-                return s;
-            }
-        }
-        throw new IllegalArgumentException("unknown schedule '" + name + "', expected one of "
-                + Arrays.stream(values()).map(Schedule::cliName).collect(Collectors.joining(", ")));
+        return CliNamed.fromName(Schedule.class, name, "schedule");
     }
 
     static Schedule fromCode(int code) {
-        for (Schedule s : values()) {
-            if (s.code == code) {
-                return s;
-            }
-        }
-        throw new LayerpruneException("native core returned unknown schedule kind " + code);
+        return CliNamed.fromCode(Schedule.class, code, "schedule");
     }
 
     @Override
