@@ -115,25 +115,9 @@ TEST(ReferencePool, MaxPoolBackwardMatchesFiniteDifferences) {
   for (size_t i = 0; i < x.size(); ++i) EXPECT_NEAR(dx[i], numeric(loss, x[i]), 1e-6) << i;
 }
 
-class CpuConvTest : public ::testing::TestWithParam<ConvGeometry> {
+class CpuConvTest : public test::BackendFixture<ConvGeometry> {
  protected:
-  std::unique_ptr<Backend> be = make_cpu_backend();
-  Rng rng{11};
-  std::vector<float*> owned;
-  float* up(const std::vector<float>& host) {
-    auto* p = static_cast<float*>(be->allocate(sizeof(float) * host.size()));
-    be->to_device(p, host.data(), sizeof(float) * host.size());
-    owned.push_back(p);
-    return p;
-  }
-  std::vector<float> down(const float* p, size_t n) {
-    std::vector<float> host(n);
-    be->to_host(host.data(), p, sizeof(float) * n);
-    return host;
-  }
-  void TearDown() override {
-    for (float* p : owned) be->release(p);
-  }
+  CpuConvTest() : BackendFixture(11) {}
 };
 
 TEST_P(CpuConvTest, MatchesReference) {

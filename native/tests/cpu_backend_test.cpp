@@ -14,26 +14,9 @@ namespace {
 using test::expect_close;
 using test::random_vector;
 
-class CpuBackendTest : public ::testing::TestWithParam<std::tuple<int64_t, int64_t, int64_t>> {
+class CpuBackendTest : public test::BackendFixture<std::tuple<int64_t, int64_t, int64_t>> {
  protected:
-  std::unique_ptr<Backend> be = make_cpu_backend();
-  Rng rng{42};
-  // Host vector -> backend memory (owned by the test through `owned`).
-  float* up(const std::vector<float>& host) {
-    auto* p = static_cast<float*>(be->allocate(sizeof(float) * host.size()));
-    be->to_device(p, host.data(), sizeof(float) * host.size());
-    owned.push_back(p);
-    return p;
-  }
-  std::vector<float> down(const float* p, size_t n) {
-    std::vector<float> host(n);
-    be->to_host(host.data(), p, sizeof(float) * n);
-    return host;
-  }
-  void TearDown() override {
-    for (float* p : owned) be->release(p);
-  }
-  std::vector<float*> owned;
+  CpuBackendTest() : BackendFixture(42) {}
 };
 
 constexpr double kAtol = 1e-4, kRtol = 1e-4;

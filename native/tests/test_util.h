@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <memory>
+#include <type_traits>
 #include <vector>
 
 #include "backend/backend.h"
@@ -59,5 +60,33 @@ inline void expect_close(const std::vector<float>& a, const std::vector<float>& 
     ASSERT_LE(std::fabs(double(a[i]) - double(b[i])), atol + rtol * std::fabs(double(b[i])))
         << what << " differs at " << i << ": " << a[i] << " vs " << b[i];
 }
+
+// Backend memory for op tests: uploads host vectors, downloads results, frees all at
+// the end. Mixed into a GoogleTest fixture (`Param` for parameterised suites).
+template <typename Param = void>
+class BackendFixture
+    : public std::conditional_t<std::is_void_v<Param>, ::testing::Test, ::testing::TestWithParam<Param>> {
+ protected:
+  explicit BackendFixture(uint64_t seed) : rng(seed) {}
+  std::unique_ptr<Backend> be = make_cpu_backend();
+  Rng rng;
+  float* up(const std::vector<float>& host) {
+    auto* p = static_cast<float*>(be->allocate(sizeof(float) * host.size()));
+    be->to_device(p, host.data(), sizeof(float) * host.size());
+    owned_.push_back(p);
+    return p;
+  }
+  std::vector<float> down(const float* p, size_t n) {
+    std::vector<float> host(n);
+    be->to_host(host.data(), p, sizeof(float) * n);
+    return host;
+  }
+  void TearDown() override {
+    for (float* p : owned_) be->release(p);
+  }
+
+ private:
+  std::vector<float*> owned_;
+};
 
 }  // namespace layerprune::test
