@@ -7,13 +7,15 @@ import java.util.function.Supplier;
 
 /**
  * Calls into the generated bindings ({@code io.layerprune.bindings.LayerpruneNative}) and turns
- * every native failure into a {@link LayerpruneException} carrying the native message. A library
- * that cannot be loaded is reported the same way.
+ * every native failure into a {@link LayerpruneException} carrying the native message. The
+ * libraries are loaded by {@link NativeLibrary} before the first call, which names a missing
+ * library and the jar that provides it.
  */
 final class Native {
     private Native() {}
 
     static <T> T call(Supplier<T> f) {
+        NativeLibrary.ensureLoaded(); // the first call loads the libraries; a failure names what is missing
         try {
             return f.get();
         } catch (LayerpruneException e) {

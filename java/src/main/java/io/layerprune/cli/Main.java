@@ -40,6 +40,13 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        // Plots are drawn without a display; slf4j-simple (the CLI's logging backend) shows the
+        // library's debug messages with --verbose. Settings given with -D win.
+        System.setProperty("java.awt.headless", System.getProperty("java.awt.headless", "true"));
+        if (Arrays.asList(args).contains("--verbose")) {
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel",
+                    System.getProperty("org.slf4j.simpleLogger.defaultLogLevel", "debug"));
+        }
         System.exit(run(args, System.out, System.err));
     }
 
@@ -85,6 +92,7 @@ public final class Main implements Runnable {
         cl.addSubcommand("train", new CommandLine(new TrainCommand(terminal)));
         cl.addSubcommand("estimator-check", new CommandLine(new EstimatorCheckCommand()));
         cl.addSubcommand("experiment", new CommandLine(new ExperimentCommand()));
+        cl.addSubcommand("plot", new CommandLine(new PlotCommand()));
         return cl;
     }
 

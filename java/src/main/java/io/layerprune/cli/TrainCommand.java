@@ -18,7 +18,10 @@ import io.layerprune.TrainConfig;
 import io.layerprune.Trainer;
 import io.layerprune.TrainingListener;
 import io.layerprune.TrainingResult;
+import io.layerprune.plot.PlotWriter;
 import io.layerprune.report.ReportCollector;
+import io.layerprune.report.StepCsv;
+import io.layerprune.report.StepCsvWriter;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -206,6 +209,10 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--quiet", description = "Print only the report path (and errors).")
     boolean quiet;
+
+    @Option(names = "--no-plots", description = "Do not draw the PNG plots into the report's folder at the end "
+            + "(<report>-theta.png, -params.png, -training-flops.png, -survivors.png; see 'plot').")
+    boolean noPlots;
 
     @Option(names = "--verbose", description = "Print stack traces with errors (also: environment LAYERPRUNE_DEBUG).")
     boolean verbose;
@@ -428,11 +435,13 @@ public final class TrainCommand implements Callable<Integer> {
                 config = config.toBuilder()
                         .thetaFreezeSteps((long) thetaFreezeEpochs * (trainSet.size() / config.batchSize())).build();
             }
-            try (Model model = modelSpec.build(); Trainer trainer = Trainer.create(model, config)) {
+            try (Model model = modelSpec.build(); Trainer trainer = Trainer.create(model, config);
+                    StepCsvWriter steps = new StepCsvWriter(model, trainer, StepCsv.pathFor(reportPath))) {
                 List<TrainingListener> listeners = new ArrayList<>();
                 ReportCollector collector = new ReportCollector(modelSpec, config, threadsUsed, Layerprune.version(),
                         name, trainSet.size(), testSet.size(), reportPath);
                 listeners.add(collector);
+                listeners.add(steps);
                 if (!quiet) {
                     listeners.add(new ProgressPrinter(err, terminal));
                 }
@@ -442,6 +451,16 @@ public final class TrainCommand implements Callable<Integer> {
                     FinalTable.print(out, result);
                 }
                 out.println("report: " + reportPath);
+                if (!quiet) {
+                    out.println("steps: " + StepCsv.pathFor(reportPath));
+                }
+                if (!noPlots) {
+                    List<Path> plots = PlotWriter.plot(List.of(reportPath), plotFolder(reportPath));
+                    if (!quiet) {
+                        out.println("plots: " + plots.stream().map(p -> p.getFileName().toString())
+                                .collect(java.util.stream.Collectors.joining(", ")) + " in " + plotFolder(reportPath));
+                    }
+                }
                 out.flush();
             }
         } finally {
@@ -458,6 +477,11 @@ public final class TrainCommand implements Callable<Integer> {
         String text = flag != null ? "invalid value for " + flag + ": " + m.substring(space + 1) : m;
         ParameterException pe = new ParameterException(cl, text, e);
         return pe;
+    }
+
+    /** The report's folder (plots go beside the report). */
+    private static Path plotFolder(Path report) {
+        return report.getParent() != null ? report.getParent() : report.toAbsolutePath().getParent();
     }
 
     private static Path defaultReportPath() {

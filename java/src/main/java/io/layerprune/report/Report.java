@@ -43,10 +43,23 @@ public record Report(String schema, String version, String created, Config confi
     public record Section(int index, long weights, Double tau, Double thetaFinal, Long prunedAtStep) {}
 
     @JsonPropertyOrder({"epoch", "step", "loss", "train_accuracy", "test_loss_expected", "test_accuracy_expected",
-            "theta", "tau", "live_sections", "params", "flops_per_sample", "cumulative_training_flops", "seconds"})
+            "theta", "tau", "live_sections", "params", "flops_per_sample", "cumulative_training_flops",
+            "cumulative_training_flops_unpruned", "seconds"})
     public record Epoch(int epoch, long step, Double loss, Double trainAccuracy, Double testLossExpected,
             Double testAccuracyExpected, double[] theta, double[] tau, int liveSections, long params,
-            double flopsPerSample, double cumulativeTrainingFlops, double seconds) {}
+            double flopsPerSample, double cumulativeTrainingFlops, double seconds,
+            Double cumulativeTrainingFlopsUnpruned) {
+        /**
+         * The record before {@code cumulative_training_flops_unpruned} was added (reports written
+         * by older versions read it as null).
+         */
+        public Epoch(int epoch, long step, Double loss, Double trainAccuracy, Double testLossExpected,
+                Double testAccuracyExpected, double[] theta, double[] tau, int liveSections, long params,
+                double flopsPerSample, double cumulativeTrainingFlops, double seconds) {
+            this(epoch, step, loss, trainAccuracy, testLossExpected, testAccuracyExpected, theta, tau, liveSections,
+                    params, flopsPerSample, cumulativeTrainingFlops, seconds, null);
+        }
+    }
 
     /** A section removal; {@code final} is true when the end-of-training determinization removed it. */
     @JsonPropertyOrder({"section", "step", "epoch", "final"})

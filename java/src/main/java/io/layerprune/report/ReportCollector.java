@@ -4,6 +4,7 @@ import io.layerprune.EpochEvent;
 import io.layerprune.PruneEvent;
 import io.layerprune.ModelSpec;
 import io.layerprune.SectionState;
+import io.layerprune.StepEvent;
 import io.layerprune.TrainConfig;
 import io.layerprune.TrainingListener;
 import io.layerprune.TrainingResult;
@@ -34,6 +35,8 @@ public final class ReportCollector implements TrainingListener {
     private TrainingStart start;
     private List<Report.Section> sections = List.of();
     private Report.Final result;
+    /** Sum of the steps' unpruned-equivalent FLOPs, for the epochs' cumulative_training_flops_unpruned. */
+    private double flopsUnpruned;
 
     /**
      * @param spec the model's architecture
@@ -63,10 +66,16 @@ public final class ReportCollector implements TrainingListener {
     }
 
     @Override
+    public void onStep(StepEvent s) {
+        flopsUnpruned += s.stepFlopsUnpruned();
+    }
+
+    @Override
     public void onEpoch(EpochEvent e) {
         epochs.add(new Report.Epoch(e.epoch(), e.step(), num(e.loss()), num(e.trainAccuracy()),
                 num(e.testLossExpected()), num(e.testAccuracyExpected()), e.theta().clone(), e.tau().clone(),
-                e.liveSections(), e.params(), e.flopsPerSample(), e.cumulativeTrainingFlops(), e.seconds()));
+                e.liveSections(), e.params(), e.flopsPerSample(), e.cumulativeTrainingFlops(), e.seconds(),
+                flopsUnpruned));
         write();
     }
 
