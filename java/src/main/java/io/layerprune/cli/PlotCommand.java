@@ -38,6 +38,9 @@ public final class PlotCommand implements Callable<Integer> {
             description = "Folder for the PNG files (created if missing).")
     Path out;
 
+    @Option(names = "--verbose", description = "Print stack traces with errors, and the library's debug log.")
+    boolean verbose;
+
     @Override
     public Integer call() {
         PrintWriter w = spec.commandLine().getOut();

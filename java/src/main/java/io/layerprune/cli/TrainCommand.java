@@ -214,7 +214,8 @@ public final class TrainCommand implements Callable<Integer> {
             + "(<report>-theta.png, -params.png, -training-flops.png, -survivors.png; see 'plot').")
     boolean noPlots;
 
-    @Option(names = "--verbose", description = "Print stack traces with errors (also: environment LAYERPRUNE_DEBUG).")
+    @Option(names = "--verbose", description = "Print stack traces with errors (also: environment LAYERPRUNE_DEBUG), and the "
+            + "library's debug log (SLF4J).")
     boolean verbose;
 
     public TrainCommand() {
