@@ -146,6 +146,7 @@ int32_t model_sections(const Model* model);
 int64_t model_input_size(const Model* model);
 int32_t model_classes(const Model* model);
 void model_section_info(const Model* model, int32_t index, SectionInfo* out);
+double model_theta(const Model* model, int32_t index);  // theta_l alone: no weight scan, cheap per step
 void model_set_theta(Model* model, int32_t index, double theta);
 int64_t model_params(const Model* model);  // parameters held now (pruned sections excluded)
 double model_flops_per_sample(const Model* model, int32_t eval_mode);

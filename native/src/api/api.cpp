@@ -148,6 +148,12 @@ void model_section_info(const Model* m, int32_t index, SectionInfo* out) {
   out->weight_norm2 = net.section_weight_norm2(index);
 }
 
+double model_theta(const Model* m, int32_t index) {
+  checked(m, "model");
+  check_section(m, index);
+  return m->net->gate(index).theta;
+}
+
 void model_set_theta(Model* m, int32_t index, double theta) {
   checked(m, "model");
   check_section(m, index);

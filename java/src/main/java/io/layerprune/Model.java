@@ -81,6 +81,19 @@ public final class Model extends NativeHandle {
         }
     }
 
+    /**
+     * theta_l of section {@code index} alone: unlike {@link #section} it does not scan the
+     * section's weights, so it is cheap enough to call every step.
+     */
+    public double theta(int index) {
+        ensureOpen();
+        int n = sections();
+        if (index < 0 || index >= n) {
+            throw new IndexOutOfBoundsException("section index must be in [0, " + n + "), got " + index);
+        }
+        return Native.callDouble(() -> LayerpruneNative.model_theta(handle, index));
+    }
+
     /** Snapshots of every section, in order. */
     public List<SectionState> sectionStates() {
         int n = sections();

@@ -2,7 +2,6 @@ package io.layerprune.report;
 
 import io.layerprune.EvalMode;
 import io.layerprune.Model;
-import io.layerprune.SectionState;
 import io.layerprune.StepEvent;
 import io.layerprune.Trainer;
 import io.layerprune.TrainingListener;
@@ -15,7 +14,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -97,15 +95,15 @@ public final class StepCsvWriter implements TrainingListener, AutoCloseable {
             throw new UncheckedIOException("could not write the steps CSV " + file + ": " + e.getMessage(), e);
         }
         LOG.debug("steps CSV {}: {} steps, a row every {} steps", file, total, stride);
-        row(0, 0, -1, Double.NaN, Double.NaN, Double.NaN, Double.NaN, 0, 0.0);
+        row(0, 0, -1, Double.NaN, Double.NaN, Double.NaN, Double.NaN, start.liveSections(), 0, 0.0);
     }
 
     @Override
     public void onStep(StepEvent s) {
         boolean epochEnd = s.batch() == s.stepsInEpoch() - 1;
         if (s.step() % stride == 0 || s.prunedThisStep() > 0 || epochEnd) {
-            row(s.step(), s.epoch(), s.batch(), s.loss(), s.accuracy(), s.lr(), s.gradNorm(), s.prunedThisStep(),
-                    s.seconds());
+            row(s.step(), s.epoch(), s.batch(), s.loss(), s.accuracy(), s.lr(), s.gradNorm(), s.liveSections(),
+                    s.prunedThisStep(), s.seconds());
         }
     }
 
@@ -135,31 +133,27 @@ public final class StepCsvWriter implements TrainingListener, AutoCloseable {
     }
 
     private void row(long step, int epochOfRow, long batch, double loss, double accuracy, double lr, double gradNorm,
-            int prunedThisStep, double seconds) {
+            int live, int prunedThisStep, double seconds) {
         if (out == null) {
             return;
         }
-        List<SectionState> states = model.sectionStates();
-        int live = 0;
+        // Only cheap reads here (no weight scans): a row may be written every step.
         StringBuilder sb = new StringBuilder(256 + 48 * sections);
-        for (SectionState st : states) {
-            live += st.pruned() ? 0 : 1;
-        }
         sb.append(step).append(',').append(epochOfRow).append(',').append(batch < 0 ? "" : Long.toString(batch));
         num(sb, loss);
         num(sb, accuracy);
         num(sb, lr);
         num(sb, gradNorm);
-        sb.append(',').append(live).append(',').append(states.size() - live).append(',').append(prunedThisStep);
+        sb.append(',').append(live).append(',').append(sections - live).append(',').append(prunedThisStep);
         sb.append(',').append(model.params());
         num(sb, model.flopsPerSample(EvalMode.EXPECTED));
         num(sb, trainer.cumulativeFlops());
         num(sb, trainer.cumulativeFlopsUnpruned());
         num(sb, seconds);
-        for (SectionState st : states) {
-            num(sb, st.theta());
+        for (int i = 0; i < sections; i++) {
+            num(sb, model.theta(i));
         }
-        for (int i = 0; i < states.size(); i++) {
+        for (int i = 0; i < sections; i++) {
             num(sb, trainer.tau(i));
         }
         sb.append('\n');

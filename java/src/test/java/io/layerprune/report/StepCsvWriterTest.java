@@ -79,6 +79,20 @@ class StepCsvWriterTest {
     }
 
     @Test
+    void thetaAccessorAgreesWithTheSectionSnapshot() {
+        io.layerprune.Layerprune.setThreads(1);
+        try (io.layerprune.Model m = io.layerprune.ResidualMlp.builder().inputSize(8).width(8).sections(3).classes(2)
+                .seed(5).build()) {
+            m.setTheta(1, 0.375);
+            for (int i = 0; i < 3; i++) {
+                assertEquals(m.section(i).theta(), m.theta(i), 0);
+            }
+            assertEquals(0.375, m.theta(1), 0);
+            assertThrows(IndexOutOfBoundsException.class, () -> m.theta(3));
+        }
+    }
+
+    @Test
     void longRunIsSampledWithPruningStepsAndEpochEndsKept() {
         int maxRows = 7;
         SmallRun.Result run = SmallRun.train(dir.resolve("r.json"), 2, 0.5, 3, maxRows);
