@@ -60,7 +60,7 @@ public final class Charts {
         XYPlot plot = style(chart, run);
         NumberAxis y = (NumberAxis) plot.getRangeAxis();
         y.setRange(-0.02, 1.02);
-        y.setTickUnit(new NumberTickUnit(0.1));
+        y.setTickUnit(new NumberTickUnit(0.1, new java.text.DecimalFormat("0.0")));
         XYLineAndShapeRenderer r = lines(plot, run.sections());
         for (int s = 0; s < run.sections(); s++) {
             r.setSeriesPaint(s, color(s, run.sections()));
@@ -203,6 +203,8 @@ public final class Charts {
 
     private static XYLineAndShapeRenderer lines(XYPlot plot, int series) {
         XYLineAndShapeRenderer r = new XYLineAndShapeRenderer(true, false);
+        // One path per series: dashes survive thousands of short segments, joins stay clean.
+        r.setDrawSeriesLineAsPath(true);
         for (int s = 0; s < series; s++) {
             r.setSeriesStroke(s, new BasicStroke(2f));
         }
