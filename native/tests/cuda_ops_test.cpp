@@ -128,12 +128,13 @@ TEST_P(CudaDenseTest, ElementwiseAndReductionsMatchReference) {
   expect_close(down(v, n), v_ref, 1e-6, 1e-6, "sgd v");
 }
 
-// Tiny; odd; one row; not multiples of the 64x64x16 tile; the MLP's own shapes; and a
-// tall-thin batch (M = 4096) whose weight gradient takes the split-K path.
+// Tiny; odd; one row; not multiples of the tiles; the MLP's own shapes; a 30-wide output
+// (128x32 tiles); and a tall-thin batch (M = 4096, 256x16 tiles) whose weight gradient
+// takes the split-K path. The conv geometries below cover the 32x128 and 16x256 tiles.
 INSTANTIATE_TEST_SUITE_P(Shapes, CudaDenseTest,
                          ::testing::Values(std::make_tuple(1, 2, 1), std::make_tuple(7, 13, 5),
                                            std::make_tuple(1, 10, 256), std::make_tuple(65, 67, 129),
-                                           std::make_tuple(128, 256, 784), std::make_tuple(300, 260, 33),
+                                           std::make_tuple(128, 256, 784), std::make_tuple(300, 260, 33), std::make_tuple(300, 30, 33),
                                            std::make_tuple(4096, 16, 24)));
 
 ConvGeometry geometry(int64_t N, int64_t C, int64_t H, int64_t W, int64_t K, int64_t R, int64_t stride, int64_t pad) {

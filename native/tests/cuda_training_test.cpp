@@ -6,10 +6,12 @@
 // subsets (host RNG, same seed) and the same initial weights; they differ only in FP32
 // summation order (tiled GEMMs vs plain loops), ~1e-6 relative per op. Over a few dozen
 // steps that drift stays far below the gaps the method acts on, so: every step's loss
-// within 2e-3 relative (+1e-4), final theta within 0.02 (eta_theta = 0.2 times loss
-// differences that agree to ~1e-4), the same pruned set, and accuracy within 2 samples in
-// 100 (a borderline sample may flip). The same comparison of the oneDNN backend against
-// the reference shows a drift one or two orders of magnitude below these bounds.
+// within 2e-3 relative (+1e-4), final theta within 0.01, the same pruned set, and
+// accuracy within 2 samples in 100 (a borderline sample may flip). Measured for the same
+// two runs with the oneDNN backend in place of CUDA: losses within 6e-7 relative, theta
+// within 2e-8, identical pruned sets and accuracies; the bounds leave room for the GPU's
+// different summation orders (tiles, split-K, chunked BN statistics) without hiding a
+// wrong kernel, which moves the first step's loss already.
 // Also: without a GPU, make_cuda_backend fails with an Error that says so.
 #include <gtest/gtest.h>
 
@@ -30,7 +32,7 @@ void expect_same_run(const test::TrainingRecord& gpu, const test::TrainingRecord
   for (size_t i = 0; i < gpu.losses.size(); ++i)
     ASSERT_NEAR(gpu.losses[i], ref.losses[i], 1e-4 + 2e-3 * std::fabs(ref.losses[i])) << "loss of step " << i;
   ASSERT_EQ(gpu.thetas.size(), ref.thetas.size());
-  for (size_t l = 0; l < gpu.thetas.size(); ++l) EXPECT_NEAR(gpu.thetas[l], ref.thetas[l], 0.02) << "theta " << l;
+  for (size_t l = 0; l < gpu.thetas.size(); ++l) EXPECT_NEAR(gpu.thetas[l], ref.thetas[l], 0.01) << "theta " << l;
   EXPECT_EQ(gpu.pruned, ref.pruned);
   EXPECT_NEAR(gpu.accuracy, ref.accuracy, 0.02);
 }
@@ -56,7 +58,7 @@ TEST(CudaTraining, ResidualMlpMatchesReference) {
   TrainConfig c = default_train_config();
   c.batch_size = 32;
   c.eta_w = 0.05;
-  c.lambda = 2.0;  // strong enough that sections are pruned within the run
+  c.lambda = 0.05;  // on this data: 5 of 6 sections pruned, one kept at theta ~0.6
   c.patience = 5;
   c.total_steps = 3 * (512 / 32);
   const auto r_gpu = test::record_training(gpu, *data, c, 3), r_ref = test::record_training(ref, *data, c, 3);
@@ -80,11 +82,12 @@ TEST(CudaTraining, TinyResNetMatchesReference) {
   c.batch_size = 32;
   c.eta_w = 0.05;
   c.weight_decay = 5e-4;
-  c.lambda = 1.0;
+  c.lambda = 0.05;  // on this data: 2 of 4 sections pruned, one kept at theta ~0.7
   c.patience = 4;
   c.total_steps = 4 * (192 / 32);
   const auto r_gpu = test::record_training(gpu, *data, c, 4), r_ref = test::record_training(ref, *data, c, 4);
   expect_same_run(r_gpu, r_ref);
+  EXPECT_GT(r_ref.accuracy, 0.35);  // 4 classes: above chance
 }
 
 }  // namespace

@@ -29,7 +29,7 @@ struct Im2colRsc {
   static constexpr bool kKFastest = true;
   const float* x;
   Geometry g;
-  __device__ float operator()(int m, int j) const {
+  __host__ __device__ float operator()(int m, int j) const {
     const int q = m % g.Q, np = m / g.Q, p = np % g.P, n = np / g.P;
     const int c = j % g.C, rs = j / g.C, s = rs % g.S, r = rs / g.S;
     const int h = p * g.stride - g.pad + r, w = q * g.stride - g.pad + s;
@@ -42,7 +42,7 @@ struct FilterRscByK {
   static constexpr bool kKFastest = true;
   const float* w;
   Geometry g;
-  __device__ float operator()(int j, int k) const {
+  __host__ __device__ float operator()(int j, int k) const {
     const int c = j % g.C, rs = j / g.C, s = rs % g.S, r = rs / g.S;
     return w[((int64_t(k) * g.C + c) * g.R + r) * g.S + s];
   }
@@ -54,7 +54,7 @@ struct DyGather {
   static constexpr bool kKFastest = true;
   const float* dy;
   Geometry g;
-  __device__ float operator()(int m, int j) const {
+  __host__ __device__ float operator()(int m, int j) const {
     const int w = m % g.W, nh = m / g.W, h = nh % g.H, n = nh / g.H;
     const int k = j % g.K, rs = j / g.K, s = rs % g.S, r = rs / g.S;
     const int ph = h + g.pad - r, qw = w + g.pad - s;
@@ -69,7 +69,7 @@ struct FilterRskByC {
   static constexpr bool kKFastest = false;
   const float* w;
   Geometry g;
-  __device__ float operator()(int j, int c) const {
+  __host__ __device__ float operator()(int j, int c) const {
     const int k = j % g.K, rs = j / g.K, s = rs % g.S, r = rs / g.S;
     return w[((int64_t(k) * g.C + c) * g.R + r) * g.S + s];
   }
@@ -80,14 +80,14 @@ struct DyTransposed {
   static constexpr bool kKFastest = false;
   const float* dy;
   int K;
-  __device__ float operator()(int k, int t) const { return dy[int64_t(t) * K + k]; }
+  __host__ __device__ float operator()(int k, int t) const { return dy[int64_t(t) * K + k]; }
 };
 // im2col(x) as B (NPQ, CRS): B(t = (n,p,q), j = (c,r,s)).
 struct Im2colCrs {
   static constexpr bool kKFastest = true;
   const float* x;
   Geometry g;
-  __device__ float operator()(int t, int j) const {
+  __host__ __device__ float operator()(int t, int j) const {
     const int q = t % g.Q, np = t / g.Q, p = np % g.P, n = np / g.P;
     const int s = j % g.S, cr = j / g.S, r = cr % g.R, c = cr / g.R;
     const int h = p * g.stride - g.pad + r, w = q * g.stride - g.pad + s;

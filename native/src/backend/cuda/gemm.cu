@@ -10,28 +10,28 @@ struct RowMajorA {
   static constexpr bool kKFastest = true;
   const float* p;
   int64_t ld;
-  __device__ float operator()(int m, int k) const { return p[int64_t(m) * ld + k]; }
+  __host__ __device__ float operator()(int m, int k) const { return p[int64_t(m) * ld + k]; }
 };
 // A stored transposed, (K,M) row-major: A(m,k) = p[k*ld + m].
 struct TransposedA {
   static constexpr bool kKFastest = false;
   const float* p;
   int64_t ld;
-  __device__ float operator()(int m, int k) const { return p[int64_t(k) * ld + m]; }
+  __host__ __device__ float operator()(int m, int k) const { return p[int64_t(k) * ld + m]; }
 };
 // B (K,N) row-major: B(k,n) = p[k*ld + n].
 struct RowMajorB {
   static constexpr bool kKFastest = false;
   const float* p;
   int64_t ld;
-  __device__ float operator()(int k, int n) const { return p[int64_t(k) * ld + n]; }
+  __host__ __device__ float operator()(int k, int n) const { return p[int64_t(k) * ld + n]; }
 };
 // B stored transposed, (N,K) row-major: B(k,n) = p[n*ld + k].
 struct TransposedB {
   static constexpr bool kKFastest = true;
   const float* p;
   int64_t ld;
-  __device__ float operator()(int k, int n) const { return p[int64_t(n) * ld + k]; }
+  __host__ __device__ float operator()(int k, int n) const { return p[int64_t(n) * ld + k]; }
 };
 
 // db[n] = sum over m of dY[m*N + n], rows added in order (one thread per column).
