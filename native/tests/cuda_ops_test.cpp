@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <ostream>
 #include <tuple>
 #include <vector>
 
@@ -16,6 +17,13 @@
 #include "test_util.h"
 
 namespace layerprune {
+
+// Readable test names for the geometry parameters (found by argument-dependent lookup).
+inline void PrintTo(const ConvGeometry& g, std::ostream* os) {
+  *os << "N" << g.N << "_C" << g.C << "_" << g.H << "x" << g.W << "_K" << g.K << "_" << g.R << "x" << g.S << "_s"
+      << g.stride << "_p" << g.pad;
+}
+
 namespace {
 
 using test::expect_close;
