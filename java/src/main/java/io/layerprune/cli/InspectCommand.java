@@ -47,7 +47,7 @@ public final class InspectCommand implements Callable<Integer> {
                 info.isCheckpoint() ? "checkpoint" : "layerprune container", info.magic(), info.formatVersion(),
                 info.libraryVersion(), info.records().size());
         if (info.isCheckpoint()) {
-            describeCheckpoint(out);
+            describeCheckpoint(out, info);
         }
         if (records || !info.isCheckpoint()) {
             out.println("records:");
@@ -60,7 +60,7 @@ public final class InspectCommand implements Callable<Integer> {
         return 0;
     }
 
-    private void describeCheckpoint(PrintWriter out) {
+    private void describeCheckpoint(PrintWriter out, ContainerInfo info) {
         try (Checkpoint ckpt = Checkpoint.load(file)) {
             Model model = ckpt.model();
             ModelSpec s = model.spec();
@@ -70,7 +70,7 @@ public final class InspectCommand implements Callable<Integer> {
                 TrainConfig c = ckpt.config().orElseThrow();
                 out.printf("training: epoch %d of %d%s, step %d, seed %d, batch %d, lambda %s, estimator %s%n",
                         ckpt.epochsDone(), c.epochs(), ckpt.finished() ? " (finished)" : "",
-                        (long) (double) ContainerInfo.read(file).value("trainer.step"), c.seed(), c.batchSize(),
+                        info.value("trainer.step").longValue(), c.seed(), c.batchSize(),
                         c.tau() != null ? "from tau " + c.tau() : Double.toString(c.lambda()), c.estimator().cliName());
             } else {
                 out.println("training: none (a model saved alone)");
