@@ -43,9 +43,15 @@ class KilledSaveTest {
             Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
                     SaveLoop.class.getName(), file.toString()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
             BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-            String first = out.readLine();  // the child has finished one save
-            assertTrue(first != null && first.startsWith("saved"), "child did not save: " + first);
-            Thread.sleep(random.nextInt(120));
+            // Wait until one save has completed and the next has begun, then kill within the
+            // next ~save duration, so most kills land inside a save.
+            String line;
+            boolean savedOnce = false;
+            while ((line = out.readLine()) != null && !(savedOnce && line.startsWith("saving"))) {
+                savedOnce |= line.startsWith("saved");
+            }
+            assertTrue(line != null, "child ended without saving");
+            Thread.sleep(random.nextInt(60));
             p.destroyForcibly();
             p.waitFor();
             kills++;

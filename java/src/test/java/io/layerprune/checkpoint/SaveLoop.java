@@ -7,7 +7,7 @@ import java.nio.file.Path;
 
 /**
  * Child process of {@link KilledSaveTest}: saves a model to the same file in a loop, printing
- * "saved N" after each, until it is killed. Each save changes one theta so every file differs.
+ * "saving N" before and "saved N" after each, until it is killed. Each save changes one theta so every file differs.
  */
 public final class SaveLoop {
     private SaveLoop() {}
@@ -19,6 +19,8 @@ public final class SaveLoop {
         try (Model m = ResidualMlp.builder().inputSize(784).width(256).sections(12).classes(10).seed(1).build()) {
             for (long i = 1; ; i++) {
                 m.setTheta((int) (i % 12), (i % 100) / 100.0);
+                System.out.println("saving " + i);
+                System.out.flush();
                 m.save(file);
                 System.out.println("saved " + i);
                 System.out.flush();
