@@ -93,6 +93,8 @@ public final class Main implements Runnable {
         cl.addSubcommand("estimator-check", new CommandLine(new EstimatorCheckCommand()));
         cl.addSubcommand("experiment", new CommandLine(new ExperimentCommand()));
         cl.addSubcommand("plot", new CommandLine(new PlotCommand()));
+        cl.addSubcommand("eval", new CommandLine(new EvalCommand()));
+        cl.addSubcommand("inspect", new CommandLine(new InspectCommand()));
         return cl;
     }
 
