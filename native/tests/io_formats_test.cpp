@@ -209,7 +209,8 @@ TEST(IdxFormat, EverySingleBitFlipEndsInAnErrorOrAConsistentFile) {
         EXPECT_LT(bit, header * 8) << "a data flip was rejected: " << e.what();
       }
     }
-    // Every header bit matters (magic, dimensions) except none: each flip changes a checked value.
+    // Every header bit is checked: a flip breaks the magic number or changes the size the
+    // dimensions announce, so the file no longer matches it.
     EXPECT_EQ(rejected, static_cast<int>(header * 8));
   }
 }
@@ -293,8 +294,8 @@ TEST(CifarFormat, BitFlipsInLabelsAreCaughtAndInPixelsPassThrough) {
       EXPECT_GE(g[byte], 10) << e.what();
     }
   }
-  // Labels 0 and 1: flipping bit 3 (8) keeps them in range, bits 4..7 push them out (4 each),
-  // bits 1..2 of 0 and 1 stay below 10.
+  // Labels 0 and 1: flips of bits 0..3 keep them at 9 or below, flips of bits 4..7 (16 and up)
+  // push them out of range: 4 rejected flips per label.
   EXPECT_EQ(rejected, 8);
 }
 

@@ -61,7 +61,7 @@ public final class IdxReader {
      */
     private static Parsed read(Path file, int kind, String what) {
         String source = file.toString();
-        try (Opened opened = open(file); LayerpruneNative.IdxInfo info = new LayerpruneNative.IdxInfo()) {
+        try (Opened opened = open(file); LayerpruneNative.IdxInfo info = parsed(LayerpruneNative.IdxInfo::new)) {
             int headerSize = Math.toIntExact(parsed(() -> LayerpruneNative.idx_header_size(kind)));
             Bytes header = readUpTo(opened.in(), new byte[headerSize], 0, headerSize);
             parsed(() -> {
