@@ -1,6 +1,6 @@
 package io.layerprune;
 
-import java.io.BufferedInputStream;
+import io.layerprune.bindings.LayerpruneNative;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -12,7 +12,9 @@ import java.nio.file.Path;
  * {@code test_batch.bin}): a sequence of 3073-byte records, each 1 label byte (0..9) followed by
  * 3072 pixel bytes, the 32x32 red plane, then green, then blue, each row-major (CHW).
  *
- * <p>Every problem is a {@link DataException} naming the file and saying what was expected and
+ * <p>Java reads the bytes; the native parser ({@code native/src/io/cifar_format.cpp}, fuzzed by
+ * {@code native/fuzz/fuzz_cifar.cpp}) checks them and splits the records. Every problem is a
+ * {@link DataException} naming the file and saying what was expected and
  * what was found: a missing or empty file, a size that is not a whole number of records (which
  * record is incomplete), a label outside 0..9.
  */
@@ -60,23 +62,8 @@ public final class CifarReader {
         if (!Files.isRegularFile(file)) {
             throw new DataException(file + " is not a regular file (expected a CIFAR-10 binary batch)");
         }
-        if (size == 0) {
-            throw new DataException(file + " is empty: expected CIFAR-10 records of " + RECORD_BYTES
-                    + " bytes (1 label byte + 3072 pixel bytes), found 0 bytes");
-        }
-        long complete = size / RECORD_BYTES;
-        long rest = size % RECORD_BYTES;
-        if (rest != 0) {
-            throw new DataException(file + " is truncated or malformed: its size, " + size + " bytes, is not a "
-                    + "multiple of the " + RECORD_BYTES + "-byte CIFAR-10 record (1 label byte + 3072 pixel bytes); "
-                    + complete + " complete record" + (complete == 1 ? "" : "s") + ", then record " + complete
-                    + " (0-based) is incomplete: " + rest + " of its " + RECORD_BYTES + " bytes");
-        }
-        if (complete > (Integer.MAX_VALUE - 16) / IMAGE_BYTES) {
-            throw new DataException(file + ": " + complete + " records are too many to load (at most "
-                    + (Integer.MAX_VALUE - 16) / IMAGE_BYTES + ")");
-        }
-        return (int) complete;
+        String source = file.toString();
+        return Math.toIntExact(IdxReader.parsed(() -> LayerpruneNative.cifar_count_records(size, source)));
     }
 
     /** Reads every record of {@code file}. */
@@ -95,30 +82,24 @@ public final class CifarReader {
         }
         int inFile = records(file);
         int count = Math.min(inFile, maxRecords);
-        byte[] labels = new byte[count];
-        byte[] pixels = new byte[count * IMAGE_BYTES];
-        byte[] record = new byte[RECORD_BYTES];
-        try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
-            for (int r = 0; r < count; r++) {
-                int n = in.readNBytes(record, 0, RECORD_BYTES);
-                if (n < RECORD_BYTES) { // the file shrank while we read it
-                    throw new DataException(file + " is truncated: record " + r + " (0-based) has only " + n + " of its "
-                            + RECORD_BYTES + " bytes");
-                }
-                int label = record[0] & 0xff;
-                if (label >= CLASSES) {
-                    throw new DataException(file + ": label " + label + " in record " + r + " (0-based, byte offset "
-                            + (long) r * RECORD_BYTES + ") is outside 0..9 (CIFAR-10 has " + CLASSES
-                            + " classes); is this the CIFAR-10 binary version (not CIFAR-100)?");
-                }
-                labels[r] = record[0];
-                System.arraycopy(record, 1, pixels, r * IMAGE_BYTES, IMAGE_BYTES);
-            }
+        byte[] records;
+        try (InputStream in = Files.newInputStream(file)) {
+            // Only the records wanted; the size check above covered the whole file. A file that
+            // shrank since then comes back short and the parser names the incomplete record.
+            records = in.readNBytes(count * RECORD_BYTES);
         } catch (NoSuchFileException e) {
             throw new DataException("missing file: " + file + " does not exist", e);
         } catch (IOException e) {
             throw new DataException("could not read " + file + ": " + e, e);
         }
+        byte[] labels = new byte[count];
+        byte[] pixels = new byte[count * IMAGE_BYTES];
+        String source = file.toString();
+        IdxReader.parsed(() -> {
+            LayerpruneNative.cifar_split_records(records, records.length, source, labels, labels.length, pixels,
+                    pixels.length);
+            return null;
+        });
         return new Batch(file, count, labels, pixels);
     }
 }

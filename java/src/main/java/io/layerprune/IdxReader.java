@@ -1,5 +1,6 @@
 package io.layerprune;
 
+import io.layerprune.bindings.LayerpruneNative;
 import java.io.BufferedInputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -8,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.function.Supplier;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 
@@ -16,9 +18,10 @@ import java.util.zip.ZipException;
  * rows, columns) and labels ({@code idx1}, magic 0x00000801: count). Files may be gzip-compressed
  * or plain; that is detected from the first two bytes, not from the name.
  *
- * <p>Every problem is a {@link DataException} naming the file and saying what was expected and
- * what was found: a wrong magic number, impossible dimensions, a file that ends early or has data
- * after its last record.
+ * <p>Java opens the file and decompresses it; the native parser ({@code native/src/io/idx_format.cpp},
+ * fuzzed by {@code native/fuzz/fuzz_idx.cpp}) checks and parses the bytes. Every problem is a
+ * {@link DataException} naming the file and saying what was expected and what was found: a wrong
+ * magic number, impossible dimensions, a file that ends early or has data after its last record.
  */
 public final class IdxReader {
     /** Magic number of an IDX file of unsigned bytes with 3 dimensions (images). */
@@ -37,110 +40,118 @@ public final class IdxReader {
 
     /** Reads an idx3-ubyte file (gzip or plain). */
     public static Images readImages(Path file) {
-        try (InputStream in = open(file)) {
-            int magic = readInt(in, file, "the header");
-            checkMagic(file, magic, IMAGES_MAGIC, "images: unsigned bytes, 3 dimensions");
-            int count = readInt(in, file, "the header");
-            int rows = readInt(in, file, "the header");
-            int cols = readInt(in, file, "the header");
-            if (count < 0 || rows <= 0 || cols <= 0) {
-                throw new DataException(file + ": invalid dimensions " + count + " x " + rows + " x " + cols
-                        + " (count >= 0, rows > 0 and columns > 0 expected)");
-            }
-            // rows * cols fits a long; count * rows * cols may not (it used to wrap around to a
-            // negative size and end in NegativeArraySizeException), so bound the image size first.
-            long perImage = (long) rows * cols;
-            if (perImage > Integer.MAX_VALUE - 16) {
-                throw new DataException(file + ": images of " + rows + "x" + cols + " are too large to load ("
-                        + perImage + " bytes each)");
-            }
-            long total = count * perImage;
-            if (total > Integer.MAX_VALUE - 16) {
-                throw new DataException(file + ": " + count + " images of " + rows + "x" + cols
-                        + " are too many to load (" + total + " bytes)");
-            }
-            byte[] pixels = readUpTo(in, (int) total);
-            int found = pixels.length;
-            if (found < total) {
-                throw new DataException(file + " is truncated: expected " + total + " pixel bytes (" + count
-                        + " images of " + rows + "x" + cols + "), found " + found);
-            }
-            checkEnd(in, file, count + " images");
-            return new Images(count, rows, cols, pixels);
-        } catch (IOException e) {
-            throw ioFailure(file, e);
-        }
+        Parsed p = read(file, LayerpruneNative.IDX_IMAGES, "images");
+        return new Images((int) p.count, (int) p.rows, (int) p.cols, p.data);
     }
 
     /** Reads an idx1-ubyte file (gzip or plain); labels are unsigned, 0..255. */
     public static byte[] readLabels(Path file) {
-        try (InputStream in = open(file)) {
-            int magic = readInt(in, file, "the header");
-            checkMagic(file, magic, LABELS_MAGIC, "labels: unsigned bytes, 1 dimension");
-            int count = readInt(in, file, "the header");
-            if (count < 0 || count > Integer.MAX_VALUE - 16) {
-                throw new DataException(file + ": invalid label count " + count);
+        return read(file, LayerpruneNative.IDX_LABELS, "labels").data;
+    }
+
+    /** A checked file: the dimensions its header announces and a copy of its data. */
+    private record Parsed(long count, long rows, long cols, byte[] data) {}
+
+    /**
+     * Reads a file's header, lets the native parser check it, reads at most the bytes it announces
+     * plus one (to see trailing data), lets the native parser check the whole file, and copies the
+     * data out. Memory grows with the bytes that actually arrive: a corrupt header that announces
+     * gigabytes costs no more than the file holds (a flipped bit in a count once demanded 1-2 GB
+     * up front and ended in OutOfMemoryError instead of a DataException).
+     */
+    private static Parsed read(Path file, int kind, String what) {
+        String source = file.toString();
+        try (Opened opened = open(file); LayerpruneNative.IdxInfo info = parsed(LayerpruneNative.IdxInfo::new)) {
+            int headerSize = Math.toIntExact(parsed(() -> LayerpruneNative.idx_header_size(kind)));
+            Bytes header = readUpTo(opened.in(), new byte[headerSize], 0, headerSize);
+            parsed(() -> {
+                LayerpruneNative.idx_check_header(header.buf(), header.length(), kind, source, info);
+                return null;
+            });
+            long limit = info.header_bytes() + info.data_bytes() + 1; // <= Integer.MAX_VALUE - 63: capped natively
+            // Start with what the file can hold (plain) or likely holds (gzip), so a valid file is
+            // read without the buffer growing, yet a lying header is not believed.
+            long hint = opened.gzip() ? 8 * opened.fileSize() + (1 << 20) : opened.fileSize();
+            int capacity = (int) Math.max(headerSize, Math.min(limit, hint));
+            Bytes all = header.cutShort() ? header
+                    : readUpTo(opened.in(), Arrays.copyOf(header.buf(), capacity), header.length(), (int) limit);
+            parsed(() -> {
+                LayerpruneNative.idx_check_file(all.buf(), all.length(), kind, source, info);
+                return null;
+            });
+            if (all.cutShort()) {
+                throw new DataException("could not read " + source + " because it is truncated: its compressed stream "
+                        + "ends early (after the " + info.count() + " " + what + " its header announces)");
             }
-            byte[] labels = readUpTo(in, count);
-            int found = labels.length;
-            if (found < count) {
-                throw new DataException(file + " is truncated: expected " + count + " labels, found " + found);
-            }
-            checkEnd(in, file, count + " labels");
-            return labels;
+            int from = (int) info.header_bytes();
+            byte[] data = Arrays.copyOfRange(all.buf(), from, from + (int) info.data_bytes());
+            return new Parsed(info.count(), info.rows(), info.cols(), data);
         } catch (IOException e) {
             throw ioFailure(file, e);
         }
     }
 
+    /**
+     * Runs a native parser call; its failures (bad files) become {@link DataException}s with the
+     * native message, which names the file. A library that cannot be loaded stays a
+     * {@link LayerpruneException}.
+     */
+    static <T> T parsed(Supplier<T> f) {
+        try {
+            return Native.call(f);
+        } catch (DataException e) {
+            throw e;
+        } catch (LayerpruneException e) {
+            if (e.getCause() instanceof LinkageError) {
+                throw e;
+            }
+            throw new DataException(e.getMessage(), e.getCause());
+        }
+    }
+
+    /** An open file: its (possibly decompressing) stream, whether it is gzip, its size on disk. */
+    record Opened(InputStream in, boolean gzip, long fileSize) implements AutoCloseable {
+        @Override
+        public void close() throws IOException {
+            in.close();
+        }
+    }
+
     /** Opens a file, transparently decompressing it if it starts with the gzip magic 1f 8b. */
-    static InputStream open(Path file) throws IOException {
+    static Opened open(Path file) throws IOException {
         InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16);
         try {
+            long size = Files.size(file);
             raw.mark(2);
             int b0 = raw.read();
             int b1 = raw.read();
             raw.reset();
             if (b0 == 0x1f && b1 == 0x8b) {
-                return new BufferedInputStream(new GZIPInputStream(raw, 1 << 16), 1 << 16);
+                return new Opened(new GZIPInputStream(raw, 1 << 16), true, size);
             }
-            return raw;
+            return new Opened(raw, false, size);
         } catch (IOException | RuntimeException e) {
             raw.close();
             throw e;
         }
     }
 
-    private static void checkMagic(Path file, int magic, int expected, String what) {
-        if (magic != expected) {
-            throw new DataException(String.format("%s: bad magic number 0x%08x, expected 0x%08x (%s)", file, magic,
-                    expected, what));
-        }
-    }
-
-    private static int readInt(InputStream in, Path file, String where) throws IOException {
-        byte[] b = new byte[4];
-        int n = readFully(in, b);
-        if (n < 4) {
-            throw new DataException(file + " is truncated: it ends inside " + where);
-        }
-        return ((b[0] & 0xff) << 24) | ((b[1] & 0xff) << 16) | ((b[2] & 0xff) << 8) | (b[3] & 0xff);
-    }
+    /**
+     * Bytes read into {@code buf[0, length)}; {@code cutShort}: a gzip stream ended without its
+     * trailer (EOFException), which the caller reports like a short plain file.
+     */
+    private record Bytes(byte[] buf, int length, boolean cutShort) {}
 
     /**
-     * Reads {@code total} bytes, or fewer if the stream ends first (the returned array is then
-     * shorter). The buffer grows with the data that actually arrives, so a corrupt header that
-     * announces gigabytes costs no more memory than the file holds (it used to allocate the
-     * announced size up front: a flipped bit in a count could demand 1-2 GB and end in
-     * OutOfMemoryError instead of a DataException).
+     * Reads into {@code buf} from {@code offset} until {@code limit} bytes are there or the stream
+     * ends; {@code buf} doubles (up to {@code limit}) when full.
      */
-    private static byte[] readUpTo(InputStream in, int total) throws IOException {
-        byte[] buf = new byte[Math.min(total, 1 << 20)];
-        int off = 0;
+    private static Bytes readUpTo(InputStream in, byte[] buf, int offset, int limit) throws IOException {
+        int off = offset;
         try {
-            while (off < total) {
+            while (off < limit) {
                 if (off == buf.length) {
-                    buf = Arrays.copyOf(buf, (int) Math.min(total, 2L * buf.length));
+                    buf = Arrays.copyOf(buf, (int) Math.min(limit, 2L * buf.length));
                 }
                 int n = in.read(buf, off, buf.length - off);
                 if (n < 0) {
@@ -149,38 +160,9 @@ public final class IdxReader {
                 off += n;
             }
         } catch (EOFException e) {
-            // A truncated gzip stream: report how far it got, like a short plain file.
+            return new Bytes(buf, off, true);
         }
-        return off == buf.length ? buf : Arrays.copyOf(buf, off);
-    }
-
-    /** Reads until the buffer is full or the stream ends; returns the bytes read. */
-    private static int readFully(InputStream in, byte[] buf) throws IOException {
-        int off = 0;
-        try {
-            while (off < buf.length) {
-                int n = in.read(buf, off, buf.length - off);
-                if (n < 0) {
-                    break;
-                }
-                off += n;
-            }
-        } catch (EOFException e) {
-            // A truncated gzip stream: report how far it got, like a short plain file.
-        }
-        return off;
-    }
-
-    private static void checkEnd(InputStream in, Path file, String what) throws IOException {
-        int extra;
-        try {
-            extra = in.read();
-        } catch (EOFException e) {
-            throw new DataException(file + " is truncated: its compressed stream ends early (after " + what + ")");
-        }
-        if (extra >= 0) {
-            throw new DataException(file + ": unexpected data after the " + what + " its header announces");
-        }
+        return new Bytes(buf, off, false);
     }
 
     private static DataException ioFailure(Path file, IOException e) {

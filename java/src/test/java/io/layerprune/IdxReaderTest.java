@@ -13,7 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** IDX parsing on small files written by the test; no native code involved. */
+/** IDX reading on small files written by the test: Java file access and gzip, the native parser (api_io.h). */
 class IdxReaderTest {
     @TempDir
     Path dir;
