@@ -261,7 +261,7 @@ void Container::put_f64(const std::string& name, double value) {
 }
 void Container::put_string(const std::string& name, const std::string& value) {
   Record& r = add(name, RecordType::String, value.size());
-  std::memcpy(r.payload.data(), value.data(), value.size());
+  if (!value.empty()) std::memcpy(r.payload.data(), value.data(), value.size());  // empty payload: data() may be null
 }
 void Container::put_bytes(const std::string& name, const uint8_t* data, size_t size) {
   Record& r = add(name, RecordType::Bytes, size);
