@@ -204,6 +204,10 @@ public final class TrainCommand implements Callable<Integer> {
             + "(default: runs/<timestamp>/report.json).")
     Path report;
 
+    @Option(names = "--export", paramLabel = "FILE", description = "At the end, write the deterministic final "
+            + "network as an exported network (see 'layerprune export').")
+    Path exportFile;
+
     @Option(names = "--quiet", description = "Print only the report path (and errors).")
     boolean quiet;
 
@@ -440,6 +444,10 @@ public final class TrainCommand implements Callable<Integer> {
                         trainer.fit(trainSet, testSet, listeners.toArray(new TrainingListener[0]));
                 if (!quiet) {
                     FinalTable.print(out, result);
+                }
+                if (exportFile != null) {
+                    model.export(exportFile);
+                    out.println("export: " + exportFile);
                 }
                 out.println("report: " + reportPath);
                 out.flush();

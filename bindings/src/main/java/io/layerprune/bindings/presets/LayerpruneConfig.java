@@ -7,7 +7,7 @@ import org.bytedeco.javacpp.tools.InfoMap;
 import org.bytedeco.javacpp.tools.InfoMapper;
 
 /**
- * JavaCPP preset for the layerprune C API (native/include/layerprune/api.h).
+ * JavaCPP preset for the layerprune C API (native/include/layerprune/api.h, api_export.h).
  *
  * <p>The Maven build parses api.h with this class (goal {@code parse}, phase generate-sources) into
  * {@code io.layerprune.bindings.LayerpruneNative} and then compiles {@code libjnilayerprune.so}
@@ -24,7 +24,7 @@ import org.bytedeco.javacpp.tools.InfoMapper;
     value = @Platform(
         value = "linux-x86_64",
         compiler = "cpp17",
-        include = "layerprune/api.h",
+        include = {"layerprune/api.h", "layerprune/api_export.h"},
         library = "jnilayerprune",
         link = "layerprune",
         // Trailing "##": Builder's copyLibs skips them (without it, it copies the system libgomp
@@ -40,5 +40,6 @@ public class LayerpruneConfig implements InfoMapper {
         infoMap.put(new Info("layerprune::Dataset").pointerTypes("Dataset"));
         infoMap.put(new Info("layerprune::Model").pointerTypes("Model"));
         infoMap.put(new Info("layerprune::Trainer").pointerTypes("Trainer"));
+        infoMap.put(new Info("layerprune::ExportedModel").pointerTypes("ExportedModel"));
     }
 }
