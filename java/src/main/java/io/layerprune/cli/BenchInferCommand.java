@@ -9,6 +9,8 @@ import io.layerprune.Model;
 import io.layerprune.ModelSpec;
 import io.layerprune.report.ReportWriter;
 import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -36,7 +38,10 @@ import picocli.CommandLine.Spec;
             "  exported  FILE's exported network (pruned sections removed, linear maps and batch norms "
                     + "folded), ExportedModel.predict.",
             "Latency: batch 1, the median over --runs runs of the mean time of --inner calls. Throughput: "
-                    + "batch --batch, samples per second of the median run. Warm-up calls are not timed.",
+                    + "batch --batch, samples per second of the median run. Warm-up calls are not timed; the "
+                    + "networks' runs are interleaved, so load on the machine affects both alike. 'cpu' is the "
+                    + "calling thread's CPU time per batch-1 call: all of the work with --threads 1, and less "
+                    + "sensitive to a busy machine than wall time.",
             "FILE is an exported network (export, train --export) or a checkpoint (train --save).",
             ""},
         footer = {"", "Exit codes: 0 success, 1 failure while running, 2 usage error."})
@@ -79,7 +84,7 @@ public final class BenchInferCommand implements Callable<Integer> {
     /** Median, 10th and 90th percentile of a measurement, in seconds per call. */
     record Timing(double median, double p10, double p90) {}
 
-    record Row(String name, long params, double flops, Timing latency, Timing batchTime) {
+    record Row(String name, long params, double flops, Timing latency, Timing batchTime, Timing latencyCpu) {
         double throughput(int batch) {
             return batch / batchTime.median();
         }
@@ -94,7 +99,7 @@ public final class BenchInferCommand implements Callable<Integer> {
         }
         Layerprune.setThreads(threads);
         PrintWriter w = cl.getOut();
-        List<Row> rows = new ArrayList<>();
+        List<Row> rows;
         ExportedModel.Summary s;
         String type;
         try (ExportedModel exported = ModelFile.exported(file)) {
@@ -102,22 +107,23 @@ public final class BenchInferCommand implements Callable<Integer> {
             ModelSpec source = exported.sourceSpec().orElseThrow(() -> new IllegalArgumentException(
                     file + " does not record its source architecture, so there is no original to compare with"));
             type = source.type();
-            float[] x1 = input(1, s.inputSize()), xb = input(batch, s.inputSize());
             try (Model original = source.build()) {
-                rows.add(measure("original (unpruned)", original.params(),
-                        original.flopsPerSample(EvalMode.DETERMINISTIC),
-                        (x, n) -> original.predict(x, n, EvalMode.DETERMINISTIC), x1, xb));
+                rows = measure(List.of(
+                        new Candidate("original (unpruned)", original.params(),
+                                original.flopsPerSample(EvalMode.DETERMINISTIC),
+                                (x, n) -> original.predict(x, n, EvalMode.DETERMINISTIC)),
+                        new Candidate("exported", s.params(), s.flopsPerSample(), exported::predict)),
+                        s.inputSize());
             }
-            rows.add(measure("exported", s.params(), s.flopsPerSample(), exported::predict, x1, xb));
         }
         Row base = rows.get(0);
         w.printf("%s, %d of %d sections kept, %d native thread(s), median of %d runs%n", type, s.sectionsKept(),
                 s.sectionsTotal(), Layerprune.threads(), runs);
-        w.printf("%-20s %12s %14s %16s %18s%n", "network", "params", "FLOPs/sample", "latency b=1 (ms)",
-                "throughput b=" + batch + " (/s)");
+        w.printf("%-20s %12s %14s %16s %16s %18s%n", "network", "params", "FLOPs/sample", "latency b=1 (ms)",
+                "cpu b=1 (ms)", "throughput b=" + batch + " (/s)");
         for (Row r : rows) {
-            w.printf("%-20s %,12d %,14.0f %16.4f %18.0f%n", r.name, r.params, r.flops, r.latency.median() * 1e3,
-                    r.throughput(batch));
+            w.printf("%-20s %,12d %,14.0f %16.4f %16.4f %18.0f%n", r.name, r.params, r.flops,
+                    r.latency.median() * 1e3, r.latencyCpu.median() * 1e3, r.throughput(batch));
         }
         Row last = rows.get(rows.size() - 1);
         w.printf("speed-up of the exported network: latency x%.2f, throughput x%.2f%n",
@@ -130,25 +136,46 @@ public final class BenchInferCommand implements Callable<Integer> {
         return 0;
     }
 
-    private Row measure(String name, long params, double flops, BiFunction<float[], Integer, float[]> predict,
-            float[] x1, float[] xb) {
-        for (int i = 0; i < warmup; i++) {
-            predict.apply(x1, 1);
-            predict.apply(xb, batch);
-        }
-        double[] lat = new double[runs];
-        double[] thr = new double[runs];
-        for (int r = 0; r < runs; r++) {
-            long t0 = System.nanoTime();
-            for (int i = 0; i < inner; i++) {
-                predict.apply(x1, 1);
+    record Candidate(String name, long params, double flops, BiFunction<float[], Integer, float[]> predict) {}
+
+    /**
+     * Runs are interleaved (run r of every candidate before run r + 1 of any), so a machine that
+     * gets busier or quieter during the benchmark shifts all candidates alike.
+     */
+    private List<Row> measure(List<Candidate> candidates, long inputSize) {
+        float[] x1 = input(1, inputSize), xb = input(batch, inputSize);
+        int c = candidates.size();
+        double[][] lat = new double[c][runs];
+        double[][] thr = new double[c][runs];
+        double[][] cpu = new double[c][runs];
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        for (Candidate k : candidates) {
+            for (int i = 0; i < warmup; i++) {
+                k.predict.apply(x1, 1);
+                k.predict.apply(xb, batch);
             }
-            lat[r] = (System.nanoTime() - t0) / 1e9 / inner;
-            t0 = System.nanoTime();
-            predict.apply(xb, batch);
-            thr[r] = (System.nanoTime() - t0) / 1e9;
         }
-        return new Row(name, params, flops, timing(lat), timing(thr));
+        for (int r = 0; r < runs; r++) {
+            for (int j = 0; j < c; j++) {
+                BiFunction<float[], Integer, float[]> predict = candidates.get(j).predict;
+                long c0 = mx.getCurrentThreadCpuTime();
+                long t0 = System.nanoTime();
+                for (int i = 0; i < inner; i++) {
+                    predict.apply(x1, 1);
+                }
+                lat[j][r] = (System.nanoTime() - t0) / 1e9 / inner;
+                cpu[j][r] = (mx.getCurrentThreadCpuTime() - c0) / 1e9 / inner;
+                t0 = System.nanoTime();
+                predict.apply(xb, batch);
+                thr[j][r] = (System.nanoTime() - t0) / 1e9;
+            }
+        }
+        List<Row> rows = new ArrayList<>();
+        for (int j = 0; j < c; j++) {
+            Candidate k = candidates.get(j);
+            rows.add(new Row(k.name, k.params, k.flops, timing(lat[j]), timing(thr[j]), timing(cpu[j])));
+        }
+        return rows;
     }
 
     static Timing timing(double[] seconds) {
@@ -188,6 +215,7 @@ public final class BenchInferCommand implements Callable<Integer> {
             n.put("latency_batch1_ms_median", r.latency.median() * 1e3);
             n.put("latency_batch1_ms_p10", r.latency.p10() * 1e3);
             n.put("latency_batch1_ms_p90", r.latency.p90() * 1e3);
+            n.put("cpu_batch1_ms_median", r.latencyCpu.median() * 1e3);
             n.put("batch_ms_median", r.batchTime.median() * 1e3);
             n.put("throughput_per_s", r.throughput(batch));
         }
