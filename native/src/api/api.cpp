@@ -1,6 +1,7 @@
 // The C API: argument checks, handle bookkeeping and nothing else. The work is in
 // model/ and method/.
 #include "layerprune/api.h"
+#include "api/handles.h"
 
 #include <cmath>
 #include <memory>
@@ -21,16 +22,6 @@
 #include "method/trainer.h"
 
 namespace layerprune {
-
-struct Model {
-  std::unique_ptr<GatedNetwork> net;
-  Trainer* trainer = nullptr;  // the trainer bound to this model, if any
-};
-
-struct Trainer {
-  Model* model;
-  std::unique_ptr<TrainingSession> session;
-};
 
 namespace {
 
@@ -87,6 +78,8 @@ Model* model_create_mlp(const MlpSpec* spec) {
   return out_of_memory_as_error("build the model", [&] {
     auto model = std::make_unique<Model>();
     model->net = std::make_unique<ResidualMlp>(make_cpu_backend(), arch, static_cast<uint64_t>(spec->seed));
+    model->recipe.kind = ModelRecipe::kMlp;
+    model->recipe.mlp = *spec;
     return model.release();
   });
 }
@@ -97,6 +90,8 @@ Model* model_create_resnet(const ResNetSpec* spec) {
   return out_of_memory_as_error("build the network", [&] {
     auto model = std::make_unique<Model>();
     model->net = std::make_unique<ResidualConvNet>(make_cpu_backend(), arch, static_cast<uint64_t>(spec->seed));
+    model->recipe.kind = ModelRecipe::kResNet;
+    model->recipe.resnet = *spec;
     return model.release();
   });
 }
@@ -108,6 +103,8 @@ Model* model_create_vgg16(const VggSpec* spec) {
     model->net = std::make_unique<ResidualConvNet>(
         make_cpu_backend(), vgg16(spec->channels, spec->height, spec->width, spec->classes),
         static_cast<uint64_t>(spec->seed));
+    model->recipe.kind = ModelRecipe::kVgg16;
+    model->recipe.image = *spec;
     return model.release();
   });
 }
@@ -119,6 +116,8 @@ Model* model_create_lenet5(const VggSpec* spec) {
     model->net = std::make_unique<ResidualConvNet>(
         make_cpu_backend(), lenet5(spec->channels, spec->height, spec->width, spec->classes),
         static_cast<uint64_t>(spec->seed));
+    model->recipe.kind = ModelRecipe::kLeNet5;
+    model->recipe.image = *spec;
     return model.release();
   });
 }

@@ -7,6 +7,14 @@
 
 namespace layerprune {
 
+// The complete state of an Rng, for checkpoints: restoring it continues the exact
+// same sequence (normal()'s cached spare included).
+struct RngState {
+  uint64_t words[4];
+  double spare;
+  bool has_spare;
+};
+
 class Rng {
  public:
   explicit Rng(uint64_t seed = 1) { reseed(seed); }
@@ -27,6 +35,16 @@ class Rng {
     state_[2] ^= t;
     state_[3] = rotl(state_[3], 45);
     return result;
+  }
+
+  RngState state() const {
+    RngState out{{state_[0], state_[1], state_[2], state_[3]}, spare_, has_spare_};
+    return out;
+  }
+  void restore(const RngState& s) {
+    for (int i = 0; i < 4; ++i) state_[i] = s.words[i];
+    spare_ = s.spare;
+    has_spare_ = s.has_spare;
   }
 
   // Uniform in [0, 1) with 53 random bits.

@@ -359,11 +359,15 @@ size_t Container::array_length(const std::string& name) const {
   return r.payload.size() / element_size(r.type);
 }
 
-std::vector<uint8_t> Container::serialize() const {
+size_t Container::serialized_size() const {
   size_t total = kMagicLength + 4 + 4 + library_version_.size() + 4 + 4;
   for (const Record& r : records_) total += 2 + r.name.size() + 1 + 8 + r.payload.size();
+  return total;
+}
+
+std::vector<uint8_t> Container::serialize() const {
   std::vector<uint8_t> out;
-  out.reserve(total);
+  out.reserve(serialized_size());
   out.insert(out.end(), magic_.begin(), magic_.end());
   append_le<uint32_t>(out, format_version_);
   append_le<uint32_t>(out, static_cast<uint32_t>(library_version_.size()));

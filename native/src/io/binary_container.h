@@ -90,8 +90,9 @@ class Container {
   // Number of elements of an array record.
   size_t array_length(const std::string& name) const;
 
-  // The complete file image, checksum included.
+  // The complete file image, checksum included, and its size.
   std::vector<uint8_t> serialize() const;
+  size_t serialized_size() const;
 
  private:
   friend Container parse_container(const uint8_t*, size_t, const struct ReadExpectation&,

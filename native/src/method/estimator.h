@@ -29,6 +29,10 @@ class ThetaEstimator {
   // Writes the data-term estimate for every live section into grad[l] (0 for the
   // rest) and returns the forward FLOPs of its extra passes (per batch).
   virtual double estimate(EstimatorContext& ctx, std::vector<double>& grad) = 0;
+  // Serialization hooks (checkpoints): whatever the estimator carries from step to
+  // step (the score function's baseline); empty for stateless estimators.
+  virtual std::vector<double> state() const { return {}; }
+  virtual void restore(const std::vector<double>& state) { (void)state; }
 };
 
 // Two-point (default, unbiased): g_l = (A/k) (L(xi_l = 1) - L(xi_l = 0)) on k random

@@ -1,5 +1,6 @@
 #include <algorithm>
 
+#include "core/error.h"
 #include "method/estimator.h"
 
 namespace layerprune {
@@ -22,6 +23,14 @@ class ScoreFunctionEstimator final : public ThetaEstimator {
     }
     baseline_ = 0.9 * baseline_ + 0.1 * ctx.step_loss;
     return 0.0;  // no extra passes
+  }
+
+  std::vector<double> state() const override { return {baseline_, has_baseline_ ? 1.0 : 0.0}; }
+  void restore(const std::vector<double>& state) override {
+    require(state.size() == 2, "could not restore the score-function estimator because its state has ",
+            state.size(), " values, expected 2");
+    baseline_ = state[0];
+    has_baseline_ = state[1] != 0.0;
   }
 
  private:

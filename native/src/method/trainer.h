@@ -15,6 +15,10 @@
 
 namespace layerprune {
 
+namespace io {
+class Container;
+}
+
 TrainConfig default_train_config();
 // Throws Error naming the first invalid field.
 void validate(const TrainConfig& config);
@@ -37,6 +41,13 @@ class TrainingSession {
   int64_t steps_done() const { return step_; }
   const TrainConfig& config() const { return config_; }
   const std::vector<double>& theta_gradient() const { return theta_grad_; }
+
+  // Serialization hooks (checkpoints, method/trainer_state.cpp): RNG, step counter,
+  // FLOP counters, N, the epoch permutation, tau, the last theta gradient and the
+  // estimator's state. The network's own state is saved apart (io/network_state.h).
+  void save_state(io::Container& out) const;
+  // Into a session built with the same configuration on the restored network.
+  void restore_state(const io::Container& in);
 
  private:
   prior::Terms prior_terms(const Dataset* train) const;

@@ -5,6 +5,7 @@
 // residual MLP and the convolutional networks implement it.
 #pragma once
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "backend/backend.h"
@@ -26,6 +27,13 @@ struct ParamRef {
   float* g;
   int64_t n;
   bool decayed;  // weight decay applies (stem, head and skip weights)
+};
+
+// A named array of the network's state for checkpoints (device memory).
+struct StateTensor {
+  std::string name;  // stable across runs: "stem.W", "s3.fc1.vW", "s2.bn.running_mean"
+  float* data;
+  int64_t count;
 };
 
 // Shape facts of a section for reports: widths (dense) or channels (conv).
@@ -89,6 +97,10 @@ class GatedNetwork {
   // gates[l]; first == 0 includes the stem.
   virtual double forward_flops(const std::vector<float>& gates, int32_t first = 0) const = 0;
   virtual int64_t native_bytes() const = 0;
+  // Serialization hook (checkpoints): every array a resumed run needs, for the parts
+  // that exist now (pruned sections have none): weights, momentum, BN running
+  // statistics. Gradients and activations are not state: each step overwrites them.
+  virtual std::vector<StateTensor> state_tensors() = 0;
 
   // Shared behaviour --------------------------------------------------------------
   int32_t live_sections() const;

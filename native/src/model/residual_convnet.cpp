@@ -380,6 +380,38 @@ double ResidualConvNet::forward_flops(const std::vector<float>& gates, int32_t f
   return total + head_flops_;
 }
 
+std::vector<StateTensor> ResidualConvNet::state_tensors() {
+  std::vector<StateTensor> out;
+  auto param = [&out](const std::string& name, Param& p) {
+    out.push_back({name + ".w", p.w.data(), p.w.size()});
+    out.push_back({name + ".v", p.v.data(), p.v.size()});
+  };
+  auto bn = [&](const std::string& name, BatchNorm& b) {
+    param(name + ".gamma", b.gamma);
+    param(name + ".beta", b.beta);
+    out.push_back({name + ".running_mean", b.running_mean.data(), b.running_mean.size()});
+    out.push_back({name + ".running_var", b.running_var.data(), b.running_var.size()});
+  };
+  param("stem.conv", stem_conv);
+  bn("stem.bn", stem_bn);
+  for (size_t i = 0; i < transitions_.size(); ++i) {
+    const std::string name = "t" + std::to_string(i);
+    param(name + ".conv", transitions_[i].conv);
+    bn(name + ".bn", transitions_[i].bn);
+  }
+  for (ConvSection& s : sections_) {
+    const std::string name = "s" + std::to_string(s.index);
+    if (s.proj.w) param(name + ".proj", s.proj);
+    if (s.pruned) continue;
+    param(name + ".conv1", s.conv1);
+    bn(name + ".bn", s.bn);
+    if (s.conv2.w) param(name + ".conv2", s.conv2);
+  }
+  param("head.w", head_w);
+  param("head.b", head_b);
+  return out;
+}
+
 void ResidualConvNet::rebuild_param_refs() {
   param_refs_.clear();
   auto add = [this](Param& p, bool decayed) {

@@ -115,6 +115,7 @@ class ResidualConvNet final : public GatedNetwork {
   int64_t param_count() const override;
   double forward_flops(const std::vector<float>& gates, int32_t first = 0) const override;
   int64_t native_bytes() const override { return memory_.bytes; }
+  std::vector<StateTensor> state_tensors() override;
 
  private:
   struct Scratch {  // buffers a section forward writes into

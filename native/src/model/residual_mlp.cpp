@@ -251,6 +251,28 @@ void ResidualMlp::rebuild_param_refs() {
   add(head_, true);
 }
 
+std::vector<StateTensor> ResidualMlp::state_tensors() {
+  std::vector<StateTensor> out;
+  auto add = [&out](const std::string& name, Linear& layer) {
+    out.push_back({name + ".W", layer.W.data(), layer.W.size()});
+    out.push_back({name + ".vW", layer.vW.data(), layer.vW.size()});
+    if (layer.b) {
+      out.push_back({name + ".b", layer.b.data(), layer.b.size()});
+      out.push_back({name + ".vb", layer.vb.data(), layer.vb.size()});
+    }
+  };
+  add("stem", stem_);
+  for (Section& s : sections_) {
+    const std::string name = "s" + std::to_string(s.index);
+    if (s.proj.W) add(name + ".proj", s.proj);
+    if (s.pruned) continue;
+    add(name + ".fc1", s.fc1);
+    add(name + ".fc2", s.fc2);
+  }
+  add("head", head_);
+  return out;
+}
+
 std::vector<float> ResidualMlp::download(const DeviceBuffer& buffer) {
   std::vector<float> host(static_cast<size_t>(buffer.size()));
   backend_->to_host(host.data(), buffer.data(), sizeof(float) * host.size());

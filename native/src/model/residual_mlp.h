@@ -76,6 +76,7 @@ class ResidualMlp final : public GatedNetwork {
   int64_t param_count() const override;
   double forward_flops(const std::vector<float>& gates, int32_t first = 0) const override;
   int64_t native_bytes() const override { return memory_.bytes; }
+  std::vector<StateTensor> state_tensors() override;
 
  private:
   void init_linear(Linear& layer, int64_t in, int64_t out, bool bias, double stddev, Rng& rng);

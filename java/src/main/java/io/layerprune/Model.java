@@ -30,6 +30,51 @@ public final class Model extends NativeHandle {
                 Native.callDouble(() -> LayerpruneNative.model_flops_per_sample(handle, EvalMode.EXPECTED.code()));
     }
 
+    /** A model restored from a checkpoint: its size at creation comes from the file, not from now. */
+    private Model(LayerpruneNative.Model handle, ModelSpec spec, long initialParams, double initialFlops) {
+        super("model");
+        this.handle = handle;
+        this.spec = spec;
+        this.initialParams = initialParams;
+        this.initialFlops = initialFlops;
+    }
+
+    static Model restored(LayerpruneNative.Model h, ModelSpec spec, long initialParams, double initialFlops) {
+        return new Model(h, spec, initialParams, initialFlops);
+    }
+
+    /**
+     * Loads the model of a checkpoint ({@link Trainer#save} or {@link #save}) for evaluation or
+     * prediction: architecture, weights, theta and the pruned set. The caller closes it. To continue
+     * training, use {@link Checkpoint#load} instead.
+     *
+     * @throws LayerpruneException naming the problem for a missing, truncated, corrupt, foreign or
+     *     too new file
+     */
+    public static Model load(java.nio.file.Path file) {
+        try (Checkpoint c = Checkpoint.load(file)) {
+            return c.takeModel();
+        }
+    }
+
+    /**
+     * Saves this model alone (no optimizer state) to {@code file}, atomically; {@link #load} reads it.
+     * To save a training run that can be resumed, use {@link Trainer#save}.
+     */
+    public void save(java.nio.file.Path file) {
+        ensureOpen();
+        saveWith(null, null, null, file);
+    }
+
+    void saveWith(LayerpruneNative.Trainer trainer, CheckpointState.Progress progress, String metadata,
+            java.nio.file.Path file) {
+        Objects.requireNonNull(file, "file");
+        String json = CheckpointState.toJson(new CheckpointState.Saved(CheckpointState.FORMAT, initialParams,
+                initialFlops, progress, metadata));
+        String path = file.toAbsolutePath().toString();
+        Native.run(() -> io.layerprune.bindings.LayerpruneNative.checkpoint_save(handle, trainer, json, path));
+    }
+
     static Model create(ModelSpec spec) {
         LayerpruneNative.Model h = Native.call(spec::createNative);
         if (h == null || h.isNull()) {

@@ -25,6 +25,19 @@ public final class Trainer extends NativeHandle {
     private LayerpruneNative.Trainer handle;
     private boolean fitted;
     private double lambda = Double.NaN;
+    // Progress of fit, kept in fields so save() can record it mid-run (and a restored trainer
+    // can continue it).
+    private CheckpointState.Progress restored;
+    private TrainingStart start;
+    private int epochsDone;
+    private long samples;
+    private double secondsBefore;
+    private long t0;
+    private boolean running;
+    private boolean finished;
+    private long trainSamples;
+    private final List<EpochEvent> epochs = new ArrayList<>();
+    private final List<PruneEvent> pruneEvents = new ArrayList<>();
 
     private Trainer(Model model, TrainConfig config) {
         super("trainer");
@@ -120,50 +133,71 @@ public final class Trainer extends NativeHandle {
             throw new IllegalArgumentException("training set " + train.name() + " has " + train.size()
                     + " samples, fewer than one batch of " + batch);
         }
-        fitted = true;
-
         int sections = model.sections();
-        List<SectionState> initial = model.sectionStates();
-        long n = config.trainSize() > 0 ? config.trainSize() : train.size();
-        long maxWeights = initial.stream().mapToLong(SectionState::weights).max().orElse(0);
-        if (config.tau() != null) {
-            lambda = maxWeights > 0 ? 2.0 * n * config.tau() / maxWeights : 0.0;
-        } else {
-            lambda = config.lambda();
-        }
-        long totalSteps = config.totalSteps() > 0 ? config.totalSteps() : config.epochs() * stepsPerEpoch;
-        double resolvedLambda = lambda;
-        handle = Native.call(() -> {
-            try (LayerpruneNative.TrainConfig c = new LayerpruneNative.TrainConfig()) {
-                config.toNative(c, resolvedLambda, n, totalSteps);
-                return LayerpruneNative.trainer_create(model.handle(), c);
+        if (restored != null) {
+            // A trainer restored from a checkpoint continues where the saved run stood.
+            if (restored.finished()) {
+                throw new IllegalStateException("the checkpoint's training has finished (" + restored.epochsDone()
+                        + " epochs); evaluate its model instead of resuming");
             }
-        });
-        if (handle == null || handle.isNull()) {
-            handle = null;
-            throw new LayerpruneException("trainer_create returned no trainer");
+            if (train.size() != restored.trainSamples()) {
+                throw new IllegalArgumentException("training set " + train.name() + " has " + train.size()
+                        + " samples but the checkpoint was trained on " + restored.trainSamples()
+                        + "; resuming needs the same data");
+            }
+            fitted = true;
+            start = restored.start();
+            lambda = start.lambda();
+            epochsDone = restored.epochsDone();
+            samples = restored.samples();
+            secondsBefore = restored.seconds();
+            trainSamples = restored.trainSamples();
+            epochs.addAll(CheckpointState.copy(restored.epochs()));
+            pruneEvents.addAll(CheckpointState.copy(restored.pruneEvents()));
+        } else {
+            fitted = true;
+            List<SectionState> initial = model.sectionStates();
+            long n = config.trainSize() > 0 ? config.trainSize() : train.size();
+            long maxWeights = initial.stream().mapToLong(SectionState::weights).max().orElse(0);
+            if (config.tau() != null) {
+                lambda = maxWeights > 0 ? 2.0 * n * config.tau() / maxWeights : 0.0;
+            } else {
+                lambda = config.lambda();
+            }
+            long totalSteps = config.totalSteps() > 0 ? config.totalSteps() : config.epochs() * stepsPerEpoch;
+            double resolvedLambda = lambda;
+            handle = Native.call(() -> {
+                try (LayerpruneNative.TrainConfig c = new LayerpruneNative.TrainConfig()) {
+                    config.toNative(c, resolvedLambda, n, totalSteps);
+                    return LayerpruneNative.trainer_create(model.handle(), c);
+                }
+            });
+            if (handle == null || handle.isNull()) {
+                handle = null;
+                throw new LayerpruneException("trainer_create returned no trainer");
+            }
+            int live0 = (int) initial.stream().filter(s -> !s.pruned()).count();
+            start = new TrainingStart(config.epochs(), stepsPerEpoch, batch, train.size(),
+                    test == null ? 0 : test.size(), n, lambda, config.tau(), totalSteps, sections, live0,
+                    model.params(), model.flopsPerSample(EvalMode.EXPECTED));
+            trainSamples = train.size();
         }
 
         boolean[] pruned = new boolean[sections];
         double[] lastTau = new double[sections];
+        List<SectionState> current = model.sectionStates();
         for (int i = 0; i < sections; i++) {
-            pruned[i] = initial.get(i).pruned();
+            pruned[i] = current.get(i).pruned();
             lastTau[i] = tau(i);
         }
-        int live0 = (int) initial.stream().filter(s -> !s.pruned()).count();
-        TrainingStart start = new TrainingStart(config.epochs(), stepsPerEpoch, batch, train.size(),
-                test == null ? 0 : test.size(), n, lambda, config.tau(), totalSteps, sections, live0, model.params(),
-                model.flopsPerSample(EvalMode.EXPECTED));
         for (TrainingListener l : ls) {
             l.onStart(start);
         }
 
-        List<EpochEvent> epochs = new ArrayList<>();
-        List<PruneEvent> pruneEvents = new ArrayList<>();
-        long samples = 0;
-        long t0 = System.nanoTime();
+        t0 = System.nanoTime() - (long) (secondsBefore * 1e9);
+        running = true;
         try (LayerpruneNative.StepStats stats = new LayerpruneNative.StepStats()) {
-            for (int epoch = 1; epoch <= config.epochs(); epoch++) {
+            for (int epoch = epochsDone + 1; epoch <= config.epochs(); epoch++) {
                 long steps = Native.callLong(() -> LayerpruneNative.trainer_begin_epoch(handle, train.handle()));
                 double lossSum = 0;
                 double accSum = 0;
@@ -205,14 +239,19 @@ public final class Trainer extends NativeHandle {
                         eval == null ? Double.NaN : eval.accuracy(), theta, tau, prunedNow, live, model.params(),
                         model.flopsPerSample(EvalMode.EXPECTED), cumulativeFlops(), seconds(t0));
                 epochs.add(ev);
+                epochsDone = epoch;  // before the listeners: a save in onEpoch records this epoch as done
                 for (TrainingListener l : ls) {
                     l.onEpoch(ev);
                 }
             }
+        } finally {
+            running = false;
         }
         double seconds = seconds(t0);
+        secondsBefore = seconds;
 
         Native.run(() -> LayerpruneNative.trainer_finish(handle));
+        finished = true;
         long finalStep = stepsDone();
         model.lastStep(finalStep);
         detectPrunes(pruned, finalStep, Math.max(1, config.epochs()), true, pruneEvents, ls);
@@ -230,12 +269,60 @@ public final class Trainer extends NativeHandle {
                 exp == null ? Double.NaN : exp.loss(), kept, sections, model.params(), model.initialParams(),
                 model.flopsPerSample(EvalMode.DETERMINISTIC), model.initialFlopsPerSample(), cumulativeFlops(),
                 cumulativeFlopsUnpruned(), seconds, seconds > 0 ? samples / seconds : Double.NaN, finalStep, samples,
-                lambda, config.tau(), n, List.copyOf(finalStates), lastTau, List.copyOf(epochs),
+                lambda, config.tau(), start.trainSize(), List.copyOf(finalStates), lastTau, List.copyOf(epochs),
                 List.copyOf(pruneEvents));
         for (TrainingListener l : ls) {
             l.onFinish(result);
         }
         return result;
+    }
+
+    /**
+     * Saves this training run to {@code file} (atomically: a crash during the save leaves the previous
+     * file intact): the model, the optimizer, RNG and counters, the configuration and the progress of
+     * {@link #fit}, so {@link Checkpoint#load} and {@link Checkpoint#resume} continue it bit-exactly
+     * (same seed and threads). Callable from a {@link TrainingListener} during {@code fit} (at the end
+     * of an epoch) and after it.
+     *
+     * @param metadata a free-form string stored with the checkpoint (e.g. JSON), or null
+     * @throws IllegalStateException before {@code fit} started (use {@link Model#save} for the model alone)
+     * @throws LayerpruneException when the file cannot be written
+     */
+    public void save(java.nio.file.Path file, String metadata) {
+        ensureOpen();
+        model.ensureOpen();
+        Objects.requireNonNull(file, "file");
+        if (handle == null) {
+            throw new IllegalStateException("trainer has not started: call fit first, or Model.save for the model alone");
+        }
+        CheckpointState.Progress progress = new CheckpointState.Progress(CheckpointState.Config.of(config), start,
+                epochsDone, samples, running ? seconds(t0) : secondsBefore, finished, trainSamples,
+                List.copyOf(epochs), List.copyOf(pruneEvents));
+        model.saveWith(handle, progress, metadata, file);
+    }
+
+    /** {@link #save(java.nio.file.Path, String)} without metadata. */
+    public void save(java.nio.file.Path file) {
+        save(file, null);
+    }
+
+    /** Epochs completed so far (restored ones included). */
+    public int epochsDone() {
+        return epochsDone;
+    }
+
+    /** A trainer restored from a checkpoint; {@link #fit} continues the saved run. */
+    static Trainer restored(Model model, TrainConfig config, LayerpruneNative.Trainer handle,
+            CheckpointState.Progress progress) {
+        Trainer t = new Trainer(model, config);
+        t.handle = handle;
+        t.restored = progress;
+        t.epochsDone = progress.epochsDone();
+        t.finished = progress.finished();
+        t.start = progress.start();
+        t.lambda = progress.start() == null ? Double.NaN : progress.start().lambda();
+        model.register(t);
+        return t;
     }
 
     private void detectPrunes(boolean[] pruned, long step, int epoch, boolean atFinish, List<PruneEvent> out,

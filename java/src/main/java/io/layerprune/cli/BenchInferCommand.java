@@ -35,6 +35,8 @@ import picocli.CommandLine.Spec;
                     + "copy in, forward, copy out):",
             "  original  the unpruned equivalent: FILE's architecture with every section present (fresh "
                     + "weights: the time does not depend on their values), Model.predict, deterministic mode;",
+            "  checkpoint model  (FILE a checkpoint) its model as trained: pruned sections gone, nothing "
+                    + "folded, Model.predict, deterministic mode;",
             "  exported  FILE's exported network (pruned sections removed, linear maps and batch norms "
                     + "folded), ExportedModel.predict.",
             "Latency: batch 1, the median over --runs runs of the mean time of --inner calls. Throughput: "
@@ -102,18 +104,26 @@ public final class BenchInferCommand implements Callable<Integer> {
         List<Row> rows;
         ExportedModel.Summary s;
         String type;
-        try (ExportedModel exported = ModelFile.exported(file)) {
+        // A checkpoint's model, as trained (pruned sections gone, nothing folded), is a third candidate.
+        try (Model trained = ModelFile.of(file) == ModelFile.CHECKPOINT ? Model.load(file) : null;
+                ExportedModel exported = trained != null ? ExportedModel.of(trained) : ModelFile.exported(file)) {
             s = exported.summary();
-            ModelSpec source = exported.sourceSpec().orElseThrow(() -> new IllegalArgumentException(
-                    file + " does not record its source architecture, so there is no original to compare with"));
+            ModelSpec source = trained != null ? trained.spec() : exported.sourceSpec().orElseThrow(() ->
+                    new IllegalArgumentException(file + " does not record its source architecture, so there is "
+                            + "no original to compare with"));
             type = source.type();
             try (Model original = source.build()) {
-                rows = measure(List.of(
-                        new Candidate("original (unpruned)", original.params(),
-                                original.flopsPerSample(EvalMode.DETERMINISTIC),
-                                (x, n) -> original.predict(x, n, EvalMode.DETERMINISTIC)),
-                        new Candidate("exported", s.params(), s.flopsPerSample(), exported::predict)),
-                        s.inputSize());
+                List<Candidate> candidates = new ArrayList<>();
+                candidates.add(new Candidate("original (unpruned)", original.params(),
+                        original.flopsPerSample(EvalMode.DETERMINISTIC),
+                        (x, n) -> original.predict(x, n, EvalMode.DETERMINISTIC)));
+                if (trained != null) {
+                    candidates.add(new Candidate("checkpoint model", trained.params(),
+                            trained.flopsPerSample(EvalMode.DETERMINISTIC),
+                            (x, n) -> trained.predict(x, n, EvalMode.DETERMINISTIC)));
+                }
+                candidates.add(new Candidate("exported", s.params(), s.flopsPerSample(), exported::predict));
+                rows = measure(candidates, s.inputSize());
             }
         }
         Row base = rows.get(0);

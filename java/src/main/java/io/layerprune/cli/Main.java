@@ -85,6 +85,8 @@ public final class Main implements Runnable {
         cl.addSubcommand("train", new CommandLine(new TrainCommand(terminal)));
         cl.addSubcommand("estimator-check", new CommandLine(new EstimatorCheckCommand()));
         cl.addSubcommand("experiment", new CommandLine(new ExperimentCommand()));
+        cl.addSubcommand("eval", new CommandLine(new EvalCommand()));
+        cl.addSubcommand("inspect", new CommandLine(new InspectCommand()));
         cl.addSubcommand("export", new CommandLine(new ExportCommand()));
         cl.addSubcommand("bench-infer", new CommandLine(new BenchInferCommand()));
         return cl;

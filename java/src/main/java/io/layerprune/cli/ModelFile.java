@@ -2,6 +2,7 @@ package io.layerprune.cli;
 
 import io.layerprune.DataException;
 import io.layerprune.ExportedModel;
+import io.layerprune.Model;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -44,15 +45,11 @@ enum ModelFile {
     static ExportedModel exported(Path file) {
         return switch (of(file)) {
             case EXPORTED -> ExportedModel.load(file);
-            case CHECKPOINT -> throw checkpointsNotReadable(file);
+            case CHECKPOINT -> {
+                try (Model model = Model.load(file)) {
+                    yield ExportedModel.of(model);
+                }
+            }
         };
-    }
-
-    // Wiring left: reading a checkpoint needs the Java checkpoint loader (branch `checkpoint`), which
-    // has not landed; once it has, load the Model here and return ExportedModel.of(model).
-    static DataException checkpointsNotReadable(Path file) {
-        return new DataException("could not read the checkpoint " + file
-                + " because this build cannot load checkpoints yet; export at the end of training with "
-                + "'train --export FILE' instead");
     }
 }

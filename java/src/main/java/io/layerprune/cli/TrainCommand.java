@@ -204,6 +204,25 @@ public final class TrainCommand implements Callable<Integer> {
             + "(default: runs/<timestamp>/report.json).")
     Path report;
 
+    @Option(names = "--save", paramLabel = "FILE", description = "Save a checkpoint (model, optimizer, RNG, report so "
+            + "far) to FILE at the end of every epoch and at the end, atomically; 'train --resume FILE' continues it.")
+    Path save;
+
+    @Option(names = "--resume", paramLabel = "FILE", description = "Continue the run saved in FILE by 'train --save' "
+            + "with its arguments (same data, seed and threads give the uninterrupted run's report); --save, --report, "
+            + "--data, --threads, --stop-after-epochs and --quiet may be given again.")
+    Path resume;
+
+    @Option(names = "--stop-after-epochs", paramLabel = "N", defaultValue = "0",
+            description = "With --save: stop after epoch N (saved), to continue later with --resume; 0 = run all "
+                    + "epochs (default: ${DEFAULT-VALUE}).")
+    int stopAfterEpochs;
+
+    /** The checkpoint being resumed (set by ResumeSupport on the re-parsed command). */
+    io.layerprune.Checkpoint resumeFrom;
+    /** The CLI metadata of that checkpoint. */
+    CliCheckpoint resumeMeta;
+
     @Option(names = "--export", paramLabel = "FILE", description = "At the end, write the deterministic final "
             + "network as an exported network (see 'layerprune export').")
     Path exportFile;
@@ -220,6 +239,10 @@ public final class TrainCommand implements Callable<Integer> {
 
     TrainCommand(boolean terminal) {
         this.terminal = terminal;
+    }
+
+    boolean terminal() {
+        return terminal;
     }
 
     /** Maps builder field names in validation messages to the flag the user typed. */
@@ -275,6 +298,9 @@ public final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         CommandLine cl = spec.commandLine();
+        if (resume != null && resumeFrom == null) {
+            return ResumeSupport.resume(this, cl);
+        }
         PrintWriter out = cl.getOut();
         PrintWriter err = cl.getErr();
         if (cl.getParseResult().hasMatchedOption("--lambda") && cl.getParseResult().hasMatchedOption("--tau")) {
@@ -391,20 +417,34 @@ public final class TrainCommand implements Callable<Integer> {
         Runnable closeData;
         Dataset trainSet;
         Dataset testSet;
+        double[] normMean;
+        double[] normStd;
         try {
             if (cifar) {
                 CifarDataset.Splits s = CifarDataset.load(data, trainLimit, testLimit);
                 closeData = s::close;
                 trainSet = s.train();
                 testSet = s.test();
+                normMean = s.mean();
+                normStd = s.std();
             } else {
                 IdxDataset.Splits s = IdxDataset.load(data, trainLimit, testLimit, modelSpec.classes());
                 closeData = s::close;
                 trainSet = s.train();
                 testSet = s.test();
+                normMean = new double[] {s.mean()};
+                normStd = new double[] {s.std()};
             }
         } catch (IllegalArgumentException e) {
             throw usage(cl, e);
+        }
+        if (resumeMeta != null) {
+            try {
+                resumeMeta.checkNormalisation(normMean, normStd, data);
+            } catch (RuntimeException e) {
+                closeData.run();
+                throw e;
+            }
         }
         try {
             String name = cifar ? CifarDataset.NAME
@@ -432,21 +472,69 @@ public final class TrainCommand implements Callable<Integer> {
                 config = config.toBuilder()
                         .thetaFreezeSteps((long) thetaFreezeEpochs * (trainSet.size() / config.batchSize())).build();
             }
-            try (Model model = modelSpec.build(); Trainer trainer = Trainer.create(model, config)) {
+            if (resumeFrom != null) {
+                config = resumeFrom.config().orElseThrow();  // the saved run's, exactly
+            }
+            // A resumed run's model and trainer belong to its checkpoint (closed by ResumeSupport).
+            try (Model model = resumeFrom != null ? null : modelSpec.build();
+                    Trainer trainer = resumeFrom != null ? null : Trainer.create(model, config)) {
+                Trainer run = resumeFrom != null ? resumeFrom.trainer() : trainer;
                 List<TrainingListener> listeners = new ArrayList<>();
                 ReportCollector collector = new ReportCollector(modelSpec, config, threadsUsed, Layerprune.version(),
                         name, trainSet.size(), testSet.size(), reportPath);
+                if (resumeMeta != null) {
+                    collector.restore(resumeMeta.report());
+                }
                 listeners.add(collector);
+                CheckpointSaver saver = null;
+                if (save != null) {
+                    List<String> args = List.copyOf(cl.getParseResult().originalArgs());
+                    List<String> original = resumeMeta != null ? resumeMeta.args() : args;
+                    CliCheckpoint.Run meta = new CliCheckpoint.Run(original, threadsUsed,
+                            data.toAbsolutePath().toString(), trainLimit, testLimit, normMean, normStd);
+                    saver = new CheckpointSaver(run, save, () -> meta.with(collector.report()).toJson());
+                    listeners.add(saver);  // after the collector: the saved report has the epoch just done
+                    int totalEpochs = config.epochs();
+                    if (stopAfterEpochs > 0 && stopAfterEpochs < totalEpochs) {
+                        listeners.add(new io.layerprune.TrainingListener() {
+                            @Override
+                            public void onEpoch(io.layerprune.EpochEvent e) {
+                                if (e.epoch() >= stopAfterEpochs) {
+                                    throw new StopAfterEpochs(e.epoch());
+                                }
+                            }
+                        });
+                    }
+                } else if (stopAfterEpochs > 0) {
+                    throw new ParameterException(cl, "--stop-after-epochs needs --save FILE (the run is continued from it)");
+                }
                 if (!quiet) {
                     listeners.add(new ProgressPrinter(err, terminal));
+                    if (resumeFrom != null) {
+                        err.printf("resuming %s after epoch %d of %d%n", resume, resumeFrom.epochsDone(),
+                                config.epochs());
+                        err.flush();
+                    }
                 }
-                TrainingResult result =
-                        trainer.fit(trainSet, testSet, listeners.toArray(new TrainingListener[0]));
+                TrainingResult result;
+                try {
+                    result = run.fit(trainSet, testSet, listeners.toArray(new TrainingListener[0]));
+                } catch (StopAfterEpochs stop) {
+                    out.println("stopped after epoch " + stop.epoch + "; continue with: layerprune train --resume " + save);
+                    out.flush();
+                    return 0;
+                } catch (io.layerprune.LayerpruneException e) {
+                    if (saver != null && saver.lastSavedEpoch() > 0) {
+                        throw new io.layerprune.LayerpruneException(e.getMessage() + " (the last good checkpoint, "
+                                + "epoch " + saver.lastSavedEpoch() + ", is intact in " + save + ")", e);
+                    }
+                    throw e;
+                }
                 if (!quiet) {
                     FinalTable.print(out, result);
                 }
                 if (exportFile != null) {
-                    model.export(exportFile);
+                    run.model().export(exportFile);
                     out.println("export: " + exportFile);
                 }
                 out.println("report: " + reportPath);
@@ -456,6 +544,17 @@ public final class TrainCommand implements Callable<Integer> {
             closeData.run();
         }
         return 0;
+    }
+
+    /** Ends fit() after the epoch --stop-after-epochs names (its checkpoint is saved by then). */
+    private static final class StopAfterEpochs extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        final int epoch;
+
+        StopAfterEpochs(int epoch) {
+            super("stopped after epoch " + epoch, null, false, false);
+            this.epoch = epoch;
+        }
     }
 
     private static ParameterException usage(CommandLine cl, IllegalArgumentException e) {

@@ -27,7 +27,7 @@ public final class ReportCollector implements TrainingListener {
     private final int threads;
     private final String version;
     private final Report.DatasetInfo dataset;
-    private final String created;
+    private String created;
     private final Path file;
     private final List<Report.Epoch> epochs = new ArrayList<>();
     private final List<Report.Prune> prunes = new ArrayList<>();
@@ -90,6 +90,20 @@ public final class ReportCollector implements TrainingListener {
                 r.cumulativeTrainingFlopsUnpruned(), num(r.trainingFlopsRatio()), r.seconds(),
                 num(r.samplesPerSecond()), r.steps(), r.samplesTrained());
         write();
+    }
+
+    /**
+     * Continues a report collected by an earlier, interrupted run of the same training (a resumed
+     * checkpoint): its creation time, epochs and prune events are taken over, so the final report
+     * equals the uninterrupted run's (timings aside).
+     */
+    public void restore(Report partial) {
+        Objects.requireNonNull(partial, "partial");
+        created = partial.created();
+        epochs.clear();
+        epochs.addAll(partial.epochs());
+        prunes.clear();
+        prunes.addAll(partial.pruneEvents());
     }
 
     /** The report as collected so far. */

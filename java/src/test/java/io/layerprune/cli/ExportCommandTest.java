@@ -45,6 +45,31 @@ class ExportCommandTest {
     }
 
     @Test
+    void exportOfACheckpointPredictsLikeItsModelAndIsSmaller() throws Exception {
+        Path ckpt = dir.resolve("run.lpckpt");
+        Path out = dir.resolve("run.lpx");
+        float[] x = ExportTestModels.batch(5, 16, 2);
+        float[] want;
+        try (Model model = ExportTestModels.trained(
+                ResidualMlp.builder().inputSize(16).width(24).sections(4).classes(3).seed(3).spec(),
+                0.9, 0.2, 0.1, 0.8)) {
+            model.save(ckpt);
+            want = model.predict(x, 5, io.layerprune.EvalMode.DETERMINISTIC);
+        }
+        MainTest.Run r = MainTest.run("export", ckpt.toString(), "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        try (ExportedModel e = ExportedModel.load(out)) {
+            assertTrue(ExportTestModels.relativeError(e.predict(x, 5), want) < 1e-5);
+        }
+        assertTrue(Files.size(out) < Files.size(ckpt), Files.size(out) + " vs " + Files.size(ckpt));
+        Path json = dir.resolve("bench-ckpt.json");
+        r = MainTest.run("bench-infer", ckpt.toString(), "--runs", "2", "--inner", "1", "--warmup", "0", "--batch",
+                "4", "--json", json.toString());
+        assertEquals(0, r.code(), r.err());
+        assertEquals(3, ReportWriter.mapper().readTree(json.toFile()).get("networks").size());  // + checkpoint model
+    }
+
+    @Test
     void benchInferPrintsATableAndJson() throws Exception {
         Path json = dir.resolve("bench.json");
         MainTest.Run r = MainTest.run("bench-infer", exportedMlp().toString(), "--runs", "3", "--inner", "2",

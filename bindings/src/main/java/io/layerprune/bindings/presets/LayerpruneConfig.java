@@ -24,7 +24,7 @@ import org.bytedeco.javacpp.tools.InfoMapper;
     value = @Platform(
         value = "linux-x86_64",
         compiler = "cpp17",
-        include = {"layerprune/api.h", "layerprune/api_export.h"},
+        include = {"layerprune/api.h", "layerprune/api_checkpoint.h", "layerprune/api_export.h"},
         library = "jnilayerprune",
         link = "layerprune",
         // Trailing "##": Builder's copyLibs skips them (without it, it copies the system libgomp
@@ -41,5 +41,6 @@ public class LayerpruneConfig implements InfoMapper {
         infoMap.put(new Info("layerprune::Model").pointerTypes("Model"));
         infoMap.put(new Info("layerprune::Trainer").pointerTypes("Trainer"));
         infoMap.put(new Info("layerprune::ExportedModel").pointerTypes("ExportedModel"));
+        infoMap.put(new Info("layerprune::ContainerFile").pointerTypes("ContainerFile"));
     }
 }

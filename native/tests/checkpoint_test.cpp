@@ -1,0 +1,253 @@
+// Checkpoints through the C API: a run resumed from a checkpoint equals the
+// uninterrupted run bit for bit (MLP and a small ResNet, pruning included), and bad
+// files raise errors that name the problem.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <iterator>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "api/handles.h"
+#include "core/error.h"
+#include "core/rng.h"
+#include "io/binary_container.h"
+#include "layerprune/api.h"
+#include "layerprune/api_checkpoint.h"
+
+namespace layerprune {
+namespace {
+
+using ModelPtr = std::unique_ptr<Model, void (*)(Model*)>;
+using TrainerPtr = std::unique_ptr<Trainer, void (*)(Trainer*)>;
+using DatasetPtr = std::unique_ptr<Dataset, void (*)(Dataset*)>;
+using FilePtr = std::unique_ptr<ContainerFile, void (*)(ContainerFile*)>;
+
+DatasetPtr blobs(int64_t count, int64_t dim, int32_t classes, uint64_t seed) {
+  Rng rng(seed);
+  std::vector<float> means(static_cast<size_t>(classes * dim));
+  for (float& m : means) m = float(rng.normal());
+  std::vector<float> x(static_cast<size_t>(count * dim));
+  std::vector<int32_t> y(static_cast<size_t>(count));
+  for (int64_t i = 0; i < count; ++i) {
+    y[i] = int32_t(rng.below(classes));
+    for (int64_t d = 0; d < dim; ++d) x[i * dim + d] = means[y[i] * dim + d] + float(rng.normal());
+  }
+  return DatasetPtr(dataset_create(x.data(), y.data(), count, dim, classes), dataset_destroy);
+}
+
+std::string temp_path(const char* name) {
+  return std::string("/tmp/lp_ckpt_test_") + std::to_string(getpid()) + "_" + name;
+}
+
+// Every state tensor, gate and counter of a model and its trainer, as one comparable value.
+struct Snapshot {
+  std::vector<std::vector<float>> tensors;
+  std::vector<std::string> names;
+  std::vector<double> theta;
+  std::vector<int64_t> pruned_at;
+  int64_t steps = 0;
+  double flops = 0, flops_unpruned = 0;
+};
+
+Snapshot snapshot(Model* m, Trainer* t) {
+  Snapshot s;
+  for (const StateTensor& st : m->net->state_tensors()) {
+    std::vector<float> host(static_cast<size_t>(st.count));
+    m->net->backend().to_host(host.data(), st.data, sizeof(float) * host.size());
+    s.tensors.push_back(std::move(host));
+    s.names.push_back(st.name);
+  }
+  for (int32_t l = 0; l < m->net->sections(); ++l) {
+    s.theta.push_back(m->net->gate(l).theta);
+    s.pruned_at.push_back(m->net->gate(l).pruned ? m->net->gate(l).pruned_at_step : -1);
+  }
+  s.steps = trainer_steps_done(t);
+  s.flops = trainer_cumulative_flops(t);
+  s.flops_unpruned = trainer_cumulative_flops_unpruned(t);
+  return s;
+}
+
+void expect_identical(const Snapshot& a, const Snapshot& b) {
+  ASSERT_EQ(a.names, b.names);
+  for (size_t i = 0; i < a.tensors.size(); ++i)
+    ASSERT_EQ(0, std::memcmp(a.tensors[i].data(), b.tensors[i].data(), sizeof(float) * a.tensors[i].size()))
+        << a.names[i] << " differs";
+  EXPECT_EQ(a.theta, b.theta);
+  EXPECT_EQ(a.pruned_at, b.pruned_at);
+  EXPECT_EQ(a.steps, b.steps);
+  EXPECT_EQ(a.flops, b.flops);
+  EXPECT_EQ(a.flops_unpruned, b.flops_unpruned);
+}
+
+std::vector<double> run_epoch(Trainer* t, const Dataset* d) {
+  std::vector<double> losses;
+  StepStats stats{};
+  const int64_t steps = trainer_begin_epoch(t, d);
+  for (int64_t b = 0; b < steps; ++b) {
+    trainer_step(t, d, b, &stats);
+    losses.push_back(stats.loss);
+  }
+  return losses;
+}
+
+// Two epochs straight against one epoch, save, restore into new handles, one more.
+void check_resume(const std::function<Model*()>& build, const TrainConfig& config, const Dataset* data) {
+  ModelPtr straight(build(), model_destroy);
+  TrainerPtr ts(trainer_create(straight.get(), &config), trainer_destroy);
+  run_epoch(ts.get(), data);
+  const std::vector<double> second_straight = run_epoch(ts.get(), data);
+  // The configuration prunes during training, so the pruned set and history are covered.
+  int32_t pruned_in_training = 0;
+  for (int64_t at : snapshot(straight.get(), ts.get()).pruned_at) pruned_in_training += at >= 0;
+  EXPECT_GT(pruned_in_training, 0);
+  trainer_finish(ts.get());
+
+  ModelPtr first(build(), model_destroy);
+  TrainerPtr tf(trainer_create(first.get(), &config), trainer_destroy);
+  run_epoch(tf.get(), data);
+  const std::string path = temp_path("resume.lpckpt");
+  checkpoint_save(first.get(), tf.get(), "{\"note\":\"metadata\"}", path.c_str());
+  const Snapshot saved = snapshot(first.get(), tf.get());
+  tf.reset();
+  first.reset();
+
+  FilePtr file(checkpoint_read(path.c_str()), container_destroy);
+  EXPECT_STREQ(container_string(file.get(), "metadata"), "{\"note\":\"metadata\"}");
+  ModelPtr resumed(checkpoint_restore_model(file.get()), model_destroy);
+  TrainerPtr tr(checkpoint_restore_trainer(file.get(), resumed.get()), trainer_destroy);
+  expect_identical(saved, snapshot(resumed.get(), tr.get()));
+  const std::vector<double> second_resumed = run_epoch(tr.get(), data);
+  trainer_finish(tr.get());
+  EXPECT_EQ(second_straight, second_resumed);
+  expect_identical(snapshot(straight.get(), ts.get()), snapshot(resumed.get(), tr.get()));
+  std::remove(path.c_str());
+}
+
+TrainConfig pruning_config(int32_t estimator) {
+  TrainConfig c = default_train_config();
+  c.batch_size = 16;
+  c.lambda = 4.0;  // strong prior: sections are pruned during the run
+  c.eta_theta = 0.5;
+  c.patience = 2;
+  c.estimator = estimator;
+  c.total_steps = 12;
+  c.seed = 7;
+  return c;
+}
+
+TEST(Checkpoint, ResumedMlpRunEqualsTheUninterruptedOne) {
+  set_num_threads(1);
+  const DatasetPtr data = blobs(96, 12, 3, 5);
+  for (int32_t estimator : {ESTIMATOR_TWO_POINT, ESTIMATOR_SCORE_FUNCTION}) {
+    SCOPED_TRACE(estimator);
+    check_resume([] {
+      MlpSpec spec{12, 16, 4, 3, 11};
+      return model_create_mlp(&spec);
+    }, pruning_config(estimator), data.get());
+  }
+}
+
+TEST(Checkpoint, ResumedResNetRunEqualsTheUninterruptedOne) {
+  set_num_threads(1);
+  const DatasetPtr data = blobs(48, 3 * 8 * 8, 3, 6);
+  TrainConfig c = pruning_config(ESTIMATOR_TWO_POINT);
+  c.augment_pad = 1;  // augmentation draws from the trainer's RNG too
+  c.augment_flip = 1;
+  c.weight_decay = 5e-4;
+  check_resume([] {
+    ResNetSpec spec{8, 3, 8, 8, 3, 0, 13};
+    return model_create_resnet(&spec);
+  }, c, data.get());
+}
+
+TEST(Checkpoint, ModelAloneRestoresWeightsAndArchitecture) {
+  set_num_threads(1);
+  MlpSpec spec{12, 16, 3, 3, 2};
+  ModelPtr m(model_create_mlp(&spec), model_destroy);
+  model_set_theta(m.get(), 1, 0.25);
+  model_determinize(m.get(), 5);  // prunes section 1
+  const std::string path = temp_path("model.lpckpt");
+  checkpoint_save(m.get(), nullptr, "", path.c_str());
+  FilePtr file(checkpoint_read(path.c_str()), container_destroy);
+  EXPECT_EQ(checkpoint_has_trainer(file.get()), 0);
+  ArchitectureSpec arch{};
+  checkpoint_architecture(file.get(), &arch);
+  EXPECT_EQ(arch.kind, MODEL_MLP);
+  EXPECT_EQ(arch.mlp.width, 16);
+  EXPECT_EQ(arch.mlp.sections, 3);
+  ModelPtr back(checkpoint_restore_model(file.get()), model_destroy);
+  SectionInfo info{};
+  model_section_info(back.get(), 1, &info);
+  EXPECT_EQ(info.pruned, 1);
+  EXPECT_EQ(info.pruned_at_step, 5);
+  EXPECT_EQ(model_params(back.get()), model_params(m.get()));
+  const DatasetPtr data = blobs(20, 12, 3, 1);
+  EvalStats a{}, b{};
+  model_evaluate(m.get(), data.get(), EVAL_DETERMINISTIC, &a);
+  model_evaluate(back.get(), data.get(), EVAL_DETERMINISTIC, &b);
+  EXPECT_EQ(a.loss, b.loss);
+  EXPECT_EQ(a.accuracy, b.accuracy);
+  ModelPtr other(model_create_mlp(&spec), model_destroy);
+  EXPECT_THROW(checkpoint_restore_trainer(file.get(), other.get()), Error);
+  std::remove(path.c_str());
+}
+
+std::string read_error(const std::string& path) {
+  try {
+    FilePtr f(checkpoint_read(path.c_str()), container_destroy);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(Checkpoint, BadFilesNameTheProblem) {
+  set_num_threads(1);
+  MlpSpec spec{12, 16, 2, 3, 2};
+  ModelPtr m(model_create_mlp(&spec), model_destroy);
+  const std::string path = temp_path("bad.lpckpt");
+  checkpoint_save(m.get(), nullptr, "", path.c_str());
+  std::vector<char> bytes;
+  {
+    std::ifstream in(path, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  auto write = [&](const std::vector<char>& b) {
+    std::ofstream(path, std::ios::binary | std::ios::trunc).write(b.data(), static_cast<std::streamsize>(b.size()));
+  };
+  write(std::vector<char>(bytes.begin(), bytes.begin() + static_cast<long>(bytes.size() / 2)));
+  EXPECT_NE(read_error(path).find("truncated at byte " + std::to_string(bytes.size() / 2)), std::string::npos)
+      << read_error(path);
+  std::vector<char> flipped = bytes;
+  flipped[bytes.size() - 100] ^= 0x10;
+  write(flipped);
+  EXPECT_NE(read_error(path).find("checksum mismatch"), std::string::npos) << read_error(path);
+  std::vector<char> newer = bytes;
+  newer[8] = 2;
+  write(newer);
+  EXPECT_NE(read_error(path).find("format version 2 is newer than this library supports (max 1)"), std::string::npos)
+      << read_error(path);
+  write({});
+  EXPECT_NE(read_error(path).find("is empty"), std::string::npos);
+  write({'\x89', 'P', 'N', 'G', '\r', '\n', '\x1a', '\n', 0, 0, 0, 13, 'I', 'H', 'D', 'R'});
+  EXPECT_NE(read_error(path).find("not a layerprune checkpoint (bad magic"), std::string::npos) << read_error(path);
+  // A well-formed container of another kind is readable by container_read, not as a checkpoint.
+  io::Container other("LPEXPRT1", 1, "0.1.0");
+  other.put_u32("x", 1);
+  const std::vector<uint8_t> o = other.serialize();
+  write(std::vector<char>(o.begin(), o.end()));
+  EXPECT_NE(read_error(path).find("bad magic 'LPEXPRT1'"), std::string::npos);
+  FilePtr any(container_read(path.c_str()), container_destroy);
+  EXPECT_NE(std::string(container_summary(any.get())).find("\"magic\":\"LPEXPRT1\""), std::string::npos);
+  EXPECT_THROW(checkpoint_restore_model(any.get()), Error);
+  std::remove(path.c_str());
+}
+
+}  // namespace
+}  // namespace layerprune
