@@ -67,8 +67,11 @@ template <typename Param = void>
 class BackendFixture
     : public std::conditional_t<std::is_void_v<Param>, ::testing::Test, ::testing::TestWithParam<Param>> {
  protected:
-  explicit BackendFixture(uint64_t seed) : rng(seed) {}
-  std::unique_ptr<Backend> be = make_cpu_backend();
+  // `factory` picks the backend under test (oneDNN by default; the CUDA tests pass theirs,
+  // which returns null when no GPU is there, and skip).
+  explicit BackendFixture(uint64_t seed, std::unique_ptr<Backend> (*factory)() = make_cpu_backend)
+      : be(factory()), rng(seed) {}
+  std::unique_ptr<Backend> be;
   Rng rng;
   float* up(const std::vector<float>& host) {
     auto* p = static_cast<float*>(be->allocate(sizeof(float) * host.size()));

@@ -22,6 +22,12 @@ enum EstimatorKind {
 
 enum ScheduleKind { SCHEDULE_CONSTANT = 0, SCHEDULE_STEP = 1, SCHEDULE_COSINE = 2 };
 
+// Where a model's tensors live and its ops run (the spec structs' `device` field).
+enum DeviceKind {
+  DEVICE_CPU = 0,  // oneDNN (default)
+  DEVICE_CUDA = 1  // one NVIDIA GPU; needs the linux-x86_64-gpu build and a GPU with its driver
+};
+
 enum EvalMode {
   EVAL_EXPECTED = 0,      // xi_l replaced by theta_l
   EVAL_DETERMINISTIC = 1  // xi_l = [theta_l >= 0.5]
@@ -33,6 +39,7 @@ struct MlpSpec {
   int32_t sections;    // number of gated sections L (>= 0)
   int32_t classes;     // output classes (>= 2)
   int64_t seed;        // weight initialisation seed
+  int32_t device;      // DeviceKind (0 = CPU)
 };
 
 // A CIFAR-style ResNet (depth 6n + 2: 20, 32, 56, 110) on NHWC images of
@@ -46,6 +53,7 @@ struct ResNetSpec {
   int32_t classes;
   int32_t post_activation;  // 1: h = ReLU after each section (classic ResNet)
   int64_t seed;
+  int32_t device;  // DeviceKind (0 = CPU)
 };
 
 // VGG16 on NHWC images: 13 conv layers (stem, 3 ungated channel transitions, 9 gated
@@ -56,6 +64,7 @@ struct VggSpec {
   int64_t width;
   int32_t classes;
   int64_t seed;
+  int32_t device;  // DeviceKind (0 = CPU)
 };
 
 // Every hyper-parameter of ALGORITHM.md section 6. train_config_defaults fills it.

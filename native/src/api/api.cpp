@@ -40,6 +40,13 @@ void check_section(const Model* m, int32_t index) {
           m->net->sections(), ")");
 }
 
+// The backend a spec's `device` asks for.
+std::unique_ptr<Backend> make_backend(int32_t device) {
+  if (device == DEVICE_CPU) return make_cpu_backend();
+  if (device == DEVICE_CUDA) return make_cuda_backend();
+  fail("could not build the model because device ", device, " is unknown (0 = CPU, 1 = CUDA)");
+}
+
 }  // namespace
 
 // Out of host memory while building or sizing something: say what, not just bad_alloc.
@@ -77,7 +84,7 @@ Model* model_create_mlp(const MlpSpec* spec) {
   arch.classes = spec->classes;
   return out_of_memory_as_error("build the model", [&] {
     auto model = std::make_unique<Model>();
-    model->net = std::make_unique<ResidualMlp>(make_cpu_backend(), arch, static_cast<uint64_t>(spec->seed));
+    model->net = std::make_unique<ResidualMlp>(make_backend(spec->device), arch, static_cast<uint64_t>(spec->seed));
     model->recipe.kind = ModelRecipe::kMlp;
     model->recipe.mlp = *spec;
     return model.release();
@@ -89,7 +96,7 @@ Model* model_create_resnet(const ResNetSpec* spec) {
   arch.post_activation = spec->post_activation != 0;
   return out_of_memory_as_error("build the network", [&] {
     auto model = std::make_unique<Model>();
-    model->net = std::make_unique<ResidualConvNet>(make_cpu_backend(), arch, static_cast<uint64_t>(spec->seed));
+    model->net = std::make_unique<ResidualConvNet>(make_backend(spec->device), arch, static_cast<uint64_t>(spec->seed));
     model->recipe.kind = ModelRecipe::kResNet;
     model->recipe.resnet = *spec;
     return model.release();
@@ -101,7 +108,7 @@ Model* model_create_vgg16(const VggSpec* spec) {
   return out_of_memory_as_error("build the network", [&] {
     auto model = std::make_unique<Model>();
     model->net = std::make_unique<ResidualConvNet>(
-        make_cpu_backend(), vgg16(spec->channels, spec->height, spec->width, spec->classes),
+        make_backend(spec->device), vgg16(spec->channels, spec->height, spec->width, spec->classes),
         static_cast<uint64_t>(spec->seed));
     model->recipe.kind = ModelRecipe::kVgg16;
     model->recipe.image = *spec;
@@ -114,7 +121,7 @@ Model* model_create_lenet5(const VggSpec* spec) {
   return out_of_memory_as_error("build the network", [&] {
     auto model = std::make_unique<Model>();
     model->net = std::make_unique<ResidualConvNet>(
-        make_cpu_backend(), lenet5(spec->channels, spec->height, spec->width, spec->classes),
+        make_backend(spec->device), lenet5(spec->channels, spec->height, spec->width, spec->classes),
         static_cast<uint64_t>(spec->seed));
     model->recipe.kind = ModelRecipe::kLeNet5;
     model->recipe.image = *spec;

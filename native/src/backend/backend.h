@@ -113,5 +113,8 @@ class Backend {
 
 std::unique_ptr<Backend> make_cpu_backend();        // oneDNN, the fast path
 std::unique_ptr<Backend> make_reference_backend();  // plain loops, the oracle for tests
+// One NVIDIA GPU (backend/cuda/). Throws Error when this build has no CUDA backend
+// (backend/cuda_unavailable.cpp) or when no CUDA-capable GPU or driver is found.
+std::unique_ptr<Backend> make_cuda_backend();
 
 }  // namespace layerprune

@@ -67,9 +67,9 @@ public enum ConvPreset {
         }
 
         @Override
-        public LayerpruneNative.Model createNative() {
+        public LayerpruneNative.Model createNative(Device device) {
             try (LayerpruneNative.VggSpec s = new LayerpruneNative.VggSpec()) {
-                s.channels(channels).height(height).width(width).classes(classes).seed(seed);
+                s.channels(channels).height(height).width(width).classes(classes).seed(seed).device(device.code());
                 return preset.create.apply(s);
             }
         }

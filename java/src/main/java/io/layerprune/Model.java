@@ -75,8 +75,11 @@ public final class Model extends NativeHandle {
         Native.run(() -> io.layerprune.bindings.LayerpruneNative.checkpoint_save(handle, trainer, json, path));
     }
 
-    static Model create(ModelSpec spec) {
-        LayerpruneNative.Model h = Native.call(spec::createNative);
+    static Model create(ModelSpec spec, Device device) {
+        if (device == null) {
+            throw new IllegalArgumentException("device must not be null");
+        }
+        LayerpruneNative.Model h = Native.call(() -> spec.createNative(device));
         if (h == null || h.isNull()) {
             throw new LayerpruneException("the native core returned no model for " + spec.type());
         }

@@ -23,11 +23,20 @@ public sealed interface ModelSpec permits ResidualMlp.Spec, ResNet.Spec, ConvPre
 
     long seed();
 
-    /** Creates the native model. */
+    /** Creates the native model on the CPU. */
     default Model build() {
-        return Model.create(this);
+        return build(Device.CPU);
+    }
+
+    /**
+     * Creates the native model on {@code device}.
+     *
+     * @throws LayerpruneException for {@link Device#CUDA} without the GPU build or without a GPU
+     */
+    default Model build(Device device) {
+        return Model.create(this, device);
     }
 
     /** Calls the native constructor (package-private plumbing for {@link Model}). */
-    LayerpruneNative.Model createNative();
+    LayerpruneNative.Model createNative(Device device);
 }

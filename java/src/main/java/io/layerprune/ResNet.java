@@ -64,10 +64,10 @@ public final class ResNet {
         }
 
         @Override
-        public LayerpruneNative.Model createNative() {
+        public LayerpruneNative.Model createNative(Device device) {
             try (LayerpruneNative.ResNetSpec s = new LayerpruneNative.ResNetSpec()) {
                 s.depth(depth).channels(channels).height(height).width(width).classes(classes)
-                        .post_activation(postActivation ? 1 : 0).seed(seed);
+                        .post_activation(postActivation ? 1 : 0).seed(seed).device(device.code());
                 return LayerpruneNative.model_create_resnet(s);
             }
         }
@@ -86,8 +86,15 @@ public final class ResNet {
         private int classes = 10;
         private boolean postActivation;
         private long seed = 1;
+        private Device device = Device.CPU;
 
         private Builder() {}
+
+        /** Where {@link #build()} puts the model (default {@link Device#CPU}). */
+        public Builder device(Device device) {
+            this.device = device;
+            return this;
+        }
 
         public Builder depth(int depth) {
             this.depth = depth;
@@ -121,7 +128,7 @@ public final class ResNet {
         }
 
         public Model build() {
-            return spec().build();
+            return spec().build(device);
         }
     }
 }

@@ -45,9 +45,9 @@ public final class ResidualMlp {
         }
 
         @Override
-        public io.layerprune.bindings.LayerpruneNative.Model createNative() {
+        public io.layerprune.bindings.LayerpruneNative.Model createNative(Device device) {
             try (io.layerprune.bindings.LayerpruneNative.MlpSpec s = new io.layerprune.bindings.LayerpruneNative.MlpSpec()) {
-                s.input_size(inputSize).width(width).sections(sections).classes(classes).seed(seed);
+                s.input_size(inputSize).width(width).sections(sections).classes(classes).seed(seed).device(device.code());
                 return io.layerprune.bindings.LayerpruneNative.model_create_mlp(s);
             }
         }
@@ -64,8 +64,15 @@ public final class ResidualMlp {
         private int sections = 12;
         private int classes = 10;
         private long seed = 1;
+        private Device device = Device.CPU;
 
         private Builder() {}
+
+        /** Where {@link #build()} puts the model (default {@link Device#CPU}). */
+        public Builder device(Device device) {
+            this.device = device;
+            return this;
+        }
 
         public Builder inputSize(long inputSize) {
             this.inputSize = inputSize;
@@ -99,7 +106,7 @@ public final class ResidualMlp {
 
         /** Validates and creates the native model. */
         public Model build() {
-            return spec().build();
+            return spec().build(device);
         }
     }
 }

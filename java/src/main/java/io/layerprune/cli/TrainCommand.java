@@ -4,6 +4,7 @@ import io.layerprune.CifarDataset;
 import io.layerprune.CifarReader;
 import io.layerprune.DataException;
 import io.layerprune.Dataset;
+import io.layerprune.Device;
 import io.layerprune.Estimator;
 import io.layerprune.IdxDataset;
 import io.layerprune.Layerprune;
@@ -192,6 +193,11 @@ public final class TrainCommand implements Callable<Integer> {
             description = "Seed of the weights, gates and shuffling (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--device", paramLabel = "NAME", defaultValue = "cpu",
+            description = "Where the model runs: cpu (oneDNN) or cuda (one NVIDIA GPU; needs the linux-x86_64-gpu "
+                    + "native jar and a GPU with its driver) (default: ${DEFAULT-VALUE}).")
+    String device;
+
     @Option(names = "--threads", paramLabel = "N", defaultValue = "0",
             description = "Native threads; 0 = one per physical core (default: ${DEFAULT-VALUE}).")
     int threads;
@@ -316,6 +322,12 @@ public final class TrainCommand implements Callable<Integer> {
             throw new ParameterException(cl, "invalid value for --threads: must be >= 0 (0 = physical cores), got " + threads);
         }
 
+        Device deviceChoice;
+        try {
+            deviceChoice = Device.fromName(device);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(cl, "invalid value for --device: " + e.getMessage(), e);
+        }
         ModelSpec modelSpec;
         try {
             modelSpec = modelSpec(IDX_SHAPE); // usage errors first, whatever the data
@@ -476,7 +488,7 @@ public final class TrainCommand implements Callable<Integer> {
                 config = resumeFrom.config().orElseThrow();  // the saved run's, exactly
             }
             // A resumed run's model and trainer belong to its checkpoint (closed by ResumeSupport).
-            try (Model model = resumeFrom != null ? null : modelSpec.build();
+            try (Model model = resumeFrom != null ? null : modelSpec.build(deviceChoice);
                     Trainer trainer = resumeFrom != null ? null : Trainer.create(model, config)) {
                 Trainer run = resumeFrom != null ? resumeFrom.trainer() : trainer;
                 List<TrainingListener> listeners = new ArrayList<>();
