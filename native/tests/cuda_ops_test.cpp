@@ -107,6 +107,14 @@ TEST_P(CudaDenseTest, ElementwiseAndReductionsMatchReference) {
   float* copied = up(std::vector<float>(n));
   be->copy(copied, up(z), n);
   expect_close(down(copied, n), z, 0, 0, "copy");
+  for (bool relu : {false, true}) {  // export's folded batch-norm bias: rows M, channels N
+    const std::vector<float> bias = random_vector(N, rng);
+    ref = x;
+    reference::add_channel_bias(ref.data(), bias.data(), M, N, relu);
+    float* biased = up(x);
+    be->add_channel_bias(biased, up(bias), M, N, relu);
+    expect_close(down(biased, n), ref, 0, 0, relu ? "add_channel_bias relu" : "add_channel_bias");
+  }
   // Reductions in double: only the summation order differs from the reference.
   EXPECT_NEAR(be->sum_squares(up(x), n), reference::sum_squares(x.data(), n), 1e-9 * n);
   EXPECT_NEAR(be->dot(up(x), up(z), n), reference::dot(x.data(), z.data(), n), 1e-9 * n);

@@ -10,6 +10,7 @@
 #include "backend/backend.h"
 #include "core/error.h"
 #include "core/threads.h"
+#include "api/model_access.h"
 #include "model/cost.h"
 #include "model/dataset.h"
 #include "model/evaluation.h"
@@ -127,6 +128,8 @@ Model* model_create_lenet5(const VggSpec* spec) {
     return model.release();
   });
 }
+
+GatedNetwork& network_of(Model* m) { return *checked(m, "model")->net; }
 
 void model_destroy(Model* model) {
   if (model && model->trainer) model->trainer->model = nullptr;

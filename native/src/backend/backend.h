@@ -91,6 +91,9 @@ class Backend {
   virtual void add_scaled(const float* x, float a, const float* z, float* out, int64_t n) = 0;
   // y += a * x
   virtual void axpy(float a, const float* x, float* y, int64_t n) = 0;
+  // y (rows, C) += bias (C) on every row, then ReLU if `relu`: the bias of a convolution
+  // whose batch norm was folded into it (export, inference only).
+  virtual void add_channel_bias(float* y, const float* bias, int64_t rows, int64_t C, bool relu) = 0;
 
   // Reductions ----------------------------------------------------------------------
   // Mean softmax cross-entropy of logits (M,C) against labels (M). Writes

@@ -10,7 +10,7 @@ namespace layerprune {
 
 namespace {
 constexpr float kBnMomentum = 0.1f;
-constexpr float kBnEps = 1e-5f;
+constexpr float kBnEps = ResidualConvNet::kBatchNormEps;
 }  // namespace
 
 ResidualConvNet::ResidualConvNet(std::unique_ptr<Backend> backend, const ConvNetArchitecture& arch, uint64_t seed)

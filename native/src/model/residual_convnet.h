@@ -71,6 +71,14 @@ class ResidualConvNet final : public GatedNetwork {
 
   const ConvNetArchitecture& architecture() const { return arch_; }
   ConvSection& section(int32_t l) { return sections_[l]; }
+  const ConvSection& section(int32_t l) const { return sections_[l]; }
+  // The ungated layers (export reads the weights).
+  const Param& stem_filter() const { return stem_conv; }
+  const BatchNorm& stem_batchnorm() const { return stem_bn; }
+  const Transition& transition(int32_t i) const { return transitions_[i]; }
+  const Param& head_weights() const { return head_w; }
+  const Param& head_bias() const { return head_b; }
+  static constexpr float kBatchNormEps = 1e-5f;  // the eps of every BN (inference folds it)
   // Host copy of a buffer (tests).
   std::vector<float> download(const DeviceBuffer& buffer) {
     std::vector<float> host(static_cast<size_t>(buffer.size()));

@@ -44,6 +44,9 @@ class ResidualMlp final : public GatedNetwork {
   const MlpArchitecture& architecture() const { return arch_; }
   Section& section(int32_t l) { return sections_[l]; }
   const Section& section(int32_t l) const { return sections_[l]; }
+  // The ungated layers (export reads the weights).
+  const Linear& stem() const { return stem_; }
+  const Linear& head() const { return head_; }
   // Host copy of a buffer (tests, reports).
   std::vector<float> download(const DeviceBuffer& buffer);
 

@@ -266,4 +266,13 @@ void relu_forward(const T* x, T* y, int64_t n) {
   for (int64_t i = 0; i < n; ++i) y[i] = x[i] > T(0) ? x[i] : T(0);
 }
 
+template <typename T>
+void add_channel_bias(T* y, const T* bias, int64_t rows, int64_t C, bool relu) {
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t c = 0; c < C; ++c) {
+      const T v = y[i * C + c] + bias[c];
+      y[i * C + c] = relu && v < T(0) ? T(0) : v;
+    }
+}
+
 }  // namespace layerprune::reference

@@ -83,6 +83,9 @@ class ReferenceBackend final : public Backend {
   void axpy(float a, const float* x, float* y, int64_t n) override {
     reference::add_scaled<float>(y, a, x, y, n);
   }
+  void add_channel_bias(float* y, const float* bias, int64_t rows, int64_t C, bool relu) override {
+    reference::add_channel_bias(y, bias, rows, C, relu);
+  }
   double softmax_cross_entropy(const float* logits, const int32_t* labels, int64_t M, int64_t C,
                                float* dlogits, int64_t* correct) override {
     return reference::softmax_cross_entropy(logits, labels, M, C, dlogits, correct);

@@ -210,6 +210,18 @@ class CpuBackend final : public Backend {
     for (int64_t i = 0; i < n; ++i) y[i] += a * x[i];
   }
 
+  void add_channel_bias(float* y, const float* bias, int64_t rows, int64_t C, bool relu) override {
+#pragma omp parallel for if (rows * C > kParallelThreshold)
+    for (int64_t i = 0; i < rows; ++i) {
+      float* row = y + i * C;
+#pragma omp simd
+      for (int64_t c = 0; c < C; ++c) {
+        const float v = row[c] + bias[c];
+        row[c] = relu && v < 0.f ? 0.f : v;
+      }
+    }
+  }
+
   double softmax_cross_entropy(const float* logits, const int32_t* labels, int64_t M, int64_t C,
                                float* dlogits, int64_t* correct) override {
     double total = 0;

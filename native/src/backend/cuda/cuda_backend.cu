@@ -127,6 +127,9 @@ class CudaBackend final : public Backend {
     cuda::add_scaled(stream_, x, a, z, out, n);
   }
   void axpy(float a, const float* x, float* y, int64_t n) override { cuda::add_scaled(stream_, y, a, x, y, n); }
+  void add_channel_bias(float* y, const float* bias, int64_t rows, int64_t C, bool relu) override {
+    cuda::add_channel_bias(stream_, y, bias, rows, C, relu);
+  }
 
   double softmax_cross_entropy(const float* logits, const int32_t* labels, int64_t M, int64_t C, float* dlogits,
                                int64_t* correct) override {

@@ -19,6 +19,12 @@ __global__ void relu_backward_kernel(const float* Y, float* dY, int64_t n) {
 __global__ void add_scaled_kernel(const float* x, float a, const float* z, float* out, int64_t n) {
   GRID_STRIDE(i, n) out[i] = x[i] + a * z[i];
 }
+__global__ void channel_bias_kernel(float* y, const float* bias, int64_t n, int64_t C, bool relu) {
+  GRID_STRIDE(i, n) {
+    const float v = y[i] + bias[i % C];
+    y[i] = relu && v < 0.f ? 0.f : v;
+  }
+}
 __global__ void sgd_kernel(float* w, float* v, const float* g, int64_t n, float lr, float momentum, float grad_scale) {
   GRID_STRIDE(i, n) {
     const float vi = momentum * v[i] + grad_scale * g[i];
@@ -48,6 +54,11 @@ void add_scaled(cudaStream_t s, const float* x, float a, const float* z, float* 
   if (n <= 0) return;
   add_scaled_kernel<<<blocks_for(n), kThreads, 0, s>>>(x, a, z, out, n);
   check_launch("add_scaled");
+}
+void add_channel_bias(cudaStream_t s, float* y, const float* bias, int64_t rows, int64_t C, bool relu) {
+  if (rows * C <= 0) return;
+  channel_bias_kernel<<<blocks_for(rows * C), kThreads, 0, s>>>(y, bias, rows * C, C, relu);
+  check_launch("add_channel_bias");
 }
 void sgd_momentum(cudaStream_t s, float* w, float* v, const float* g, int64_t n, float lr, float momentum,
                   float grad_scale) {

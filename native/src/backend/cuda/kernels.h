@@ -50,6 +50,8 @@ void fill(cudaStream_t s, float* dst, float value, int64_t n);
 void relu_forward(cudaStream_t s, const float* x, float* y, int64_t n);
 void relu_backward(cudaStream_t s, const float* Y, float* dY, int64_t n);
 void add_scaled(cudaStream_t s, const float* x, float a, const float* z, float* out, int64_t n);
+// y (rows, C) += bias per channel, then ReLU if `relu` (export: folded batch norms).
+void add_channel_bias(cudaStream_t s, float* y, const float* bias, int64_t rows, int64_t C, bool relu);
 void sgd_momentum(cudaStream_t s, float* w, float* v, const float* g, int64_t n, float lr, float momentum,
                   float grad_scale);
 

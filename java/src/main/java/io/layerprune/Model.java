@@ -266,6 +266,16 @@ public final class Model extends NativeHandle {
         Native.run(() -> LayerpruneNative.model_determinize(handle, step));
     }
 
+    /**
+     * Writes the deterministic final network as an exported file (ALGORITHM.md section 5: pruned
+     * sections removed, linear maps folded; see {@link ExportedModel}). The model is not changed.
+     */
+    public void export(java.nio.file.Path file) {
+        try (ExportedModel exported = ExportedModel.of(this)) {
+            exported.save(file);
+        }
+    }
+
     /** Most sections {@link #checkEstimator} can enumerate (2^16 gate patterns). */
     public static final int MAX_CHECK_SECTIONS = 16;
 

@@ -95,6 +95,8 @@ public final class Main implements Runnable {
         cl.addSubcommand("plot", new CommandLine(new PlotCommand()));
         cl.addSubcommand("eval", new CommandLine(new EvalCommand()));
         cl.addSubcommand("inspect", new CommandLine(new InspectCommand()));
+        cl.addSubcommand("export", new CommandLine(new ExportCommand()));
+        cl.addSubcommand("bench-infer", new CommandLine(new BenchInferCommand()));
         return cl;
     }
 

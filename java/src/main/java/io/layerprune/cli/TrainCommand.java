@@ -232,6 +232,10 @@ public final class TrainCommand implements Callable<Integer> {
     /** The CLI metadata of that checkpoint. */
     CliCheckpoint resumeMeta;
 
+    @Option(names = "--export", paramLabel = "FILE", description = "At the end, write the deterministic final "
+            + "network as an exported network (see 'layerprune export').")
+    Path exportFile;
+
     @Option(names = "--quiet", description = "Print only the report path (and errors).")
     boolean quiet;
 
@@ -551,6 +555,10 @@ public final class TrainCommand implements Callable<Integer> {
                 }
                 if (!quiet) {
                     FinalTable.print(out, result);
+                }
+                if (exportFile != null) {
+                    run.model().export(exportFile);
+                    out.println("export: " + exportFile);
                 }
                 out.println("report: " + reportPath);
                 if (!quiet) {

@@ -7,8 +7,8 @@ import org.bytedeco.javacpp.tools.InfoMap;
 import org.bytedeco.javacpp.tools.InfoMapper;
 
 /**
- * JavaCPP preset for the layerprune C API (native/include/layerprune/api.h, and api_io.h: the data
- * file parsers).
+ * JavaCPP preset for the layerprune C API (native/include/layerprune/api.h; api_io.h: the data
+ * file parsers; api_checkpoint.h; api_export.h).
  *
  * <p>The Maven build parses api.h with this class (goal {@code parse}, phase generate-sources) into
  * {@code io.layerprune.bindings.LayerpruneNative} and then compiles {@code libjnilayerprune.so}
@@ -25,7 +25,7 @@ import org.bytedeco.javacpp.tools.InfoMapper;
     value = @Platform(
         value = "linux-x86_64",
         compiler = "cpp17",
-        include = {"layerprune/api.h", "layerprune/api_io.h", "layerprune/api_checkpoint.h"},
+        include = {"layerprune/api.h", "layerprune/api_io.h", "layerprune/api_checkpoint.h", "layerprune/api_export.h"},
         library = "jnilayerprune",
         link = "layerprune",
         // Trailing "##": Builder's copyLibs skips them (without it, it copies the system libgomp
@@ -41,6 +41,7 @@ public class LayerpruneConfig implements InfoMapper {
         infoMap.put(new Info("layerprune::Dataset").pointerTypes("Dataset"));
         infoMap.put(new Info("layerprune::Model").pointerTypes("Model"));
         infoMap.put(new Info("layerprune::Trainer").pointerTypes("Trainer"));
+        infoMap.put(new Info("layerprune::ExportedModel").pointerTypes("ExportedModel"));
         infoMap.put(new Info("layerprune::ContainerFile").pointerTypes("ContainerFile"));
     }
 }

@@ -1,0 +1,236 @@
+// The exported network (ALGORITHM.md 5) against the deterministic network it came from:
+// same logits up to float summation order, for MLPs with identity and projection skips,
+// ResNets with pruned projection sections (folded, or not across h = ReLU), VGG- and
+// LeNet-style presets; what folding removed; the add_channel_bias op.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "export/export_graph.h"
+#include "export/exported_network.h"
+#include "model/cost.h"
+#include "model/evaluation.h"
+#include "model/residual_convnet.h"
+#include "model/residual_mlp.h"
+#include "reference/ops.h"
+#include "test_util.h"
+
+namespace layerprune {
+namespace {
+
+// Random weights everywhere (BN gamma and beta too) and BN running statistics moved by a
+// few training passes, so folding has real values to fold.
+void scramble(GatedNetwork& m, uint64_t seed) {
+  Rng rng(seed);
+  Backend& be = m.backend();
+  for (const ParamRef& p : m.params()) {
+    std::vector<float> w(p.n);
+    be.to_host(w.data(), p.w, sizeof(float) * p.n);
+    for (float& x : w) x += float(rng.normal() * 0.1);
+    be.to_device(p.w, w.data(), sizeof(float) * p.n);
+  }
+  const int64_t rows = 16;
+  m.ensure_capacity(rows);
+  std::vector<float> gates(m.sections(), 1.f);
+  for (int pass = 0; pass < 3; ++pass) {
+    const std::vector<float> x = test::random_vector(rows * m.input_size(), rng);
+    be.to_device(m.input_buffer(), x.data(), sizeof(float) * x.size());
+    m.forward(rows, gates, GatedNetwork::kTraining);
+  }
+}
+
+// Sections in `off` get theta 0.2 (removed by the deterministic network), those in
+// `pruned` are pruned outright; the rest keep theta 0.7 (xi = 1).
+void gate(GatedNetwork& m, std::vector<int32_t> off, std::vector<int32_t> pruned) {
+  for (int32_t l = 0; l < m.sections(); ++l) m.gate(l).theta = 0.7;
+  for (int32_t l : off) m.gate(l).theta = 0.2;
+  for (int32_t l : pruned) m.prune(l, 1);
+}
+
+double max_abs(const std::vector<float>& v) {
+  double m = 0;
+  for (float x : v) m = std::max(m, double(std::fabs(x)));
+  return m;
+}
+
+// Logits of the exported network against the model's deterministic predict. Folding
+// and BN scale changes the float summation order: ~1e-5 relative to the logits' scale.
+ExportGraph expect_export_matches(GatedNetwork& m, uint64_t seed, int64_t count = 37) {
+  Rng rng(seed);
+  const std::vector<float> x = test::random_vector(count * m.input_size(), rng);
+  std::vector<float> want(count * m.classes()), got(count * m.classes());
+  predict(m, x.data(), count, EVAL_DETERMINISTIC, want.data());
+  ExportGraph graph = build_export_graph(m);
+  ExportedNetwork net(graph, make_cpu_backend());
+  net.predict(x.data(), count, got.data());
+  const double scale = std::max(1.0, max_abs(want));
+  EXPECT_GT(max_abs(want), 1e-3) << "logits too small to test anything";
+  test::expect_close(got, want, 2e-5 * scale, 1e-5, "exported logits");
+  // The same graph on the reference backend: the executor does not depend on oneDNN.
+  ExportedNetwork ref(graph, make_reference_backend());
+  std::vector<float> got_ref(count * m.classes());
+  ref.predict(x.data(), count, got_ref.data());
+  test::expect_close(got_ref, want, 2e-5 * scale, 1e-5, "exported logits (reference backend)");
+  return graph;
+}
+
+int count_ops(const ExportGraph& g, ExportOpKind kind) {
+  return int(std::count_if(g.ops.begin(), g.ops.end(), [&](const ExportOp& o) { return o.kind == kind; }));
+}
+
+TEST(Export, MlpIdentitySkipsVanish) {
+  ResidualMlp m(make_cpu_backend(), test::small_arch(12, 16, 6, 4), 3);
+  scramble(m, 1);
+  gate(m, {1, 4}, {0, 2});
+  const ExportGraph g = expect_export_matches(m, 2);
+  EXPECT_EQ(g.sections_kept, 2);
+  EXPECT_EQ(g.folded_maps, 0);
+  // stem, 2 x (fc1, fc2, add), head
+  EXPECT_EQ(g.ops.size(), 1u + 3u * 2u + 1u);
+  // The exported weights are the live ones, nothing else.
+  EXPECT_EQ(g.params(), cost::params(m.architecture(), m.live_mask()) -
+                            cost::section_body_params(m.architecture(), 1) -
+                            cost::section_body_params(m.architecture(), 4));
+}
+
+TEST(Export, MlpConsecutiveProjectionsFold) {
+  MlpArchitecture a = test::small_arch(12, 16, 0, 3);
+  a.section_widths = {16, 12, 12, 9, 9, 20};  // projections at sections 1, 3 and 5
+  ResidualMlp m(make_cpu_backend(), a, 4);
+  scramble(m, 5);
+  // Sections 1..3 removed: 16->12 projection, identity, 12->9 projection fold into one 16->9.
+  gate(m, {1, 3}, {2});
+  ExportGraph g = expect_export_matches(m, 6);
+  EXPECT_EQ(g.folded_maps, 1);
+  EXPECT_EQ(g.sections_kept, 3);
+  // Section 5 removed too: its 9->20 projection then the head 20->3 fold as well (3*9 <= 3*20 + 20*9).
+  gate(m, {1, 3, 5}, {});
+  g = expect_export_matches(m, 7);
+  EXPECT_EQ(g.folded_maps, 2);
+  EXPECT_EQ(g.sections_kept, 2);
+}
+
+TEST(Export, MlpNothingPrunedIsTheWholeNetwork) {
+  ResidualMlp m(make_cpu_backend(), test::small_arch(10, 8, 3, 5), 8);
+  scramble(m, 9);
+  gate(m, {}, {});
+  const ExportGraph g = expect_export_matches(m, 10, 600);  // more rows than one chunk
+  EXPECT_EQ(g.sections_kept, 3);
+  EXPECT_EQ(g.params(), m.param_count());
+}
+
+ConvNetArchitecture tiny_resnet(bool post_activation) {
+  ConvNetArchitecture a;
+  a.in_channels = 2;
+  a.height = 9;
+  a.width = 9;
+  a.stem_channels = 4;
+  a.stages = {{4, 2, 1}, {6, 1, 2}, {8, 2, 2}};  // sections 2 and 3 downsample with projections
+  a.classes = 3;
+  a.post_activation = post_activation;
+  return a;
+}
+
+TEST(Export, ResNetPrunedTransitionsFoldIntoOneStridedConv) {
+  ResidualConvNet m(make_cpu_backend(), tiny_resnet(false), 11);
+  scramble(m, 12);
+  gate(m, {0, 3}, {2});  // 2 and 3: 1x1 stride-2 projections back to back -> one 1x1 stride-4 conv
+  const ExportGraph g = expect_export_matches(m, 13);
+  EXPECT_EQ(g.folded_maps, 1);
+  EXPECT_EQ(g.sections_kept, 2);
+  bool strided4 = false;
+  for (const ExportOp& op : g.ops) strided4 |= op.kind == ExportOpKind::kConv && op.kernel == 1 && op.stride == 4;
+  EXPECT_TRUE(strided4);
+  // stem + 1 BN per kept section folded into its conv
+  EXPECT_EQ(g.folded_batchnorms, 1 + 2);
+}
+
+TEST(Export, ResNetPostActivationDoesNotFoldAcrossTheRelu) {
+  ResidualConvNet m(make_cpu_backend(), tiny_resnet(true), 14);
+  scramble(m, 15);
+  gate(m, {0, 3}, {2});
+  const ExportGraph g = expect_export_matches(m, 16);
+  EXPECT_EQ(g.folded_maps, 0);
+  // stem, section 1 (conv1, conv2), projections of 2 and 3 kept apart by their ReLUs, section 4
+  EXPECT_EQ(count_ops(g, ExportOpKind::kConv), 1 + 2 + 1 + 1 + 2);
+}
+
+TEST(Export, VggStylePlainSections) {
+  ConvNetArchitecture a;
+  a.in_channels = 1;
+  a.height = 7;
+  a.width = 7;
+  a.stem_channels = 3;
+  a.stages = {{3, 1, 1, true, true}, {5, 2, 1, true, true}};  // transition, pools with odd sizes
+  a.classes = 3;
+  ResidualConvNet m(make_cpu_backend(), a, 17);
+  scramble(m, 18);
+  gate(m, {1}, {});
+  const ExportGraph g = expect_export_matches(m, 19);
+  EXPECT_EQ(g.sections_kept, 2);
+  EXPECT_EQ(count_ops(g, ExportOpKind::kMaxPool), 2);
+}
+
+TEST(Export, Vgg16PresetOnSmallImages) {
+  ResidualConvNet m(make_cpu_backend(), vgg16(1, 8, 8, 4), 20);
+  scramble(m, 21);
+  gate(m, {2, 5}, {0, 7});
+  const ExportGraph g = expect_export_matches(m, 22, 5);
+  EXPECT_EQ(g.sections_kept, 5);
+}
+
+TEST(Export, LeNetPrunedFullyConnectedSectionsFold) {
+  ResidualConvNet m(make_cpu_backend(), lenet5(1, 28, 28, 10), 23);
+  scramble(m, 24);
+  gate(m, {0, 1}, {});  // 400->120 and 120->84 projections compose into one 400->84 map
+  ExportGraph g = expect_export_matches(m, 25, 9);
+  EXPECT_EQ(g.folded_maps, 1);
+  EXPECT_EQ(g.sections_kept, 0);
+  EXPECT_EQ(count_ops(g, ExportOpKind::kFlatten), 1);
+  gate(m, {}, {});
+  g = expect_export_matches(m, 26, 9);
+  EXPECT_EQ(g.folded_maps, 0);
+  EXPECT_EQ(g.sections_kept, 2);
+}
+
+TEST(Export, ValidateRejectsInconsistentGraphs) {
+  ResidualMlp m(make_cpu_backend(), test::small_arch(6, 5, 2, 3), 27);
+  const ExportGraph good = build_export_graph(m);
+  good.validate();
+  ExportGraph g = good;
+  g.tensors[0].data.pop_back();
+  EXPECT_THROW(g.validate(), Error);
+  g = good;
+  g.ops[1].input = 99;
+  EXPECT_THROW(g.validate(), Error);
+  g = good;
+  g.ops[0].output = 0;
+  EXPECT_THROW(g.validate(), Error);
+  g = good;
+  g.values[g.output].c = 4;
+  EXPECT_THROW(g.validate(), Error);
+}
+
+class ChannelBiasTest : public test::BackendFixture<bool> {
+ protected:
+  ChannelBiasTest() : BackendFixture(28) {}
+};
+
+TEST_P(ChannelBiasTest, MatchesReference) {
+  const bool relu = GetParam();
+  const int64_t rows = 1000, C = 7;  // more than the parallel threshold
+  std::vector<float> y = test::random_vector(rows * C, rng), bias = test::random_vector(C, rng);
+  float* dy = up(y);
+  be->add_channel_bias(dy, up(bias), rows, C, relu);
+  reference::add_channel_bias(y.data(), bias.data(), rows, C, relu);
+  test::expect_close(down(dy, y.size()), y, 0.0, 0.0, "add_channel_bias");
+  bool clipped = false;
+  for (float v : y) clipped |= v == 0.f;
+  EXPECT_EQ(clipped, relu);
+}
+
+INSTANTIATE_TEST_SUITE_P(Relu, ChannelBiasTest, ::testing::Bool());
+
+}  // namespace
+}  // namespace layerprune
