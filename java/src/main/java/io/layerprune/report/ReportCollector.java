@@ -113,6 +113,10 @@ public final class ReportCollector implements TrainingListener {
         epochs.addAll(partial.epochs());
         prunes.clear();
         prunes.addAll(partial.pruneEvents());
+        // The unpruned-equivalent FLOPs are summed here from the steps: continue from the saved sum.
+        Report.Epoch last = epochs.isEmpty() ? null : epochs.get(epochs.size() - 1);
+        flopsUnpruned = last != null && last.cumulativeTrainingFlopsUnpruned() != null
+                ? last.cumulativeTrainingFlopsUnpruned() : 0.0;
     }
 
     /** The report as collected so far. */
