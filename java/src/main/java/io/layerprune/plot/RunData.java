@@ -78,15 +78,22 @@ public record RunData(Path report, String source, double[] steps, double[][] the
                 throw new LayerpruneException(report + ": no training steps to plot (no epoch finished and no "
                         + csv.getFileName() + " beside it)");
             }
-            int n = epochs.size();
+            // Point 0 is the start of training (step 0, nothing spent yet), so that curves drawn from
+            // epoch records alone start where the run started and not at the end of epoch 1.
+            int n = epochs.size() + 1;
             sections = epochs.get(0).theta().length;
             steps = new double[n];
             theta = new double[sections][n];
             params = new double[n];
             flops = new double[n];
             flopsUnpruned = new double[n];
-            for (int p = 0; p < n; p++) {
-                Report.Epoch e = epochs.get(p);
+            double theta0 = r.config() != null ? r.config().theta0() : Double.NaN;
+            for (int i = 0; i < sections; i++) {
+                theta[i][0] = theta0;
+            }
+            params[0] = r.finalResult() != null ? r.finalResult().paramsInitial() : Double.NaN;
+            for (int p = 1; p < n; p++) {
+                Report.Epoch e = epochs.get(p - 1);
                 steps[p] = e.step();
                 for (int i = 0; i < sections; i++) {
                     theta[i][p] = i < e.theta().length ? e.theta()[i] : Double.NaN;
@@ -95,6 +102,11 @@ public record RunData(Path report, String source, double[] steps, double[][] the
                 flops[p] = e.cumulativeTrainingFlops();
                 flopsUnpruned[p] = e.cumulativeTrainingFlopsUnpruned() == null ? Double.NaN
                         : e.cumulativeTrainingFlopsUnpruned();
+            }
+            // Reports written before epochs carried the unpruned sum still have the final total.
+            if (Double.isNaN(flopsUnpruned[n - 1]) && r.finalResult() != null
+                    && r.finalResult().steps() == (long) steps[n - 1]) {
+                flopsUnpruned[n - 1] = r.finalResult().cumulativeTrainingFlopsUnpruned();
             }
             source = "epochs";
         }
