@@ -166,6 +166,56 @@ TEST(Checkpoint, ResumedResNetRunEqualsTheUninterruptedOne) {
   }, c, data.get());
 }
 
+// Every size and seed of every architecture kind is written and read back: save and
+// read share one field list per kind (api_checkpoint.cpp's arch_fields).
+TEST(Checkpoint, EveryArchitectureKindRoundTrips) {
+  set_num_threads(1);
+  const std::string path = temp_path("arch.lpckpt");
+  const auto saved = [&](Model* model) {
+    ModelPtr m(model, model_destroy);
+    checkpoint_save(m.get(), nullptr, "", path.c_str());
+    FilePtr file(checkpoint_read(path.c_str()), container_destroy);
+    ArchitectureSpec arch{};
+    checkpoint_architecture(file.get(), &arch);
+    std::remove(path.c_str());
+    return arch;
+  };
+  const MlpSpec mlp{12, 16, 3, 5, 21, 0};
+  ArchitectureSpec a = saved(model_create_mlp(&mlp));
+  EXPECT_EQ(a.kind, MODEL_MLP);
+  EXPECT_EQ(a.mlp.input_size, 12);
+  EXPECT_EQ(a.mlp.width, 16);
+  EXPECT_EQ(a.mlp.sections, 3);
+  EXPECT_EQ(a.mlp.classes, 5);
+  EXPECT_EQ(a.mlp.seed, 21);
+  const ResNetSpec resnet{8, 3, 8, 6, 4, 1, 22, 0};
+  a = saved(model_create_resnet(&resnet));
+  EXPECT_EQ(a.kind, MODEL_RESNET);
+  EXPECT_EQ(a.resnet.depth, 8);
+  EXPECT_EQ(a.resnet.channels, 3);
+  EXPECT_EQ(a.resnet.height, 8);
+  EXPECT_EQ(a.resnet.width, 6);
+  EXPECT_EQ(a.resnet.classes, 4);
+  EXPECT_EQ(a.resnet.post_activation, 1);
+  EXPECT_EQ(a.resnet.seed, 22);
+  const VggSpec vgg{3, 8, 6, 4, 23, 0};
+  a = saved(model_create_vgg16(&vgg));
+  EXPECT_EQ(a.kind, MODEL_VGG16);
+  EXPECT_EQ(a.image.channels, 3);
+  EXPECT_EQ(a.image.height, 8);
+  EXPECT_EQ(a.image.width, 6);
+  EXPECT_EQ(a.image.classes, 4);
+  EXPECT_EQ(a.image.seed, 23);
+  const VggSpec lenet{1, 28, 28, 10, 24, 0};
+  a = saved(model_create_lenet5(&lenet));
+  EXPECT_EQ(a.kind, MODEL_LENET5);
+  EXPECT_EQ(a.image.channels, 1);
+  EXPECT_EQ(a.image.height, 28);
+  EXPECT_EQ(a.image.width, 28);
+  EXPECT_EQ(a.image.classes, 10);
+  EXPECT_EQ(a.image.seed, 24);
+}
+
 TEST(Checkpoint, ModelAloneRestoresWeightsAndArchitecture) {
   set_num_threads(1);
   MlpSpec spec{12, 16, 3, 3, 2};

@@ -107,23 +107,26 @@ void arch_fields(MlpSpec& s, Field&& field) {
   field("arch.seed", s.seed);
 }
 
-template <typename Field>
-void arch_fields(ResNetSpec& s, Field&& field) {
-  field("arch.depth", s.depth);
+// The image shape and classes, common to the convolutional networks' specs.
+template <typename ImageSpec, typename Field>
+void image_fields(ImageSpec& s, Field&& field) {
   field("arch.channels", s.channels);
   field("arch.height", s.height);
   field("arch.image_width", s.width);
   field("arch.classes", s.classes);
+}
+
+template <typename Field>
+void arch_fields(ResNetSpec& s, Field&& field) {
+  field("arch.depth", s.depth);
+  image_fields(s, field);
   field("arch.post_activation", s.post_activation);
   field("arch.seed", s.seed);
 }
 
 template <typename Field>
 void arch_fields(VggSpec& s, Field&& field) {  // VGG16 and LeNet-5
-  field("arch.channels", s.channels);
-  field("arch.height", s.height);
-  field("arch.image_width", s.width);
-  field("arch.classes", s.classes);
+  image_fields(s, field);
   field("arch.seed", s.seed);
 }
 
