@@ -194,7 +194,7 @@ void remove_stale_temporaries(const std::string& path) {
 
 std::string errno_text() { return std::strerror(errno); }
 
-// Fault injection for tests (KilledSaveTest): LAYERPRUNE_FAULT_WRITE_DELAY_US=N makes every 64 KiB
+// Fault injection for tests (KilledSaveTest): LAYERPRUNE_FAULT_WRITE_DELAY_US=N makes every 256 KiB
 // written to a temporary file take N microseconds longer, so a test can SIGKILL a process in the
 // middle of writing a save instead of hoping to hit that window. Unset (the default) changes nothing.
 int64_t fault_write_delay_us() {
@@ -208,7 +208,7 @@ int64_t fault_write_delay_us() {
 void write_all(int fd, const uint8_t* data, size_t size, const std::string& tmp) {
   const int64_t delay_us = fault_write_delay_us();
   while (size > 0) {
-    const size_t chunk = delay_us > 0 ? std::min<size_t>(size, 64 * 1024) : size;
+    const size_t chunk = delay_us > 0 ? std::min<size_t>(size, 256 * 1024) : size;
     const ssize_t n = ::write(fd, data, chunk);
     if (n < 0) {
       if (errno == EINTR) continue;

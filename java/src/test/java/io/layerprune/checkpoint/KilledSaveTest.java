@@ -42,9 +42,9 @@ class KilledSaveTest {
         while (kills < MAX_KILLS && System.nanoTime() - started < BUDGET_NANOS) {
             ProcessBuilder pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
                     SaveLoop.class.getName(), file.toString()).redirectError(ProcessBuilder.Redirect.DISCARD);
-            // Writing the ~13 MB temporary then takes ~100 ms (200 chunks of 64 KiB, 500 us each), so a
+            // Writing the ~14 MB temporary then takes >= 110 ms (55 chunks of 256 KiB, 2 ms each), so a
             // kill at a random moment of a save mostly lands while the temporary is being written.
-            pb.environment().put("LAYERPRUNE_FAULT_WRITE_DELAY_US", "500");
+            pb.environment().put("LAYERPRUNE_FAULT_WRITE_DELAY_US", "2000");
             Process p = pb.start();
             BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
             // Wait until one save has completed and the next has begun, then kill at a random moment
