@@ -79,17 +79,23 @@ class BackendFixture
     owned_.push_back(p);
     return p;
   }
+  int32_t* up(const std::vector<int32_t>& host) {  // labels, argmax indices
+    auto* p = static_cast<int32_t*>(be->allocate(sizeof(int32_t) * host.size()));
+    be->to_device(p, host.data(), sizeof(int32_t) * host.size());
+    owned_.push_back(p);
+    return p;
+  }
   std::vector<float> down(const float* p, size_t n) {
     std::vector<float> host(n);
     be->to_host(host.data(), p, sizeof(float) * n);
     return host;
   }
   void TearDown() override {
-    for (float* p : owned_) be->release(p);
+    for (void* p : owned_) be->release(p);
   }
 
  private:
-  std::vector<float*> owned_;
+  std::vector<void*> owned_;
 };
 
 }  // namespace layerprune::test

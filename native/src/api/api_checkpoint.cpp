@@ -7,6 +7,7 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <type_traits>
 
 #include "api/handles.h"
 #include "core/error.h"
@@ -26,14 +27,6 @@ namespace {
 
 constexpr const char* kCheckpointMagic = "LPCKPT01";
 constexpr uint32_t kCheckpointFormat = 1;
-
-io::ReadExpectation checkpoint_expectation() {
-  io::ReadExpectation e;
-  e.magic = kCheckpointMagic;
-  e.kind = "checkpoint";
-  e.max_format_version = kCheckpointFormat;
-  return e;
-}
 
 const ContainerFile& checked_file(const ContainerFile* f) {
   require(f != nullptr, "the checkpoint handle is null (closed or never created)");
@@ -102,34 +95,57 @@ ContainerFile* read_file(const char* path, const io::ReadExpectation& expect) {
   return f.release();
 }
 
-void put_architecture(const ModelRecipe& r, io::Container& out) {
+// Each architecture's records, listed once for both directions (put_architecture and
+// checkpoint_architecture) so that saving and reading cannot drift apart: `field(name,
+// member)` is called for every size and seed, in the order the records are written.
+template <typename Field>
+void arch_fields(MlpSpec& s, Field&& field) {
+  field("arch.input_size", s.input_size);
+  field("arch.width", s.width);
+  field("arch.sections", s.sections);
+  field("arch.classes", s.classes);
+  field("arch.seed", s.seed);
+}
+
+// The image shape and classes, common to the convolutional networks' specs.
+template <typename ImageSpec, typename Field>
+void image_fields(ImageSpec& s, Field&& field) {
+  field("arch.channels", s.channels);
+  field("arch.height", s.height);
+  field("arch.image_width", s.width);
+  field("arch.classes", s.classes);
+}
+
+template <typename Field>
+void arch_fields(ResNetSpec& s, Field&& field) {
+  field("arch.depth", s.depth);
+  image_fields(s, field);
+  field("arch.post_activation", s.post_activation);
+  field("arch.seed", s.seed);
+}
+
+template <typename Field>
+void arch_fields(VggSpec& s, Field&& field) {  // VGG16 and LeNet-5
+  image_fields(s, field);
+  field("arch.seed", s.seed);
+}
+
+void put_architecture(const ModelRecipe& recipe, io::Container& out) {
+  ModelRecipe r = recipe;  // arch_fields visits mutable members (it also serves reading)
+  const auto put = [&out](const char* name, int64_t value) { out.put_i64(name, value); };
   switch (r.kind) {
     case ModelRecipe::kMlp:
       out.put_string("arch.kind", "mlp");
-      out.put_i64("arch.input_size", r.mlp.input_size);
-      out.put_i64("arch.width", r.mlp.width);
-      out.put_i64("arch.sections", r.mlp.sections);
-      out.put_i64("arch.classes", r.mlp.classes);
-      out.put_i64("arch.seed", r.mlp.seed);
+      arch_fields(r.mlp, put);
       return;
     case ModelRecipe::kResNet:
       out.put_string("arch.kind", "resnet");
-      out.put_i64("arch.depth", r.resnet.depth);
-      out.put_i64("arch.channels", r.resnet.channels);
-      out.put_i64("arch.height", r.resnet.height);
-      out.put_i64("arch.image_width", r.resnet.width);
-      out.put_i64("arch.classes", r.resnet.classes);
-      out.put_i64("arch.post_activation", r.resnet.post_activation);
-      out.put_i64("arch.seed", r.resnet.seed);
+      arch_fields(r.resnet, put);
       return;
     case ModelRecipe::kVgg16:
     case ModelRecipe::kLeNet5:
       out.put_string("arch.kind", r.kind == ModelRecipe::kVgg16 ? "vgg16" : "lenet5");
-      out.put_i64("arch.channels", r.image.channels);
-      out.put_i64("arch.height", r.image.height);
-      out.put_i64("arch.image_width", r.image.width);
-      out.put_i64("arch.classes", r.image.classes);
-      out.put_i64("arch.seed", r.image.seed);
+      arch_fields(r.image, put);
       return;
     case ModelRecipe::kNone:
       break;
@@ -164,13 +180,11 @@ void checkpoint_save(Model* model, Trainer* trainer, const char* metadata, const
   io::write_file_atomically(path, c.serialize());
 }
 
-ContainerFile* checkpoint_read(const char* path) { return read_file(path, checkpoint_expectation()); }
+ContainerFile* checkpoint_read(const char* path) { return read_file(path, {kCheckpointMagic, "checkpoint", kCheckpointFormat}); }
 
 ContainerFile* container_read(const char* path) {
-  io::ReadExpectation any;
-  any.kind = "file (no container magic)";
-  any.max_format_version = UINT32_MAX;  // inspect shows any version
-  return read_file(path, any);
+  // No magic: any layerprune container, of any version (inspect shows them all).
+  return read_file(path, {"", "file (no container magic)", UINT32_MAX});
 }
 
 void container_destroy(ContainerFile* file) { delete file; }
@@ -195,29 +209,22 @@ void checkpoint_architecture(const ContainerFile* f, ArchitectureSpec* out) {
   require(out != nullptr, "the architecture output is null");
   *out = ArchitectureSpec{};
   const std::string kind = c.get_string("arch.kind");
+  // 32-bit fields are range-checked: a corrupt file must not wrap around.
+  const auto get = [&c](const char* name, auto& member) {
+    if constexpr (std::is_same_v<std::decay_t<decltype(member)>, int32_t>)
+      member = small_int(c, name);
+    else
+      member = c.get_i64(name);
+  };
   if (kind == "mlp") {
     out->kind = MODEL_MLP;
-    out->mlp.input_size = c.get_i64("arch.input_size");
-    out->mlp.width = c.get_i64("arch.width");
-    out->mlp.sections = small_int(c, "arch.sections");
-    out->mlp.classes = small_int(c, "arch.classes");
-    out->mlp.seed = c.get_i64("arch.seed");
+    arch_fields(out->mlp, get);
   } else if (kind == "resnet") {
     out->kind = MODEL_RESNET;
-    out->resnet.depth = small_int(c, "arch.depth");
-    out->resnet.channels = c.get_i64("arch.channels");
-    out->resnet.height = c.get_i64("arch.height");
-    out->resnet.width = c.get_i64("arch.image_width");
-    out->resnet.classes = small_int(c, "arch.classes");
-    out->resnet.post_activation = small_int(c, "arch.post_activation");
-    out->resnet.seed = c.get_i64("arch.seed");
+    arch_fields(out->resnet, get);
   } else if (kind == "vgg16" || kind == "lenet5") {
     out->kind = kind == "vgg16" ? MODEL_VGG16 : MODEL_LENET5;
-    out->image.channels = c.get_i64("arch.channels");
-    out->image.height = c.get_i64("arch.height");
-    out->image.width = c.get_i64("arch.image_width");
-    out->image.classes = small_int(c, "arch.classes");
-    out->image.seed = c.get_i64("arch.seed");
+    arch_fields(out->image, get);
   } else {
     fail("could not read the checkpoint's architecture because its kind '", kind, "' is unknown");
   }

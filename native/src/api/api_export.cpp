@@ -1,8 +1,10 @@
 // The export C API: argument checks and handle bookkeeping; the work is in export/.
 #include "layerprune/api_export.h"
 
+#include <algorithm>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "api/model_access.h"
 #include "core/error.h"
@@ -22,10 +24,7 @@ const ExportedModel& live(const ExportedModel* e) {
   require(e != nullptr && e->net != nullptr, "the exported model handle is null (closed or never created)");
   return *e;
 }
-ExportedModel& live(ExportedModel* e) {
-  require(e != nullptr && e->net != nullptr, "the exported model handle is null (closed or never created)");
-  return *e;
-}
+ExportedModel& live(ExportedModel* e) { return const_cast<ExportedModel&>(live(static_cast<const ExportedModel*>(e))); }
 const ExportGraph& graph(const ExportedModel* e) { return live(e).net->graph(); }
 
 ExportedModel* wrap(ExportGraph g, std::string metadata) {
@@ -35,9 +34,14 @@ ExportedModel* wrap(ExportGraph g, std::string metadata) {
   return e.release();
 }
 
-void check_index(int32_t index, size_t count, const char* what) {
-  require(index >= 0 && size_t(index) < count, what, " index ", index, " is outside [0, ", count, ")");
+// The index-th value, op or tensor of a graph, after a bounds check that names `what`.
+template <typename T>
+const T& item(const std::vector<T>& items, int32_t index, const char* what) {
+  require(index >= 0 && size_t(index) < items.size(), what, " index ", index, " is outside [0, ", items.size(), ")");
+  return items[index];
 }
+
+const ExportTensor& tensor(const ExportedModel* e, int32_t index) { return item(graph(e).tensors, index, "tensor"); }
 
 }  // namespace
 
@@ -80,17 +84,14 @@ void exported_summary(const ExportedModel* e, ExportSummary* out) {
 const char* exported_metadata(const ExportedModel* e) { return live(e).metadata.c_str(); }
 
 void exported_value(const ExportedModel* e, int32_t index, ExportValueInfo* out) {
-  const ExportGraph& g = graph(e);
-  check_index(index, g.values.size(), "value");
+  const ExportShape& v = item(graph(e).values, index, "value");
   require(out != nullptr, "the value info pointer is null");
-  out->channels = g.values[index].c, out->height = g.values[index].h, out->width = g.values[index].w;
+  out->channels = v.c, out->height = v.h, out->width = v.w;
 }
 
 void exported_op(const ExportedModel* e, int32_t index, ExportOpInfo* out) {
-  const ExportGraph& g = graph(e);
-  check_index(index, g.ops.size(), "op");
+  const ExportOp& o = item(graph(e).ops, index, "op");
   require(out != nullptr, "the op info pointer is null");
-  const ExportOp& o = g.ops[index];
   out->kind = static_cast<int32_t>(o.kind);
   out->input = o.input, out->input2 = o.input2, out->output = o.output;
   out->weight = o.weight, out->bias = o.bias;
@@ -99,29 +100,23 @@ void exported_op(const ExportedModel* e, int32_t index, ExportOpInfo* out) {
 }
 
 int32_t exported_tensor_rank(const ExportedModel* e, int32_t index) {
-  const ExportGraph& g = graph(e);
-  check_index(index, g.tensors.size(), "tensor");
-  return static_cast<int32_t>(g.tensors[index].shape.size());
+  return static_cast<int32_t>(tensor(e, index).shape.size());
 }
 
 void exported_tensor_shape(const ExportedModel* e, int32_t index, int64_t* shape) {
-  const ExportGraph& g = graph(e);
-  check_index(index, g.tensors.size(), "tensor");
+  const ExportTensor& t = tensor(e, index);
   require(shape != nullptr, "the shape pointer is null");
-  for (size_t i = 0; i < g.tensors[index].shape.size(); ++i) shape[i] = g.tensors[index].shape[i];
+  std::copy(t.shape.begin(), t.shape.end(), shape);
 }
 
 int64_t exported_tensor_size(const ExportedModel* e, int32_t index) {
-  const ExportGraph& g = graph(e);
-  check_index(index, g.tensors.size(), "tensor");
-  return static_cast<int64_t>(g.tensors[index].data.size());
+  return static_cast<int64_t>(tensor(e, index).data.size());
 }
 
 void exported_tensor_data(const ExportedModel* e, int32_t index, float* data) {
-  const ExportGraph& g = graph(e);
-  check_index(index, g.tensors.size(), "tensor");
+  const ExportTensor& t = tensor(e, index);
   require(data != nullptr, "the data pointer is null");
-  std::copy(g.tensors[index].data.begin(), g.tensors[index].data.end(), data);
+  std::copy(t.data.begin(), t.data.end(), data);
 }
 
 void exported_predict(ExportedModel* e, const float* features, int64_t count, float* logits) {

@@ -7,14 +7,6 @@
 namespace layerprune {
 namespace {
 constexpr int64_t kOpFields = 10;
-
-io::ReadExpectation expectation() {
-  io::ReadExpectation e;
-  e.magic = kExportMagic;
-  e.kind = "exported network";
-  e.max_format_version = kExportFormatVersion;
-  return e;
-}
 }  // namespace
 
 void write_export_file(const ExportGraph& graph, const std::string& metadata, const std::string& path) {
@@ -47,7 +39,7 @@ void write_export_file(const ExportGraph& graph, const std::string& metadata, co
 }
 
 ExportGraph read_export_file(const std::string& path, std::string* metadata) {
-  const io::Container c = io::read_container(path, expectation());
+  const io::Container c = io::read_container(path, {kExportMagic, "exported network", kExportFormatVersion});
   const auto bad = [&](auto&&... parts) { fail("could not read the exported network ", path, " because ", parts...); };
   ExportGraph g;
   g.image_input = c.get_u32("graph.image") != 0;

@@ -6,11 +6,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <set>
 
@@ -192,15 +194,29 @@ void remove_stale_temporaries(const std::string& path) {
 
 std::string errno_text() { return std::strerror(errno); }
 
+// Fault injection for tests (KilledSaveTest): LAYERPRUNE_FAULT_WRITE_DELAY_US=N makes every 64 KiB
+// written to a temporary file take N microseconds longer, so a test can SIGKILL a process in the
+// middle of writing a save instead of hoping to hit that window. Unset (the default) changes nothing.
+int64_t fault_write_delay_us() {
+  static const int64_t delay = [] {
+    const char* v = std::getenv("LAYERPRUNE_FAULT_WRITE_DELAY_US");
+    return v ? std::max<int64_t>(0, std::atoll(v)) : int64_t{0};
+  }();
+  return delay;
+}
+
 void write_all(int fd, const uint8_t* data, size_t size, const std::string& tmp) {
+  const int64_t delay_us = fault_write_delay_us();
   while (size > 0) {
-    const ssize_t n = ::write(fd, data, size);
+    const size_t chunk = delay_us > 0 ? std::min<size_t>(size, 64 * 1024) : size;
+    const ssize_t n = ::write(fd, data, chunk);
     if (n < 0) {
       if (errno == EINTR) continue;
       fail("could not write ", tmp, " because ", errno_text());
     }
     data += n;
     size -= static_cast<size_t>(n);
+    if (delay_us > 0) ::usleep(static_cast<useconds_t>(delay_us));
   }
 }
 

@@ -9,11 +9,7 @@ import io.layerprune.Model;
 import io.layerprune.ResidualMlp;
 import io.layerprune.TrainConfig;
 import io.layerprune.Trainer;
-import io.layerprune.report.ReportWriter;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -122,25 +118,12 @@ public final class EstimatorCheckCommand implements Callable<Integer> {
             throw new ParameterException(cl, "invalid value for --sections: must be in [1, " + Model.MAX_CHECK_SECTIONS
                     + "] (exact enumeration of 2^L patterns), got " + sections);
         }
-        if (width < 1) {
-            throw new ParameterException(cl, "invalid value for --width: must be >= 1, got " + width);
-        }
-        if (samples < 2) {
-            throw new ParameterException(cl, "invalid value for --samples: must be >= 2, got " + samples);
-        }
-        if (trainEpochs < 0) {
-            throw new ParameterException(cl, "invalid value for --train-epochs: must be >= 0, got " + trainEpochs);
-        }
-        if (trainLimit < 0) {
-            throw new ParameterException(cl, "invalid value for --train-limit: must be >= 0 (0 = all), got "
-                    + trainLimit);
-        }
-        if (rows < 1) {
-            throw new ParameterException(cl, "invalid value for --rows: must be >= 1, got " + rows);
-        }
-        if (threads < 0) {
-            throw new ParameterException(cl, "invalid value for --threads: must be >= 0, got " + threads);
-        }
+        OptionErrors.requireAtLeast(cl, "--width", width, 1);
+        OptionErrors.requireAtLeast(cl, "--samples", samples, 2);
+        OptionErrors.requireAtLeast(cl, "--train-epochs", trainEpochs, 0);
+        OptionErrors.requireAtLeast(cl, "--train-limit", trainLimit, 0, "(0 = all)");
+        OptionErrors.requireAtLeast(cl, "--rows", rows, 1);
+        OptionErrors.requireAtLeast(cl, "--threads", threads, 0);
         double[] thetas = new double[sections];
         if (theta.length == 1) {
             Arrays.fill(thetas, theta[0]);
@@ -211,7 +194,7 @@ public final class EstimatorCheckCommand implements Callable<Integer> {
         print(o, checks, thetas);
         if (out != null) {
             Map<String, Object> json = json(checks, thetas, trainSize, lam);
-            write(out, json);
+            JsonFiles.write(out, json);
             o.println("json: " + out);
         }
         o.flush();
@@ -308,15 +291,5 @@ public final class EstimatorCheckCommand implements Callable<Integer> {
 
     private static Double finite(double v) {
         return Double.isFinite(v) ? v : null;
-    }
-
-    static void write(Path file, Object json) {
-        try {
-            Path abs = file.toAbsolutePath();
-            Files.createDirectories(abs.getParent());
-            Files.writeString(abs, ReportWriter.mapper().writeValueAsString(json) + "\n", StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException("could not write " + file + ": " + e.getMessage(), e);
-        }
     }
 }

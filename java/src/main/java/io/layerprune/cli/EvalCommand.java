@@ -6,10 +6,7 @@ import io.layerprune.EvalMode;
 import io.layerprune.Evaluation;
 import io.layerprune.Layerprune;
 import io.layerprune.Model;
-import io.layerprune.report.ReportWriter;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -71,9 +68,7 @@ public final class EvalCommand implements Callable<Integer> {
         } else {
             throw new ParameterException(cl, "invalid value for --mode: '" + mode + "', expected deterministic or expected");
         }
-        if (threads < 0) {
-            throw new ParameterException(cl, "invalid value for --threads: must be >= 0, got " + threads);
-        }
+        OptionErrors.requireAtLeast(cl, "--threads", threads, 0);
         Layerprune.setThreads(threads);
         try (Checkpoint ckpt = Checkpoint.load(file)) {
             CliCheckpoint meta = CliCheckpoint.parse(ckpt.metadata(), file);
@@ -106,22 +101,10 @@ public final class EvalCommand implements Callable<Integer> {
                 }
                 pw.flush();
                 if (out != null) {
-                    write(r, out);
+                    JsonFiles.write(out, r);
                 }
             }
         }
         return 0;
-    }
-
-    private static void write(Result r, Path file) {
-        try {
-            Path dir = file.toAbsolutePath().getParent();
-            if (dir != null) {
-                Files.createDirectories(dir);
-            }
-            Files.writeString(file, ReportWriter.mapper().writeValueAsString(r) + "\n");
-        } catch (IOException e) {
-            throw new UncheckedIOException("could not write " + file + ": " + e.getMessage(), e);
-        }
     }
 }

@@ -7,13 +7,13 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
@@ -87,6 +87,11 @@ public final class ExperimentCommand implements Callable<Integer> {
     @Option(names = "--verbose", description = "Print stack traces with errors.")
     boolean verbose;
 
+    /** Maps Experiments.Settings field names in validation messages to the flags. */
+    private static final Map<String, String> FLAGS = Map.of("trainLimit", "--train-limit", "testLimit", "--test-limit",
+            "epochs", "--epochs", "width", "--width", "depths", "--depths", "seeds", "--seeds", "lambdas", "--lambdas",
+            "estimators", "--estimators", "threads", "--threads");
+
     @Override
     public Integer call() {
         CommandLine cl = spec.commandLine();
@@ -101,23 +106,7 @@ public final class ExperimentCommand implements Callable<Integer> {
                     seeds != null ? seeds : d.seeds(), lambdas != null ? lambdas : d.lambdas(),
                     estimators != null ? estimators : d.estimators(), threads != null ? threads : d.threads());
         } catch (IllegalArgumentException e) {
-            String m = e.getMessage();
-            int space = m.indexOf(' ');
-            String field = space > 0 ? m.substring(0, space) : "";
-            String flag = switch (field) {
-                case "trainLimit" -> "--train-limit";
-                case "testLimit" -> "--test-limit";
-                case "epochs" -> "--epochs";
-                case "width" -> "--width";
-                case "depths" -> "--depths";
-                case "seeds" -> "--seeds";
-                case "lambdas" -> "--lambdas";
-                case "estimators" -> "--estimators";
-                case "threads" -> "--threads";
-                default -> null;
-            };
-            throw new ParameterException(cl, flag != null ? "invalid value for " + flag + ": " + m.substring(space + 1)
-                    : m, e);
+            throw OptionErrors.fromValidation(cl, e, FLAGS);
         }
         Experiments.Outcome r = Experiments.run(name, s, out, err);
         o.println(r.markdown());

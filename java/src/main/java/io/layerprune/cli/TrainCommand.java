@@ -320,15 +320,9 @@ public final class TrainCommand implements Callable<Integer> {
         if (cl.getParseResult().hasMatchedOption("--lambda") && cl.getParseResult().hasMatchedOption("--tau")) {
             throw new ParameterException(cl, "--lambda and --tau are mutually exclusive: give one of them");
         }
-        if (trainLimit < 0) {
-            throw new ParameterException(cl, "invalid value for --train-limit: must be >= 0 (0 = all), got " + trainLimit);
-        }
-        if (testLimit < 0) {
-            throw new ParameterException(cl, "invalid value for --test-limit: must be >= 0 (0 = all), got " + testLimit);
-        }
-        if (threads < 0) {
-            throw new ParameterException(cl, "invalid value for --threads: must be >= 0 (0 = physical cores), got " + threads);
-        }
+        OptionErrors.requireAtLeast(cl, "--train-limit", trainLimit, 0, "(0 = all)");
+        OptionErrors.requireAtLeast(cl, "--test-limit", testLimit, 0, "(0 = all)");
+        OptionErrors.requireAtLeast(cl, "--threads", threads, 0, "(0 = physical cores)");
 
         Device deviceChoice;
         try {
@@ -591,13 +585,7 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     private static ParameterException usage(CommandLine cl, IllegalArgumentException e) {
-        String m = e.getMessage() == null ? e.toString() : e.getMessage();
-        int space = m.indexOf(' ');
-        String field = space > 0 ? m.substring(0, space) : "";
-        String flag = FLAGS.get(field);
-        String text = flag != null ? "invalid value for " + flag + ": " + m.substring(space + 1) : m;
-        ParameterException pe = new ParameterException(cl, text, e);
-        return pe;
+        return OptionErrors.fromValidation(cl, e, FLAGS);
     }
 
     /** The report's folder (plots go beside the report). */

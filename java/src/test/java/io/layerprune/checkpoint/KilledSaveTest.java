@@ -40,18 +40,34 @@ class KilledSaveTest {
         int withTemporary = 0;
         long started = System.nanoTime();
         while (kills < MAX_KILLS && System.nanoTime() - started < BUDGET_NANOS) {
-            Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                    SaveLoop.class.getName(), file.toString()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            ProcessBuilder pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+                    SaveLoop.class.getName(), file.toString()).redirectError(ProcessBuilder.Redirect.DISCARD);
+            // Writing the ~13 MB temporary then takes ~100 ms (200 chunks of 64 KiB, 500 us each), so a
+            // kill at a random moment of a save mostly lands while the temporary is being written.
+            pb.environment().put("LAYERPRUNE_FAULT_WRITE_DELAY_US", "500");
+            Process p = pb.start();
             BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-            // Wait until one save has completed and the next has begun, then kill within the
-            // next ~save duration, so most kills land inside a save.
+            // Wait until one save has completed and the next has begun, then kill at a random moment
+            // of it (serialising in memory, writing the temporary, renaming) or just after it.
             String line;
             boolean savedOnce = false;
             while ((line = out.readLine()) != null && !(savedOnce && line.startsWith("saving"))) {
                 savedOnce |= line.startsWith("saved");
             }
             assertTrue(line != null, "child ended without saving");
-            Thread.sleep(random.nextInt(60));
+            if (kills % 2 == 0) {
+                // Every other kill: at a random moment after the save began (serialising in memory,
+                // writing the temporary, renaming, or the next save).
+                Thread.sleep(random.nextInt(150));
+            } else {
+                // The others: once the temporary exists, a random moment into writing it (which
+                // takes >= 100 ms here), so kills surely land mid-write even on a loaded machine.
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+                while (temporaries(file).length == 0 && System.nanoTime() < deadline) {
+                    Thread.sleep(1);
+                }
+                Thread.sleep(random.nextInt(50));
+            }
             p.destroyForcibly();
             p.waitFor();
             kills++;
@@ -71,6 +87,9 @@ class KilledSaveTest {
         System.out.println("KilledSaveTest: " + kills + " SIGKILLed saving processes survived (" + withTemporary
                 + " killed mid-save, leaving a temporary), in " + (System.nanoTime() - started) / 1_000_000 + " ms");
         assertTrue(kills >= MIN_KILLS, "only " + kills + " kills in the time budget");
+        // The test must really kill writers mid-save, not only between saves.
+        assertTrue(withTemporary * 4 >= kills, "only " + withTemporary + " of " + kills
+                + " kills landed while a temporary file was being written");
     }
 
     static String[] temporaries(Path file) {

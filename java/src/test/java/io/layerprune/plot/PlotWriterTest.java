@@ -88,8 +88,10 @@ class PlotWriterTest {
         Files.delete(run.csv());
         RunData data = RunData.load(report);
         assertEquals("epochs", data.source());
-        assertEquals(2, data.points());
-        assertEquals(run.training().cumulativeTrainingFlops(), data.flops()[1], 0);
+        assertEquals(3, data.points());  // the start of training, then the 2 epochs
+        assertEquals(0.0, data.steps()[0], 0);
+        assertEquals(0.0, data.flops()[0], 0);
+        assertEquals(run.training().cumulativeTrainingFlops(), data.flops()[2], 0);
         for (Path f : PlotWriter.plot(List.of(report), dir.resolve("p"))) {
             assertPng(f);
         }
