@@ -15,7 +15,7 @@
 
 #include "core/threads.h"
 #include "layerprune/api.h"
-#include "method/augment.h"
+#include "method/batch_prefetcher.h"
 #include "method/trainer.h"
 #include "model/cost.h"
 #include "model/evaluation.h"
@@ -40,9 +40,12 @@ MlpArchitecture arch(int32_t sections) {
 
 // theta = 1 with no gates: the plain residual step. theta = 0.5: gates sampled,
 // two-point estimator at its default fraction, theta held at 0.5 (eta_theta = 0).
+// prefetch: 1 = batch b+1 gathered on the loader thread during step b, 0 = on the
+// training thread (LAYERPRUNE_PREFETCH=0); same results either way.
 void BM_TrainStep(benchmark::State& state) {
   const int32_t sections = static_cast<int32_t>(state.range(0));
   const bool gated = state.range(1) != 0;
+  const bool prefetch = state.range(2) != 0;
   configure_threads(0);
   ResidualMlp model(make_cpu_backend(), arch(sections), 1);
   auto data = bench::random_dataset(kBatch * 40, kInput, kClasses, 2);
@@ -53,6 +56,7 @@ void BM_TrainStep(benchmark::State& state) {
   c.eta_theta = 0.0;
   c.patience = 1 << 30;
   TrainingSession trainer(model, c);
+  trainer.set_prefetch(prefetch);
   int64_t steps = trainer.begin_epoch(*data), batch = 0;
   double flops = 0;
   for (auto _ : state) {
@@ -62,7 +66,7 @@ void BM_TrainStep(benchmark::State& state) {
   state.counters["samples/s"] = benchmark::Counter(double(state.iterations() * kBatch), benchmark::Counter::kIsRate);
   state.counters["GFLOP/s"] = benchmark::Counter(flops / 1e9, benchmark::Counter::kIsRate);
 }
-BENCHMARK(BM_TrainStep)->ArgNames({"K", "gated"})->Args({8, 0})->Args({8, 1})->Args({32, 0})->Args({32, 1})
+BENCHMARK(BM_TrainStep)->ArgNames({"K", "gated", "prefetch"})->ArgsProduct({{8, 32}, {0, 1}, {0, 1}})
     ->Unit(benchmark::kMillisecond)->UseRealTime();
 
 void BM_Inference(benchmark::State& state) {
@@ -127,33 +131,43 @@ BENCHMARK(BM_ResNetTrainStep)->ArgNames({"depth", "C", "HW", "batch"})
     ->Args({20, 1, 28, 64})->Args({20, 3, 32, 128})->Args({56, 3, 32, 128})
     ->Unit(benchmark::kMillisecond)->UseRealTime();
 
-// What the training thread spends preparing a batch (gather 128 rows of the shuffled
-// data set, optionally augmented), to set against a step's time: the reason batches
-// are prepared on the training thread rather than prefetched by another.
+// Preparing a batch (gather 128 rows of the shuffled data set, optionally augmented),
+// to set against a step's time. prefetch 0: on the calling thread (what a step spends
+// on it without the loader thread). prefetch 1: acquire batch b, queue b+1 on the
+// loader thread, with no step in between to hide it behind, so the time is the
+// preparation plus the hand-over between the threads: prefetch 1 minus prefetch 0 is
+// the hand-over's cost, which a step pays instead of the preparation.
 void BM_PrepareBatch(benchmark::State& state) {
   const int64_t C = state.range(0), H = state.range(1), batch = 128;
-  const bool augment = state.range(2) != 0;
+  const bool augment = state.range(2) != 0, prefetch = state.range(3) != 0;
   auto data = bench::random_dataset(batch * 64, C * H * H, 10, 5);
   std::vector<int64_t> order(data->count);
   for (int64_t i = 0; i < data->count; ++i) order[i] = (i * 7919) % data->count;
-  std::vector<float> staging(batch * C * H * H);
-  Rng rng(1);
-  int64_t b = 0;
-  const int64_t dim = C * H * H;
+  AugmentSpec spec;
+  spec.on = augment;
+  spec.channels = C;
+  spec.height = spec.width = H;
+  spec.pad = 4;
+  spec.flip = true;
+  spec.seed = 1;
+  BatchPrefetcher prefetcher(batch, C * H * H, spec);
+  prefetcher.set_enabled(prefetch);
+  const int64_t batches = data->count / batch;
+  auto request = [&](int64_t step) {
+    return BatchRequest{data.get(), order.data(), 0, step % batches, batch, batch, step};
+  };
+  int64_t step = 0;
   for (auto _ : state) {
-    for (int64_t r = 0; r < batch; ++r) {
-      const float* src = &data->features[order[(b * batch + r) % data->count] * dim];
-      if (augment)
-        augment_image(src, &staging[r * dim], C, H, H, 4, true, rng);
-      else
-        std::memcpy(&staging[r * dim], src, sizeof(float) * dim);
-    }
-    ++b;
-    benchmark::DoNotOptimize(staging.data());
+    const HostBatch& b = prefetcher.acquire(request(step));
+    benchmark::DoNotOptimize(b.x.data());
+    ++step;
+    prefetcher.prefetch(request(step));
   }
+  prefetcher.wait();
 }
-BENCHMARK(BM_PrepareBatch)->ArgNames({"C", "HW", "augment"})->Args({1, 28, 0})->Args({1, 28, 1})->Args({3, 32, 1})
-    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_PrepareBatch)->ArgNames({"C", "HW", "augment", "prefetch"})
+    ->ArgsProduct({{1}, {28}, {0, 1}, {0, 1}})->Args({3, 32, 1, 0})->Args({3, 32, 1, 1})
+    ->Unit(benchmark::kMicrosecond)->UseRealTime();
 
 // The GEMMs of one plain training step (K sections, every gate on) and nothing else,
 // through dnnl_sgemm: the floor a step could reach if everything but the matrix

@@ -158,7 +158,7 @@ TEST(Checkpoint, ResumedResNetRunEqualsTheUninterruptedOne) {
   set_num_threads(1);
   const DatasetPtr data = blobs(48, 3 * 8 * 8, 3, 6);
   TrainConfig c = pruning_config(ESTIMATOR_TWO_POINT);
-  c.augment_pad = 1;  // augmentation draws from the trainer's RNG too
+  c.augment_pad = 1;  // augmentation (its own stream, seeded by seed and step index) too
   c.augment_flip = 1;
   c.weight_decay = 5e-4;
   check_resume([] {

@@ -4,6 +4,20 @@
 
 namespace layerprune {
 
+namespace {
+uint64_t mix64(uint64_t z) {
+  z += 0x9e3779b97f4a7c15ULL;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+}  // namespace
+
+uint64_t augment_seed(int64_t seed, int64_t global_step) {
+  // A constant apart from the session's (seed ^ 0x5eed) keeps the two streams unrelated.
+  return mix64(mix64(static_cast<uint64_t>(seed) ^ 0xa5a5a5a5c3c3c3c3ULL) ^ static_cast<uint64_t>(global_step));
+}
+
 void augment_image(const float* src, float* dst, int64_t channels, int64_t height, int64_t width, int32_t pad,
                    bool flip, Rng& rng) {
   const int64_t dy = pad > 0 ? int64_t(rng.below(uint64_t(2 * pad + 1))) - pad : 0;

@@ -8,6 +8,12 @@
 
 namespace layerprune {
 
+// The seed of the Rng that augments the batch of training step `global_step` (0-based):
+// both values mixed through splitmix64's finalizer, so neighbouring steps and seeds get
+// unrelated streams. Augmentation has its own stream per batch, not the session's, so a
+// batch is the same whichever thread prepares it (method/batch_prefetcher.h).
+uint64_t augment_seed(int64_t seed, int64_t global_step);
+
 void augment_image(const float* src, float* dst, int64_t channels, int64_t height, int64_t width, int32_t pad,
                    bool flip, Rng& rng);
 

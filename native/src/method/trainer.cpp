@@ -2,10 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 
 #include "core/error.h"
-#include "method/augment.h"
 #include "core/threads.h"
 #include "model/cost.h"
 
@@ -104,15 +102,20 @@ TrainingSession::TrainingSession(GatedNetwork& model, const TrainConfig& config)
   tau_.assign(L, -1.0);
   directional_.assign(L, 0.0);
   model_.ensure_capacity(config_.batch_size);
+  AugmentSpec augment;
   if (config_.augment_pad > 0 || config_.augment_flip) {
-    require(model_.image_shape(&image_c_, &image_h_, &image_w_),
+    require(model_.image_shape(&augment.channels, &augment.height, &augment.width),
             "invalid training configuration: augmentation (crop, flip) needs an image model, not a dense one");
-    augment_ = true;
+    augment.on = true;
+    augment.pad = config_.augment_pad;
+    augment.flip = config_.augment_flip != 0;
+    augment.seed = config_.seed;
   }
-  host_x_.resize(static_cast<size_t>(config_.batch_size * model_.input_size()));
-  host_y_.resize(static_cast<size_t>(config_.batch_size));
+  prefetcher_ = std::make_unique<BatchPrefetcher>(config_.batch_size, model_.input_size(), augment);
   n_train_ = double(config_.train_size);
 }
+
+TrainingSession::~TrainingSession() = default;
 
 prior::Terms TrainingSession::prior_terms(const Dataset* train) const {
   const double n = n_train_ > 0 ? n_train_ : (train ? double(train->count) : 1.0);
@@ -125,6 +128,8 @@ int64_t TrainingSession::begin_epoch(const Dataset& train) {
   require(train.classes <= model_.classes(), "could not train because the data set has ",
           train.classes, " classes but the model has ", model_.classes(), " outputs");
   if (n_train_ == 0) n_train_ = double(train.count);
+  prefetcher_->invalidate();  // a batch of the old permutation is of no use
+  ++epoch_;
   if (int64_t(order_.size()) != train.count) {
     order_.resize(static_cast<size_t>(train.count));
     for (int64_t i = 0; i < train.count; ++i) order_[i] = i;
@@ -135,20 +140,29 @@ int64_t TrainingSession::begin_epoch(const Dataset& train) {
   return std::max<int64_t>(1, train.count / config_.batch_size);
 }
 
+BatchRequest TrainingSession::batch_request(const Dataset& train, int64_t batch_index, int64_t rows,
+                                            int64_t global_step) const {
+  BatchRequest r;
+  r.data = &train;
+  r.order = order_.data();
+  r.epoch = epoch_;
+  r.batch = batch_index;
+  r.batch_size = config_.batch_size;
+  r.rows = rows;
+  r.global_step = global_step;
+  return r;
+}
+
+// Batch b comes from the loader thread if it prepared it (for this data set, epoch and
+// step), else it is gathered here; either way the same bytes (batch_prefetcher.h).
+// Augmented runs: since the prefetcher, crops and flips are drawn from a stream per
+// batch seeded by (seed, step index) instead of the session's RNG, so they differ from
+// runs made before it (dense runs, which draw nothing here, are unchanged).
 void TrainingSession::load_batch(const Dataset& train, int64_t batch_index, int64_t rows) {
-  const int64_t dim = train.dim;
-  for (int64_t r = 0; r < rows; ++r) {
-    const int64_t i = order_[batch_index * config_.batch_size + r];
-    if (augment_)
-      augment_image(&train.features[i * dim], &host_x_[r * dim], image_c_, image_h_, image_w_, config_.augment_pad,
-                    config_.augment_flip != 0, rng_);
-    else
-      std::memcpy(&host_x_[r * dim], &train.features[i * dim], sizeof(float) * dim);
-    host_y_[r] = train.labels[i];
-  }
+  const HostBatch& batch = prefetcher_->acquire(batch_request(train, batch_index, rows, step_));
   Backend& be = model_.backend();
-  be.to_device(model_.input_buffer(), host_x_.data(), sizeof(float) * rows * dim);
-  be.to_device(model_.label_buffer(), host_y_.data(), sizeof(int32_t) * rows);
+  be.to_device(model_.input_buffer(), batch.x.data(), sizeof(float) * rows * train.dim);
+  be.to_device(model_.label_buffer(), batch.y.data(), sizeof(int32_t) * rows);
 }
 
 void TrainingSession::sample_gates() {
@@ -207,6 +221,15 @@ StepStats TrainingSession::step(const Dataset& train, int64_t batch_index) {
   require(batch_index >= 0 && (batch_index + 1) * rows <= train.count,
           "could not run a training step because batch ", batch_index, " is outside the epoch");
   load_batch(train, batch_index, rows);
+  // Batch b+1 (if this epoch has it) is gathered while this step computes. The job
+  // never outlives the call (waited for on every exit, exceptions included): once step
+  // returns, the caller may free or change the data set.
+  struct WaitOnExit {
+    BatchPrefetcher& p;
+    ~WaitOnExit() { p.wait(); }
+  } wait_on_exit{*prefetcher_};
+  if ((batch_index + 2) * rows <= train.count)
+    prefetcher_->prefetch(batch_request(train, batch_index + 1, rows, step_ + 1));
   sample_gates();
 
   StepStats out{};
@@ -259,7 +282,10 @@ StepStats TrainingSession::step(const Dataset& train, int64_t batch_index) {
   return out;
 }
 
-void TrainingSession::finish() { model_.determinize(step_); }
+void TrainingSession::finish() {
+  prefetcher_->invalidate();
+  model_.determinize(step_);
+}
 
 double TrainingSession::tau(int32_t l) {
   require(l >= 0 && l < model_.sections(), "section index ", l, " is outside [0, ", model_.sections(), ")");

@@ -7,6 +7,7 @@
 
 #include "core/rng.h"
 #include "layerprune/api.h"
+#include "method/batch_prefetcher.h"
 #include "method/estimator.h"
 #include "method/prior.h"
 #include "method/schedule.h"
@@ -26,6 +27,9 @@ void validate(const TrainConfig& config);
 class TrainingSession {
  public:
   TrainingSession(GatedNetwork& model, const TrainConfig& config);
+  ~TrainingSession();  // waits for the batch being prefetched, joins the loader thread
+  TrainingSession(const TrainingSession&) = delete;
+  TrainingSession& operator=(const TrainingSession&) = delete;
 
   // Shuffles the data set order; returns the number of full batches.
   int64_t begin_epoch(const Dataset& train);
@@ -42,6 +46,12 @@ class TrainingSession {
   const TrainConfig& config() const { return config_; }
   const std::vector<double>& theta_gradient() const { return theta_grad_; }
 
+  // Batch b+1 is prepared on a loader thread while step b computes (on unless
+  // LAYERPRUNE_PREFETCH=0). Results are bit-identical either way; tests and benchmarks
+  // switch it here.
+  void set_prefetch(bool on) { prefetcher_->set_enabled(on); }
+  bool prefetch() const { return prefetcher_->enabled(); }
+
   // Serialization hooks (checkpoints, method/trainer_state.cpp): RNG, step counter,
   // FLOP counters, N, the epoch permutation, tau, the last theta gradient and the
   // estimator's state. The network's own state is saved apart (io/network_state.h).
@@ -51,6 +61,7 @@ class TrainingSession {
 
  private:
   prior::Terms prior_terms(const Dataset* train) const;
+  BatchRequest batch_request(const Dataset& train, int64_t batch_index, int64_t rows, int64_t global_step) const;
   void load_batch(const Dataset& train, int64_t batch_index, int64_t rows);
   void sample_gates();
   void add_prior_and_decay(const prior::Terms& terms);
@@ -59,7 +70,7 @@ class TrainingSession {
 
   GatedNetwork& model_;
   TrainConfig config_;
-  Rng rng_;
+  Rng rng_;  // gates, estimator subsets, shuffling (augmentation has its own: augment.h)
   std::unique_ptr<ThetaEstimator> estimator_;
   LrSchedule schedule_;        // eta_W
   LrSchedule theta_schedule_;  // eta_theta (constant or step)
@@ -75,10 +86,9 @@ class TrainingSession {
   std::vector<double> tau_;         // tau_l of this step (L), kept when a section is pruned
   std::vector<double> directional_; // <dL/d zbar_l, B_l> from backward (linearized estimators)
   std::vector<int64_t> order_;      // epoch permutation of the training set
-  std::vector<float> host_x_;       // (batch, input) staging for the device
-  std::vector<int32_t> host_y_;     // (batch)
-  bool augment_ = false;
-  int64_t image_c_ = 0, image_h_ = 0, image_w_ = 0;
+  uint64_t epoch_ = 0;              // counts permutations of order_: a prefetched batch's identity
+  // Declared last, so destroyed first: its thread reads order_ until joined.
+  std::unique_ptr<BatchPrefetcher> prefetcher_;
 };
 
 }  // namespace layerprune

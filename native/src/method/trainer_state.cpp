@@ -7,6 +7,10 @@
 namespace layerprune {
 
 void TrainingSession::save_state(io::Container& out) const {
+  // No batch job outlives a step; waiting anyway keeps this true if that ever changes.
+  // Nothing of the prefetcher is saved: a restored session prepares its next batch
+  // itself, and the batch depends only on (order_, step_, seed), which are saved.
+  prefetcher_->wait();
   const RngState r = rng_.state();
   out.put_i64_array("trainer.rng", {static_cast<int64_t>(r.words[0]), static_cast<int64_t>(r.words[1]),
                                     static_cast<int64_t>(r.words[2]), static_cast<int64_t>(r.words[3]),
@@ -48,6 +52,8 @@ void TrainingSession::restore_state(const io::Container& in) {
           "could not restore the trainer because its per-section records do not have ", L, " sections");
   if (estimator_) estimator_->restore(in.get_f64_array("trainer.estimator_state"));
 
+  prefetcher_->invalidate();  // a batch prefetched for the old permutation or step is stale
+  ++epoch_;
   rng_.restore(r);
   step_ = step;
   cumulative_flops_ = in.get_f64("trainer.cumulative_flops");
