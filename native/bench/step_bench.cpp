@@ -27,16 +27,11 @@
 namespace layerprune {
 namespace {
 
-constexpr int64_t kInput = 784, kWidth = 256, kBatch = 128, kClasses = 10;
-
-MlpArchitecture arch(int32_t sections) {
-  MlpArchitecture a;
-  a.input = kInput;
-  a.stem_width = kWidth;
-  a.section_widths.assign(sections, kWidth);
-  a.classes = kClasses;
-  return a;
-}
+using bench::kBatch;
+using bench::kClasses;
+using bench::kInput;
+using bench::kWidth;
+MlpArchitecture arch(int32_t sections) { return bench::mlp_arch(sections); }
 
 // theta = 1 with no gates: the plain residual step. theta = 0.5: gates sampled,
 // two-point estimator at its default fraction, theta held at 0.5 (eta_theta = 0).
@@ -49,22 +44,7 @@ void BM_TrainStep(benchmark::State& state) {
   configure_threads(0);
   ResidualMlp model(make_cpu_backend(), arch(sections), 1);
   auto data = bench::random_dataset(kBatch * 40, kInput, kClasses, 2);
-  TrainConfig c = default_train_config();
-  c.batch_size = kBatch;
-  c.no_gates = gated ? 0 : 1;
-  c.theta0 = gated ? 0.5 : 1.0;
-  c.eta_theta = 0.0;
-  c.patience = 1 << 30;
-  TrainingSession trainer(model, c);
-  trainer.set_prefetch(prefetch);
-  int64_t steps = trainer.begin_epoch(*data), batch = 0;
-  double flops = 0;
-  for (auto _ : state) {
-    if (batch == steps) batch = 0, steps = trainer.begin_epoch(*data);
-    flops += trainer.step(*data, batch++).step_flops;
-  }
-  state.counters["samples/s"] = benchmark::Counter(double(state.iterations() * kBatch), benchmark::Counter::kIsRate);
-  state.counters["GFLOP/s"] = benchmark::Counter(flops / 1e9, benchmark::Counter::kIsRate);
+  bench::run_training_steps(state, model, *data, bench::mlp_step_config(gated), prefetch ? 1 : 0);
 }
 BENCHMARK(BM_TrainStep)->ArgNames({"K", "gated", "prefetch"})->ArgsProduct({{8, 32}, {0, 1}, {0, 1}})
     ->Unit(benchmark::kMillisecond)->UseRealTime();
@@ -113,19 +93,7 @@ void BM_ResNetTrainStep(benchmark::State& state) {
   configure_threads(0);
   ResidualConvNet model(make_cpu_backend(), resnet_cifar(depth, channels, size, size, 10), 1);
   auto data = bench::random_dataset(batch * 8, channels * size * size, 10, 4);
-  TrainConfig c = default_train_config();
-  c.batch_size = static_cast<int32_t>(batch);
-  c.no_gates = 1;
-  c.weight_decay = 5e-4;
-  TrainingSession trainer(model, c);
-  int64_t steps = trainer.begin_epoch(*data), b = 0;
-  double flops = 0;
-  for (auto _ : state) {
-    if (b == steps) b = 0, steps = trainer.begin_epoch(*data);
-    flops += trainer.step(*data, b++).step_flops;
-  }
-  state.counters["samples/s"] = benchmark::Counter(double(state.iterations() * batch), benchmark::Counter::kIsRate);
-  state.counters["GFLOP/s"] = benchmark::Counter(flops / 1e9, benchmark::Counter::kIsRate);
+  bench::run_training_steps(state, model, *data, bench::resnet_step_config(batch));
 }
 BENCHMARK(BM_ResNetTrainStep)->ArgNames({"depth", "C", "HW", "batch"})
     ->Args({20, 1, 28, 64})->Args({20, 3, 32, 128})->Args({56, 3, 32, 128})

@@ -1,12 +1,21 @@
-// Synthetic inputs for the benchmarks.
+// Shared pieces of the CPU and CUDA step benchmarks: synthetic data, the benchmarked shapes and
+// configurations, and the timed step loop, so both devices measure exactly the same work.
 #pragma once
+#include <benchmark/benchmark.h>
+
 #include <memory>
 #include <vector>
 
 #include "core/rng.h"
+#include "method/trainer.h"
+#include "model/architecture.h"
 #include "model/dataset.h"
+#include "model/gated_network.h"
 
 namespace layerprune::bench {
+
+// The main job's MLP shapes: 784 -> 256 stem, K sections of width 256, 10 classes, batch 128.
+constexpr int64_t kInput = 784, kWidth = 256, kBatch = 128, kClasses = 10;
 
 inline std::unique_ptr<Dataset> random_dataset(int64_t count, int64_t dim, int32_t classes, uint64_t seed) {
   Rng rng(seed);
@@ -15,6 +24,54 @@ inline std::unique_ptr<Dataset> random_dataset(int64_t count, int64_t dim, int32
   for (float& v : x) v = float(rng.normal());
   for (int32_t& l : y) l = int32_t(rng.below(classes));
   return std::unique_ptr<Dataset>(make_dataset(x.data(), y.data(), count, dim, classes));
+}
+
+inline MlpArchitecture mlp_arch(int32_t sections) {
+  MlpArchitecture a;
+  a.input = kInput;
+  a.stem_width = kWidth;
+  a.section_widths.assign(sections, kWidth);
+  a.classes = kClasses;
+  return a;
+}
+
+// gated 0: no gates, the plain residual step. gated 1: gates sampled at theta 0.5, two-point
+// estimator at its default fraction, theta held (eta_theta = 0, no pruning).
+inline TrainConfig mlp_step_config(bool gated) {
+  TrainConfig c = default_train_config();
+  c.batch_size = kBatch;
+  c.no_gates = gated ? 0 : 1;
+  c.theta0 = gated ? 0.5 : 1.0;
+  c.eta_theta = 0.0;
+  c.patience = 1 << 30;
+  return c;
+}
+
+// A CIFAR ResNet's plain step (every gate on) at the conv models' weight decay.
+inline TrainConfig resnet_step_config(int64_t batch) {
+  TrainConfig c = default_train_config();
+  c.batch_size = static_cast<int32_t>(batch);
+  c.no_gates = 1;
+  c.weight_decay = 5e-4;
+  return c;
+}
+
+// Times training steps over `data`, starting a new epoch whenever one ends, and reports
+// samples/s and GFLOP/s (the step's FLOPs from the cost model, estimator passes included).
+// prefetch: 1 on, 0 off, -1 the session's default (on unless LAYERPRUNE_PREFETCH=0).
+inline void run_training_steps(benchmark::State& state, GatedNetwork& model, const Dataset& data,
+                               const TrainConfig& config, int prefetch = -1) {
+  TrainingSession trainer(model, config);
+  if (prefetch >= 0) trainer.set_prefetch(prefetch != 0);
+  int64_t steps = trainer.begin_epoch(data), batch = 0;
+  double flops = 0;
+  for (auto _ : state) {
+    if (batch == steps) batch = 0, steps = trainer.begin_epoch(data);
+    flops += trainer.step(data, batch++).step_flops;
+  }
+  state.counters["samples/s"] =
+      benchmark::Counter(double(state.iterations() * config.batch_size), benchmark::Counter::kIsRate);
+  state.counters["GFLOP/s"] = benchmark::Counter(flops / 1e9, benchmark::Counter::kIsRate);
 }
 
 }  // namespace layerprune::bench
