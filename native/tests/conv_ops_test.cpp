@@ -17,21 +17,8 @@ using test::expect_close;
 using test::geometry;
 using test::random_vector;
 
-std::vector<double> random_doubles(size_t n, Rng& rng) {
-  std::vector<double> v(n);
-  for (double& x : v) x = rng.normal();
-  return v;
-}
-
-double numeric(const std::function<double()>& f, double& x, double h = 1e-6) {
-  const double saved = x;
-  x = saved + h;
-  const double up = f();
-  x = saved - h;
-  const double down = f();
-  x = saved;
-  return (up - down) / (2 * h);
-}
+using test::numeric;
+using test::random_doubles;
 
 double dot(const std::vector<double>& a, const std::vector<double>& b) {
   double s = 0;

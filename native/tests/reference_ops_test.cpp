@@ -8,28 +8,15 @@
 
 #include "core/rng.h"
 #include "reference/ops.h"
+#include "test_util.h"
 
 namespace layerprune {
 namespace {
 
 using Vec = std::vector<double>;
 
-Vec random_doubles(size_t n, Rng& rng) {
-  Vec v(n);
-  for (double& x : v) x = rng.normal();
-  return v;
-}
-
-// d f / d x[i] by central differences.
-double numeric(const std::function<double()>& f, double& x, double h = 1e-6) {
-  const double saved = x;
-  x = saved + h;
-  const double up = f();
-  x = saved - h;
-  const double down = f();
-  x = saved;
-  return (up - down) / (2 * h);
-}
+using test::numeric;
+using test::random_doubles;
 
 double dot(const Vec& a, const Vec& b) {
   double s = 0;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <functional>
 #include <memory>
 #include <type_traits>
 #include <vector>
@@ -14,6 +15,23 @@
 #include "model/residual_mlp.h"
 
 namespace layerprune::test {
+
+inline std::vector<double> random_doubles(size_t n, Rng& rng) {
+  std::vector<double> v(n);
+  for (double& x : v) x = rng.normal();
+  return v;
+}
+
+// d f / d x by central differences (x is a variable f reads; restored afterwards).
+inline double numeric(const std::function<double()>& f, double& x, double h = 1e-6) {
+  const double saved = x;
+  x = saved + h;
+  const double up = f();
+  x = saved - h;
+  const double down = f();
+  x = saved;
+  return (up - down) / (2 * h);
+}
 
 inline std::vector<float> random_vector(int64_t n, Rng& rng, double scale = 1.0) {
   std::vector<float> v(static_cast<size_t>(n));
