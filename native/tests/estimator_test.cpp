@@ -190,11 +190,11 @@ TEST(Linearized, ExpectationIsTheFirstOrderTermNotTheExactGradient) {
 }
 
 TEST(Estimators, EveryKindIsBuiltAndUnknownKindsFail) {
-  EXPECT_STREQ(make_estimator(ESTIMATOR_TWO_POINT, 0.25, 4)->name(), "two-point");
-  EXPECT_STREQ(make_estimator(ESTIMATOR_SCORE_FUNCTION, 0.25, 4)->name(), "score-function");
-  EXPECT_STREQ(make_estimator(ESTIMATOR_LINEARIZED, 0.25, 4)->name(), "linearized");
-  EXPECT_STREQ(make_estimator(ESTIMATOR_LINEARIZED_SKIP, 0.25, 4)->name(), "linearized-skip");
-  EXPECT_THROW(make_estimator(17, 0.25, 4), Error);
+  EXPECT_STREQ(make_estimator(ESTIMATOR_TWO_POINT, 0.25, 0.05, 4)->name(), "two-point");
+  EXPECT_STREQ(make_estimator(ESTIMATOR_SCORE_FUNCTION, 0.25, 0.05, 4)->name(), "score-function");
+  EXPECT_STREQ(make_estimator(ESTIMATOR_LINEARIZED, 0.25, 0.05, 4)->name(), "linearized");
+  EXPECT_STREQ(make_estimator(ESTIMATOR_LINEARIZED_SKIP, 0.25, 0.05, 4)->name(), "linearized-skip");
+  EXPECT_THROW(make_estimator(17, 0.25, 0.05, 4), Error);
   EXPECT_THROW(make_two_point_estimator(0.0, 4), Error);
 }
 

@@ -78,9 +78,11 @@ TEST(Trainer, StrongPriorPrunesAndTheCostVanishes) {
   TrainConfig c = small_config();
   c.lambda = 200.0;  // tau far above what any section can buy on this easy task
   c.patience = 5;
+  c.eta_theta = 0.05;  // evidence rule: from 1 to 0 in about 20 steps once the evidence is in
   const int64_t params_initial = m.param_count();
   const int64_t bytes_initial = m.native_bytes();
-  const RunResult r = train(m, data.operator*(), c, 4);
+  // The evidence rule moves no theta before kMinEvidence estimates: 10 epochs of 16 steps.
+  const RunResult r = train(m, data.operator*(), c, 10);
   EXPECT_LT(m.live_sections(), 6);
   int pruned = 0;
   int64_t expected_params = params_initial;
@@ -195,6 +197,8 @@ TEST(TrainerFreeze, ThetaHeldAndNothingPrunedWhileFrozen) {
   c.lambda = 500.0;  // would prune everything at once
   c.patience = 1;
   c.theta_freeze_steps = 16;
+  c.pruning_rule = PRUNING_RULE_PLAIN;  // prunes right after the freeze (the evidence rule waits for evidence)
+  c.estimator = ESTIMATOR_TWO_POINT;    // re-runs every step, so the first step after the freeze costs more
   TrainingSession t(m, c);
   int64_t step = 0;
   double flops_frozen = 0, flops_after = 0;

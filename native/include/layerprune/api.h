@@ -17,7 +17,24 @@ enum EstimatorKind {
   ESTIMATOR_TWO_POINT = 0,       // unbiased, default (ALGORITHM.md section 3.1)
   ESTIMATOR_SCORE_FUNCTION = 1,  // unbiased, high variance
   ESTIMATOR_LINEARIZED = 2,      // biased first-order heuristic
-  ESTIMATOR_LINEARIZED_SKIP = 3  // biased, cheapest
+  ESTIMATOR_LINEARIZED_SKIP = 3, // biased, cheapest
+  ESTIMATOR_BUDGETED = 4         // default: unbiased two-point re-runs within a FLOP budget, drawn by cost,
+                                 // with the linearized term as control variate (docs/ALGORITHM.md)
+};
+
+// How theta follows its gradient estimates (docs/ALGORITHM.md "Pruning rule").
+enum PruningRule {
+  PRUNING_RULE_EVIDENCE = 0,  // default: theta moves by the part of (running mean + prior) beyond z standard
+                              // errors, in units of the section's threshold tau_l
+  PRUNING_RULE_PLAIN = 1      // ALGORITHM.md 4 as written: theta <- clip(theta - eta_theta * estimate)
+};
+
+// The families whose training defaults the core knows (train_config_defaults_for_family).
+enum ArchitectureFamily {
+  FAMILY_MLP = 0,     // residual MLP
+  FAMILY_RESNET = 1,  // convolutional residual networks (W-B-a-W sections)
+  FAMILY_VGG = 2,     // plain conv-BN-ReLU sections
+  FAMILY_LENET = 3    // LeNet-5: small convs, gated fully connected sections
 };
 
 enum ScheduleKind { SCHEDULE_CONSTANT = 0, SCHEDULE_STEP = 1, SCHEDULE_COSINE = 2 };
@@ -85,6 +102,10 @@ struct TrainConfig {
   double step_gamma;          // SCHEDULE_STEP: decay factor
   int32_t estimator;          // EstimatorKind
   double estimator_fraction;  // two-point: fraction of live sections re-run
+  double estimator_budget;    // budgeted: expected FLOPs of the re-runs / the live network's training step, (0, 1]
+  int32_t pruning_rule;       // PruningRule
+  double evidence_horizon;    // evidence rule: steps the running mean of each estimate weighs (>= 1)
+  double evidence_z;          // evidence rule: standard errors the running mean must clear (>= 0)
   int64_t theta_freeze_steps; // theta held (no estimator, no prior on theta, no pruning) for this many steps
   int32_t theta_schedule;     // SCHEDULE_CONSTANT or SCHEDULE_STEP for eta_theta
   int64_t theta_step_every;   // theta SCHEDULE_STEP: decay period in steps
@@ -108,6 +129,7 @@ struct StepStats {
   int32_t active_sections;     // sections that ran (xi = 1) in this step
   double step_flops;           // FLOPs of this step, estimator passes included
   double step_flops_unpruned;  // same step, every section on, no estimator passes
+  double estimator_flops;      // FLOPs of the estimator's extra passes in this step (part of step_flops)
 };
 
 struct EvalStats {
@@ -169,6 +191,11 @@ int64_t model_native_bytes(const Model* model);
 
 // Training --------------------------------------------------------------------
 void train_config_defaults(TrainConfig* out);
+// The defaults of one architecture family (ArchitectureFamily): learning rate, weight decay,
+// augmentation, prior strength and theta rate where they differ from the MLP's.
+void train_config_defaults_for_family(int32_t family, TrainConfig* out);
+// The family of a model (ArchitectureFamily), so its defaults can be looked up.
+int32_t model_family(const Model* model);
 Trainer* trainer_create(Model* model, const TrainConfig* config);
 void trainer_destroy(Trainer* trainer);
 // Shuffles the training set; returns the number of steps in the epoch (full batches).
@@ -178,6 +205,12 @@ void trainer_step(Trainer* trainer, const Dataset* train, int64_t batch_index, S
 double trainer_tau(const Trainer* trainer, int32_t index);
 double trainer_cumulative_flops(const Trainer* trainer);
 double trainer_cumulative_flops_unpruned(const Trainer* trainer);
+// FLOPs of the estimator's extra passes so far (part of trainer_cumulative_flops).
+double trainer_cumulative_estimator_flops(const Trainer* trainer);
+// The evidence behind section `index`'s theta: running mean of its data-term estimates and
+// that mean's standard error (infinite before two estimates).
+double trainer_evidence_mean(const Trainer* trainer, int32_t index);
+double trainer_evidence_stderr(const Trainer* trainer, int32_t index);
 int64_t trainer_steps_done(const Trainer* trainer);
 // Determinizes the model at the current step (end of training).
 void trainer_finish(Trainer* trainer);
@@ -188,7 +221,8 @@ void trainer_finish(Trainer* trainer);
 // Per section (arrays of model_sections() doubles): exact[l] = E_{xi_-l}[L(xi_l=1) -
 // L(xi_l=0)] (data part of dJ/dtheta), mean[l] and stddev[l] of the estimator's
 // per-sample values over `samples` draws of xi, prior[l] = the prior part of dJ/dtheta
-// for (lambda, s2, n_train). Returns E_xi[L]. Overwrites the model's workspace only.
+// for (lambda, s2, n_train). `fraction` is the two-point subset or the budgeted estimator's
+// budget. Returns E_xi[L]. Overwrites the model's workspace only.
 double estimator_check(Model* model, const Dataset* data, int64_t rows, int32_t estimator,
                        double fraction, int64_t samples, int64_t seed, double lambda, double s2,
                        double n_train, double* exact, double* mean, double* stddev, double* prior);

@@ -197,6 +197,21 @@ void model_determinize(Model* m, int64_t step) { checked(m, "model")->net->deter
 int64_t model_native_bytes(const Model* m) { return checked(m, "model")->net->native_bytes(); }
 
 void train_config_defaults(TrainConfig* out) { *checked(out, "train config") = default_train_config(); }
+void train_config_defaults_for_family(int32_t family, TrainConfig* out) {
+  *checked(out, "train config") = default_train_config(family);
+}
+int32_t model_family(const Model* m) {
+  switch (checked(m, "model")->recipe.kind) {
+    case ModelRecipe::kResNet:
+      return FAMILY_RESNET;
+    case ModelRecipe::kVgg16:
+      return FAMILY_VGG;
+    case ModelRecipe::kLeNet5:
+      return FAMILY_LENET;
+    default:
+      return FAMILY_MLP;
+  }
+}
 
 Trainer* trainer_create(Model* m, const TrainConfig* config) {
   checked(m, "model");
@@ -230,6 +245,9 @@ void trainer_step(Trainer* t, const Dataset* train, int64_t batch_index, StepSta
 double trainer_tau(const Trainer* t, int32_t index) { return session(t).tau(index); }
 double trainer_cumulative_flops(const Trainer* t) { return session(t).cumulative_flops(); }
 double trainer_cumulative_flops_unpruned(const Trainer* t) { return session(t).cumulative_flops_unpruned(); }
+double trainer_cumulative_estimator_flops(const Trainer* t) { return session(t).cumulative_estimator_flops(); }
+double trainer_evidence_mean(const Trainer* t, int32_t index) { return session(t).evidence_mean(index); }
+double trainer_evidence_stderr(const Trainer* t, int32_t index) { return session(t).evidence_stderr(index); }
 int64_t trainer_steps_done(const Trainer* t) { return session(t).steps_done(); }
 void trainer_finish(Trainer* t) { session(t).finish(); }
 
@@ -246,7 +264,7 @@ double estimator_check(Model* m, const Dataset* data, int64_t rows, int32_t esti
           data->count, "], got ", rows);
   require(std::isfinite(lambda) && lambda >= 0 && std::isfinite(s2) && s2 > 0 && n_train > 0,
           "could not check the estimator because lambda, s2 or n_train is invalid");
-  auto est = make_estimator(estimator, fraction, net.sections());
+  auto est = make_estimator(estimator, fraction, fraction, net.sections());
   net.ensure_capacity(rows);
   Backend& be = net.backend();
   be.to_device(net.input_buffer(), data->features.data(), sizeof(float) * rows * data->dim);

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "core/error.h"
+#include "method/training_defaults.h"
 
 namespace layerprune::io {
 
@@ -98,6 +99,7 @@ void save_train_config(const TrainConfig& c, Container& out) {
 #define LP_PUT_I(f) out.put_i64("config." #f, static_cast<int64_t>(c.f));
   LP_CONFIG_DOUBLES(LP_PUT_D)
   LP_CONFIG_INTS(LP_PUT_I)
+  LP_PUT_D(estimator_budget) LP_PUT_D(evidence_horizon) LP_PUT_D(evidence_z) LP_PUT_I(pruning_rule)
 #undef LP_PUT_D
 #undef LP_PUT_I
 }
@@ -110,6 +112,15 @@ TrainConfig load_train_config(const Container& in) {
   LP_CONFIG_INTS(LP_GET_I)
 #undef LP_GET_D
 #undef LP_GET_I
+  // Fields added after format 1's first release: a checkpoint without them was trained
+  // with the plain pruning rule, which does not read the others.
+  const TrainConfig d = default_train_config();
+  auto f64_or = [&](const char* name, double fallback) { return in.has(name) ? in.get_f64(name) : fallback; };
+  c.estimator_budget = f64_or("config.estimator_budget", d.estimator_budget);
+  c.evidence_horizon = f64_or("config.evidence_horizon", d.evidence_horizon);
+  c.evidence_z = f64_or("config.evidence_z", d.evidence_z);
+  c.pruning_rule = in.has("config.pruning_rule") ? static_cast<int32_t>(in.get_i64("config.pruning_rule"))
+                                                 : PRUNING_RULE_PLAIN;
   return c;
 }
 

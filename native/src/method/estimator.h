@@ -18,6 +18,9 @@ struct EstimatorContext {
   Rng& rng;
   // <dL/d zbar_l, B_l(z_l)> from the backward pass, when the estimator asked for it.
   const std::vector<double>* directional = nullptr;
+  // How much the caller wants each section measured, in [0, 1] (the evidence rule's
+  // ambiguity, method/evidence.h); null = all alike. Only the budgeted estimator reads it.
+  const std::vector<double>* priority = nullptr;
 };
 
 class ThetaEstimator {
@@ -29,6 +32,14 @@ class ThetaEstimator {
   // Writes the data-term estimate for every live section into grad[l] (0 for the
   // rest) and returns the forward FLOPs of its extra passes (per batch).
   virtual double estimate(EstimatorContext& ctx, std::vector<double>& grad) = 0;
+  // Variance the estimator's own sampling (which sections it re-runs) adds to the last
+  // estimate of section l, given whether the section ran; infinite while the estimator cannot
+  // tell yet. The evidence rule's standard error is never below it, even in a window that
+  // happened to hold no re-run of the section. 0 for estimators without subsampling.
+  virtual double sampling_variance(int32_t l, bool ran) const {
+    (void)l, (void)ran;
+    return 0.0;
+  }
   // Serialization hooks (checkpoints): whatever the estimator carries from step to
   // step (the score function's baseline); empty for stateless estimators.
   virtual std::vector<double> state() const { return {}; }
@@ -39,6 +50,11 @@ class ThetaEstimator {
 // live sections, k = max(1, ceil(fraction * A)).
 std::unique_ptr<ThetaEstimator> make_two_point_estimator(double fraction, int32_t sections);
 
+// Budgeted two-point (default, unbiased): g_l = c_l + (I_l / p_l)(d_l - c_l) with c_l the
+// linearized term of a section that ran, I_l ~ Bernoulli(p_l), p_l by Neyman allocation
+// within sum_l p_l cost_l = budget * (the live network's training step FLOPs).
+std::unique_ptr<ThetaEstimator> make_budgeted_estimator(double budget, int32_t sections);
+
 // Score function (unbiased, high variance): g_l = (L(xi) - b)(xi_l - theta_l) /
 // max(theta_l (1 - theta_l), 1e-3), b a running mean of L (momentum 0.9).
 std::unique_ptr<ThetaEstimator> make_score_function_estimator();
@@ -48,7 +64,7 @@ std::unique_ptr<ThetaEstimator> make_score_function_estimator();
 // sections that ran, g_l = (xi_l / theta_l) <dL/d zbar_l, B_l(z_l)>.
 std::unique_ptr<ThetaEstimator> make_linearized_estimator(bool skip_unsampled);
 
-// Selected by EstimatorKind.
-std::unique_ptr<ThetaEstimator> make_estimator(int32_t kind, double fraction, int32_t sections);
+// Selected by EstimatorKind; `fraction` is the two-point subset, `budget` the budgeted one's.
+std::unique_ptr<ThetaEstimator> make_estimator(int32_t kind, double fraction, double budget, int32_t sections);
 
 }  // namespace layerprune

@@ -54,8 +54,10 @@ std::unique_ptr<ThetaEstimator> make_two_point_estimator(double fraction, int32_
   return std::make_unique<TwoPointEstimator>(fraction, sections);
 }
 
-std::unique_ptr<ThetaEstimator> make_estimator(int32_t kind, double fraction, int32_t sections) {
+std::unique_ptr<ThetaEstimator> make_estimator(int32_t kind, double fraction, double budget, int32_t sections) {
   switch (kind) {
+    case ESTIMATOR_BUDGETED:
+      return make_budgeted_estimator(budget, sections);
     case ESTIMATOR_TWO_POINT:
       return make_two_point_estimator(fraction, sections);
     case ESTIMATOR_SCORE_FUNCTION:
@@ -66,7 +68,7 @@ std::unique_ptr<ThetaEstimator> make_estimator(int32_t kind, double fraction, in
       return make_linearized_estimator(true);
     default:
       fail("could not create the estimator because kind ", kind,
-           " is unknown (0 two-point, 1 score-function, 2 linearized, 3 linearized-skip)");
+           " is unknown (0 two-point, 1 score-function, 2 linearized, 3 linearized-skip, 4 budgeted)");
   }
 }
 

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
+#include <cstdio>
+#include <cstdlib>
 
 #include "core/error.h"
 #include "core/threads.h"
@@ -9,80 +12,14 @@
 
 namespace layerprune {
 
-TrainConfig default_train_config() {
-  TrainConfig c{};
-  c.lambda = 0.01;
-  c.s2 = 1e-3;
-  c.theta0 = 1.0;
-  c.eta_theta = 0.2;
-  c.patience = 20;
-  c.theta_min = 0.0;
-  c.eta_w = 0.02;
-  c.momentum = 0.9;
-  c.clip_norm = 2.0;
-  c.weight_decay = 0.0;  // dense default (conv: 5e-4)
-  c.schedule = SCHEDULE_COSINE;
-  c.total_steps = 0;  // 0: the caller sets epochs * steps; cosine then holds eta_w
-  c.step_every = 1000;
-  c.step_gamma = 0.1;
-  c.estimator = ESTIMATOR_TWO_POINT;
-  c.estimator_fraction = 0.25;
-  c.theta_freeze_steps = 0;
-  c.theta_schedule = SCHEDULE_CONSTANT;
-  c.theta_step_every = 1000;
-  c.theta_step_gamma = 0.5;
-  c.no_gates = 0;
-  c.augment_pad = 0;
-  c.augment_flip = 0;
-  c.train_size = 0;
-  c.batch_size = 128;
-  c.seed = 1;
-  return c;
-}
-
-void validate(const TrainConfig& c) {
-  auto finite_nonneg = [](double v, const char* name) {
-    require(std::isfinite(v) && v >= 0.0, "invalid training configuration: ", name,
-            " must be a finite number >= 0, got ", v);
-  };
-  finite_nonneg(c.lambda, "lambda");
-  finite_nonneg(c.eta_theta, "eta_theta");
-  finite_nonneg(c.theta_min, "theta_min");
-  finite_nonneg(c.clip_norm, "clip_norm");
-  finite_nonneg(c.weight_decay, "weight_decay");
-  require(std::isfinite(c.s2) && c.s2 > 0.0, "invalid training configuration: s2 must be > 0, got ", c.s2);
-  require(std::isfinite(c.theta0) && c.theta0 >= 0.0 && c.theta0 <= 1.0,
-          "invalid training configuration: theta0 must be in [0, 1], got ", c.theta0);
-  require(std::isfinite(c.eta_w) && c.eta_w > 0.0,
-          "invalid training configuration: eta_w (learning rate) must be a finite number > 0, got ", c.eta_w);
-  require(std::isfinite(c.momentum) && c.momentum >= 0.0 && c.momentum < 1.0,
-          "invalid training configuration: momentum must be in [0, 1), got ", c.momentum);
-  require(c.patience >= 1, "invalid training configuration: patience must be >= 1, got ", c.patience);
-  require(c.batch_size >= 1, "invalid training configuration: batch_size must be >= 1, got ", c.batch_size);
-  require(c.schedule >= SCHEDULE_CONSTANT && c.schedule <= SCHEDULE_COSINE,
-          "invalid training configuration: schedule ", c.schedule, " is unknown");
-  require(c.total_steps >= 0, "invalid training configuration: total_steps must be >= 0, got ", c.total_steps);
-  require(c.schedule != SCHEDULE_STEP || (c.step_every >= 1 && std::isfinite(c.step_gamma) && c.step_gamma > 0),
-          "invalid training configuration: the step schedule needs step_every >= 1 and step_gamma > 0");
-  require(c.theta_freeze_steps >= 0, "invalid training configuration: theta_freeze_steps must be >= 0, got ",
-          c.theta_freeze_steps);
-  require(c.theta_schedule == SCHEDULE_CONSTANT || c.theta_schedule == SCHEDULE_STEP,
-          "invalid training configuration: theta_schedule must be constant or step, got ", c.theta_schedule);
-  require(c.theta_schedule != SCHEDULE_STEP ||
-              (c.theta_step_every >= 1 && std::isfinite(c.theta_step_gamma) && c.theta_step_gamma > 0),
-          "invalid training configuration: the theta step schedule needs theta_step_every >= 1 and theta_step_gamma > 0");
-  require(std::isfinite(c.estimator_fraction) && c.estimator_fraction > 0.0 && c.estimator_fraction <= 1.0,
-          "invalid training configuration: estimator_fraction must be in (0, 1], got ", c.estimator_fraction);
-  require(c.augment_pad >= 0 && c.augment_pad <= 64 && (c.augment_flip == 0 || c.augment_flip == 1),
-          "invalid training configuration: augment_pad must be in [0, 64] and augment_flip 0 or 1");
-  require(c.train_size >= 0, "invalid training configuration: train_size must be >= 0, got ", c.train_size);
-}
-
 TrainingSession::TrainingSession(GatedNetwork& model, const TrainConfig& config)
     : model_(model), config_(config), rng_(static_cast<uint64_t>(config.seed) ^ 0x5eedULL) {
   validate(config_);
   const int32_t L = model_.sections();
-  if (!config_.no_gates) estimator_ = make_estimator(config_.estimator, config_.estimator_fraction, L);
+  if (!config_.no_gates) {
+    estimator_ = make_estimator(config_.estimator, config_.estimator_fraction, config_.estimator_budget, L);
+    evidence_ = std::make_unique<ThetaEvidence>(L, config_.evidence_horizon, config_.evidence_z);
+  }
   schedule_.kind = config_.schedule;
   schedule_.base = config_.eta_w;
   schedule_.total_steps = config_.total_steps;
@@ -98,6 +35,9 @@ TrainingSession::TrainingSession(GatedNetwork& model, const TrainConfig& config)
   gates_.assign(L, 0.f);
   all_on_.assign(L, 1.f);
   theta_grad_.assign(L, 0.0);
+  prior_grad_.assign(L, 0.0);
+  theta_step_.assign(L, 0.0);
+  priority_.assign(L, 1.0);
   norm2_.assign(L, 0.0);
   tau_.assign(L, -1.0);
   directional_.assign(L, 0.0);
@@ -179,7 +119,8 @@ void TrainingSession::add_prior_and_decay(const prior::Terms& terms) {
     const int64_t n = model_.section_weights(l);
     norm2_[l] = model_.section_weight_norm2(l);
     tau_[l] = prior::tau(terms, n, norm2_[l]);
-    theta_grad_[l] += prior::theta_gradient(terms, n, s.theta, norm2_[l]);
+    prior_grad_[l] = prior::theta_gradient(terms, n, s.theta, norm2_[l]);
+    theta_grad_[l] += prior_grad_[l];
     model_.add_prior_gradient(l, float(prior::weight_coefficient(terms, n, s.theta, norm2_[l])));
   }
 }
@@ -196,13 +137,36 @@ double TrainingSession::clip_scale(double* norm_out) {
   return config_.clip_norm > 0.0 && norm > config_.clip_norm ? config_.clip_norm / norm : 1.0;
 }
 
+// The theta step of each live section (docs/ALGORITHM.md "Pruning rule"). Evidence rule:
+// the data-term estimate joins the section's running evidence, and theta moves by the part
+// of (running mean + prior) that clears z standard errors, in units of the section's
+// threshold tau_l, at most kMaxThetaStep per step. Plain rule: the estimate as it is.
+void TrainingSession::compute_theta_steps(double eta_theta) {
+  for (int32_t l = 0; l < model_.sections(); ++l) {
+    theta_step_[l] = 0.0;
+    if (model_.gate(l).pruned) continue;
+    if (config_.pruning_rule == PRUNING_RULE_PLAIN) {
+      theta_step_[l] = -eta_theta * theta_grad_[l];
+      continue;
+    }
+    const double data = theta_grad_[l] - prior_grad_[l];
+    evidence_->observe(l, data, estimator_->sampling_variance(l, gates_[l] != 0.f));
+    theta_step_[l] = -evidence_step(eta_theta, evidence_->supported(l, prior_grad_[l]), tau_[l]);
+    priority_[l] = evidence_->priority(l, prior_grad_[l]);
+    if (std::getenv("LP_DEBUG") && l == 0)
+      std::fprintf(stderr, "step %lld l %d est %.4g mean %.4g se %.4g prior %.4g neff %.1f step %.4g theta %.3f\n",
+                   (long long)step_, l, data, evidence_->mean(l), evidence_->standard_error(l), prior_grad_[l],
+                   evidence_->effective_samples(l), theta_step_[l], model_.gate(l).theta);
+  }
+}
+
 int32_t TrainingSession::update_thetas() {
   int32_t pruned_now = 0;
-  const double eta_theta = theta_schedule_.at(step_ - 1);  // step_ was advanced already
+  compute_theta_steps(theta_schedule_.at(step_ - 1));  // step_ was advanced already
   for (int32_t l = 0; l < model_.sections(); ++l) {
     GateState& s = model_.gate(l);
     if (s.pruned) continue;
-    s.theta = std::clamp(s.theta - eta_theta * theta_grad_[l], 0.0, 1.0);  // projection
+    s.theta = std::clamp(s.theta + theta_step_[l], 0.0, 1.0);  // projection
     s.steps_at_zero = s.theta == 0.0 ? s.steps_at_zero + 1 : 0;
     const bool below_min = config_.theta_min > 0.0 && s.theta < config_.theta_min;
     if (s.steps_at_zero >= config_.patience || below_min) {
@@ -248,7 +212,8 @@ StepStats TrainingSession::step(const Dataset& train, int64_t batch_index) {
   // sampled and the prior still acts on W, but no estimator runs and theta stays put.
   if (!config_.no_gates) {
     if (!theta_frozen) {
-      EstimatorContext ctx{model_, gates_, rows, loss, rng_, &directional_};
+      EstimatorContext ctx{model_, gates_, rows, loss, rng_, &directional_,
+                           config_.pruning_rule == PRUNING_RULE_EVIDENCE ? &priority_ : nullptr};
       estimator_flops += estimator_->estimate(ctx, theta_grad_);
     }
     add_prior_and_decay(prior_terms(&train));
@@ -266,6 +231,8 @@ StepStats TrainingSession::step(const Dataset& train, int64_t batch_index) {
   // FLOPs of what ran: the sampled network (forward once, backward twice) and the
   // estimator's extra forward passes; the unpruned equivalent runs every section.
   out.step_flops = cost::training_step_flops(model_.forward_flops(gates_), rows) + estimator_flops;
+  out.estimator_flops = estimator_flops;
+  cumulative_estimator_flops_ += estimator_flops;
   out.step_flops_unpruned = cost::training_step_flops(model_.forward_flops(all_on_), rows);
   cumulative_flops_ += out.step_flops;
   cumulative_flops_unpruned_ += out.step_flops_unpruned;
@@ -292,6 +259,16 @@ double TrainingSession::tau(int32_t l) {
   if (tau_[l] >= 0.0) return tau_[l];  // from the last step: no pass over the weights
   if (model_.gate(l).pruned) return 0.0;
   return prior::tau(prior_terms(nullptr), model_.section_weights(l), model_.section_weight_norm2(l));
+}
+
+double TrainingSession::evidence_mean(int32_t l) const {
+  require(l >= 0 && l < model_.sections(), "section index ", l, " is outside [0, ", model_.sections(), ")");
+  return evidence_ ? evidence_->mean(l) : 0.0;
+}
+
+double TrainingSession::evidence_stderr(int32_t l) const {
+  require(l >= 0 && l < model_.sections(), "section index ", l, " is outside [0, ", model_.sections(), ")");
+  return evidence_ ? evidence_->standard_error(l) : std::numeric_limits<double>::infinity();
 }
 
 }  // namespace layerprune

@@ -9,8 +9,10 @@
 #include "layerprune/api.h"
 #include "method/batch_prefetcher.h"
 #include "method/estimator.h"
+#include "method/evidence.h"
 #include "method/prior.h"
 #include "method/schedule.h"
+#include "method/training_defaults.h"
 #include "model/dataset.h"
 #include "model/gated_network.h"
 
@@ -20,9 +22,7 @@ namespace io {
 class Container;
 }
 
-TrainConfig default_train_config();
-// Throws Error naming the first invalid field.
-void validate(const TrainConfig& config);
+// Defaults and validation of TrainConfig live in method/training_defaults.h.
 
 class TrainingSession {
  public:
@@ -42,6 +42,14 @@ class TrainingSession {
   double tau(int32_t l);
   double cumulative_flops() const { return cumulative_flops_; }
   double cumulative_flops_unpruned() const { return cumulative_flops_unpruned_; }
+  double cumulative_estimator_flops() const { return cumulative_estimator_flops_; }
+  // Running mean of section l's data-term estimates and its standard error (evidence rule).
+  double evidence_mean(int32_t l) const;
+  double evidence_stderr(int32_t l) const;
+  // Theta change of each section in the last step (0 for pruned ones), before projection.
+  const std::vector<double>& theta_steps() const { return theta_step_; }
+  // Prior part of dJ/dtheta of the last step.
+  const std::vector<double>& prior_gradient() const { return prior_grad_; }
   int64_t steps_done() const { return step_; }
   const TrainConfig& config() const { return config_; }
   const std::vector<double>& theta_gradient() const { return theta_grad_; }
@@ -66,22 +74,28 @@ class TrainingSession {
   void sample_gates();
   void add_prior_and_decay(const prior::Terms& terms);
   double clip_scale(double* norm_out);
+  void compute_theta_steps(double eta_theta);
   int32_t update_thetas();
 
   GatedNetwork& model_;
   TrainConfig config_;
   Rng rng_;  // gates, estimator subsets, shuffling (augmentation has its own: augment.h)
   std::unique_ptr<ThetaEstimator> estimator_;
+  std::unique_ptr<ThetaEvidence> evidence_;  // evidence rule (docs/ALGORITHM.md "Pruning rule")
   LrSchedule schedule_;        // eta_W
   LrSchedule theta_schedule_;  // eta_theta (constant or step)
   int64_t step_ = 0;
   double cumulative_flops_ = 0.0;
   double cumulative_flops_unpruned_ = 0.0;
+  double cumulative_estimator_flops_ = 0.0;
   double n_train_ = 0.0;
 
   std::vector<float> gates_;        // xi of this step (L)
   std::vector<float> all_on_;       // every gate 1 (unpruned accounting)
-  std::vector<double> theta_grad_;  // dJ/dtheta estimate of this step (L)
+  std::vector<double> theta_grad_;  // dJ/dtheta estimate of this step (L): data estimate + prior
+  std::vector<double> prior_grad_;  // prior part of it (L)
+  std::vector<double> theta_step_;  // theta change of this step before projection (L)
+  std::vector<double> priority_;    // evidence rule: how much a re-run of each section is worth (L)
   std::vector<double> norm2_;       // ||W_l||^2 of this step (L)
   std::vector<double> tau_;         // tau_l of this step (L), kept when a section is pruned
   std::vector<double> directional_; // <dL/d zbar_l, B_l> from backward (linearized estimators)

@@ -24,6 +24,9 @@ void TrainingSession::save_state(io::Container& out) const {
   out.put_f64_array("trainer.tau", tau_);
   out.put_f64_array("trainer.theta_gradient", theta_grad_);
   out.put_f64_array("trainer.estimator_state", estimator_ ? estimator_->state() : std::vector<double>{});
+  out.put_f64("trainer.cumulative_estimator_flops", cumulative_estimator_flops_);
+  out.put_f64_array("trainer.evidence", evidence_ ? evidence_->state() : std::vector<double>{});
+  out.put_f64_array("trainer.priority", priority_);
 }
 
 void TrainingSession::restore_state(const io::Container& in) {
@@ -51,6 +54,15 @@ void TrainingSession::restore_state(const io::Container& in) {
   require(tau.size() == static_cast<size_t>(L) && theta_grad.size() == static_cast<size_t>(L),
           "could not restore the trainer because its per-section records do not have ", L, " sections");
   if (estimator_) estimator_->restore(in.get_f64_array("trainer.estimator_state"));
+  // Checkpoints from before the evidence rule have neither record; they were trained with
+  // the plain rule (load_train_config says so), which keeps no evidence.
+  if (evidence_ && in.has("trainer.evidence")) evidence_->restore(in.get_f64_array("trainer.evidence"));
+  if (in.has("trainer.priority")) {
+    std::vector<double> priority = in.get_f64_array("trainer.priority");
+    require(priority.size() == static_cast<size_t>(L),
+            "could not restore the trainer because record 'trainer.priority' does not have ", L, " sections");
+    priority_ = std::move(priority);
+  }
 
   prefetcher_->invalidate();  // a batch prefetched for the old permutation or step is stale
   ++epoch_;
@@ -58,6 +70,8 @@ void TrainingSession::restore_state(const io::Container& in) {
   step_ = step;
   cumulative_flops_ = in.get_f64("trainer.cumulative_flops");
   cumulative_flops_unpruned_ = in.get_f64("trainer.cumulative_flops_unpruned");
+  cumulative_estimator_flops_ =
+      in.has("trainer.cumulative_estimator_flops") ? in.get_f64("trainer.cumulative_estimator_flops") : 0.0;
   n_train_ = in.get_f64("trainer.n_train");
   order_ = std::move(order);
   tau_ = std::move(tau);

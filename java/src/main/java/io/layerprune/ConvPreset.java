@@ -9,16 +9,18 @@ import java.util.function.Function;
  * take a depth, have their own builder ({@link ResNet}).
  */
 public enum ConvPreset {
-    VGG16("vgg16", 64, 9, LayerpruneNative::model_create_vgg16),
-    LENET5("lenet5", 6, 2, LayerpruneNative::model_create_lenet5);
+    VGG16("vgg16", 64, 9, LayerpruneNative.FAMILY_VGG, LayerpruneNative::model_create_vgg16),
+    LENET5("lenet5", 6, 2, LayerpruneNative.FAMILY_LENET, LayerpruneNative::model_create_lenet5);
 
     private final String type;
     private final long stemChannels;
     private final int sections;
+    private final int family;
     private final Function<LayerpruneNative.VggSpec, LayerpruneNative.Model> create;
 
-    ConvPreset(String type, long stemChannels, int sections,
+    ConvPreset(String type, long stemChannels, int sections, int family,
             Function<LayerpruneNative.VggSpec, LayerpruneNative.Model> create) {
+        this.family = family;
         this.type = type;
         this.stemChannels = stemChannels;
         this.sections = sections;
@@ -48,6 +50,11 @@ public enum ConvPreset {
         @Override
         public String type() {
             return preset.type;
+        }
+
+        @Override
+        public int family() {
+            return preset.family;
         }
 
         @Override

@@ -2,7 +2,8 @@ package io.layerprune;
 
 /**
  * The end of an epoch, sent to {@link TrainingListener#onEpoch}. Test numbers are of the expected
- * network (xi_l replaced by theta_l), NaN without a test set.
+ * network (xi_l replaced by theta_l) and of the deterministic one (xi_l = [theta_l >= 0.5], what
+ * determinisation would keep now), NaN without a test set.
  *
  * @param epoch 1-based epoch
  * @param step global step count at the end of the epoch
@@ -18,7 +19,12 @@ package io.layerprune;
  * @param flopsPerSample FLOPs per sample of the expected network now
  * @param cumulativeTrainingFlops training FLOPs so far, estimator passes included
  * @param seconds wall time since training started (steps and evaluations)
+ * @param testLossDeterministic test loss of the deterministic network
+ * @param testAccuracyDeterministic test accuracy of the deterministic network
+ * @param cumulativeEstimatorFlops FLOPs of the estimator's extra passes so far (part of
+ *     cumulativeTrainingFlops)
  */
 public record EpochEvent(int epoch, long step, double loss, double trainAccuracy, double testLossExpected,
         double testAccuracyExpected, double[] theta, double[] tau, boolean[] pruned, int liveSections, long params,
-        double flopsPerSample, double cumulativeTrainingFlops, double seconds) {}
+        double flopsPerSample, double cumulativeTrainingFlops, double seconds, double testLossDeterministic,
+        double testAccuracyDeterministic, double cumulativeEstimatorFlops) {}

@@ -4,11 +4,16 @@ import io.layerprune.bindings.LayerpruneNative;
 
 /**
  * Estimators of the data part of dJ/dtheta (ALGORITHM.md section 3), all four implemented natively.
- * Two-point is the default and unbiased; score-function is unbiased with a higher variance; the
+ * Budgeted (the default) and two-point are unbiased; score-function is unbiased with a higher variance; the
  * linearized ones are biased first-order heuristics.
  */
 public enum Estimator implements CliNamed {
-    /** Unbiased two-point difference on a random subset of the live sections (the default). */
+    /**
+     * The default: unbiased two-point re-runs drawn by cost within a FLOP budget
+     * ({@link TrainConfig#estimatorBudget()}), with the linearized term as control variate.
+     */
+    BUDGETED("budgeted", LayerpruneNative.ESTIMATOR_BUDGETED),
+    /** Unbiased two-point difference on a random subset of the live sections. */
     TWO_POINT("two-point", LayerpruneNative.ESTIMATOR_TWO_POINT),
     /** Unbiased score-function (REINFORCE) estimate with a running-mean baseline. */
     SCORE_FUNCTION("score-function", LayerpruneNative.ESTIMATOR_SCORE_FUNCTION),

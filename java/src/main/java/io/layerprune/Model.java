@@ -157,6 +157,18 @@ public final class Model extends NativeHandle {
         return sectionStates().stream().mapToDouble(SectionState::theta).toArray();
     }
 
+    /** Whether a live section's theta is strictly between 0 and 1 (expected and deterministic networks differ). */
+    boolean hasInteriorTheta() {
+        int n = sections();
+        for (int i = 0; i < n; i++) {
+            double t = theta(i);
+            if (t > 0 && t < 1) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Sections not pruned. */
     public int liveSections() {
         return (int) sectionStates().stream().filter(s -> !s.pruned()).count();
@@ -284,7 +296,7 @@ public final class Model extends NativeHandle {
      * 2^L gate patterns (ALGORITHM.md section 3) at the model's current weights and theta, on the
      * first {@code rows} samples of {@code data}. Overwrites the model's workspace only.
      *
-     * @param fraction two-point: fraction of the live sections re-run, in (0, 1]
+     * @param fraction two-point: fraction of the live sections re-run; budgeted: its FLOP budget; in (0, 1]
      * @param samples Monte-Carlo draws of the gate vector (>= 2)
      * @param seed seed of the draws
      * @param lambda prior strength for the prior part (>= 0)

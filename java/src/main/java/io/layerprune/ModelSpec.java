@@ -10,6 +10,12 @@ public sealed interface ModelSpec permits ResidualMlp.Spec, ResNet.Spec, ConvPre
     /** Short name for reports: "residual-mlp", "resnet20", ... */
     String type();
 
+    /**
+     * The architecture family whose training defaults apply ({@link TrainConfig#defaultsFor(ModelSpec)}):
+     * a {@code LayerpruneNative.FAMILY_*} code.
+     */
+    int family();
+
     /** Features per sample (channels x height x width for images, NHWC order). */
     long inputSize();
 

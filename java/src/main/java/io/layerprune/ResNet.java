@@ -48,6 +48,11 @@ public final class ResNet {
         }
 
         @Override
+        public int family() {
+            return LayerpruneNative.FAMILY_RESNET;
+        }
+
+        @Override
         public long inputSize() {
             return channels * height * width;
         }

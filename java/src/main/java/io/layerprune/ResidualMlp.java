@@ -45,6 +45,11 @@ public final class ResidualMlp {
         }
 
         @Override
+        public int family() {
+            return io.layerprune.bindings.LayerpruneNative.FAMILY_MLP;
+        }
+
+        @Override
         public io.layerprune.bindings.LayerpruneNative.Model createNative(Device device) {
             try (io.layerprune.bindings.LayerpruneNative.MlpSpec s = new io.layerprune.bindings.LayerpruneNative.MlpSpec()) {
                 s.input_size(inputSize).width(width).sections(sections).classes(classes).seed(seed).device(device.code());

@@ -39,6 +39,10 @@ public final class TrainConfig {
     private final double stepGamma;
     private final Estimator estimator;
     private final double estimatorFraction;
+    private final double estimatorBudget;
+    private final PruningRule pruningRule;
+    private final double evidenceHorizon;
+    private final double evidenceZ;
     private final Schedule thetaSchedule;
     private final long thetaStepEvery;
     private final double thetaStepGamma;
@@ -69,6 +73,10 @@ public final class TrainConfig {
         stepGamma = b.stepGamma;
         estimator = b.estimator;
         estimatorFraction = b.estimatorFraction;
+        estimatorBudget = b.estimatorBudget;
+        pruningRule = b.pruningRule;
+        evidenceHorizon = b.evidenceHorizon;
+        evidenceZ = b.evidenceZ;
         thetaSchedule = b.thetaSchedule;
         thetaStepEvery = b.thetaStepEvery;
         thetaStepGamma = b.thetaStepGamma;
@@ -97,6 +105,34 @@ public final class TrainConfig {
         return d;
     }
 
+    /**
+     * The training defaults of a model's architecture family, from the native core (the single
+     * source): ResNets get learning rate 0.1, weight decay 5e-4 and crop-and-flip augmentation,
+     * for instance, where the MLP gets {@link #defaults()}.
+     */
+    public static TrainConfig defaultsFor(Model model) {
+        Objects.requireNonNull(model, "model");
+        model.ensureOpen();
+        int family = Native.callInt(() -> LayerpruneNative.model_family(model.handle()));
+        return defaultsForFamily(family);
+    }
+
+    /** The training defaults of an architecture not yet built. */
+    public static TrainConfig defaultsFor(ModelSpec spec) {
+        Objects.requireNonNull(spec, "spec");
+        return defaultsForFamily(spec.family());
+    }
+
+    /** The defaults of an architecture family (a {@code LayerpruneNative.FAMILY_*} code). */
+    static TrainConfig defaultsForFamily(int family) {
+        return Native.call(() -> {
+            try (LayerpruneNative.TrainConfig c = new LayerpruneNative.TrainConfig()) {
+                LayerpruneNative.train_config_defaults_for_family(family, c);
+                return fromNative(c);
+            }
+        });
+    }
+
     private static TrainConfig fromNative(LayerpruneNative.TrainConfig c) {
         Builder b = new Builder();
         b.lambda = c.lambda();
@@ -116,6 +152,10 @@ public final class TrainConfig {
         b.stepGamma = c.step_gamma();
         b.estimator = Estimator.fromCode(c.estimator());
         b.estimatorFraction = c.estimator_fraction();
+        b.estimatorBudget = c.estimator_budget();
+        b.pruningRule = PruningRule.fromCode(c.pruning_rule());
+        b.evidenceHorizon = c.evidence_horizon();
+        b.evidenceZ = c.evidence_z();
         b.thetaSchedule = Schedule.fromCode(c.theta_schedule());
         b.thetaStepEvery = c.theta_step_every();
         b.thetaStepGamma = c.theta_step_gamma();
@@ -155,6 +195,10 @@ public final class TrainConfig {
         b.stepGamma = stepGamma;
         b.estimator = estimator;
         b.estimatorFraction = estimatorFraction;
+        b.estimatorBudget = estimatorBudget;
+        b.pruningRule = pruningRule;
+        b.evidenceHorizon = evidenceHorizon;
+        b.evidenceZ = evidenceZ;
         b.thetaSchedule = thetaSchedule;
         b.thetaStepEvery = thetaStepEvery;
         b.thetaStepGamma = thetaStepGamma;
@@ -188,6 +232,10 @@ public final class TrainConfig {
                 .step_gamma(stepGamma)
                 .estimator(estimator.code())
                 .estimator_fraction(estimatorFraction)
+                .estimator_budget(estimatorBudget)
+                .pruning_rule(pruningRule.code())
+                .evidence_horizon(evidenceHorizon)
+                .evidence_z(evidenceZ)
                 .theta_schedule(thetaSchedule.code())
                 .theta_step_every(thetaStepEvery)
                 .theta_step_gamma(thetaStepGamma)
@@ -285,6 +333,26 @@ public final class TrainConfig {
         return estimatorFraction;
     }
 
+    /** Budgeted estimator: expected FLOPs of its re-runs as a fraction of the live network's training step. */
+    public double estimatorBudget() {
+        return estimatorBudget;
+    }
+
+    /** How theta follows its gradient estimates (docs/ALGORITHM.md "Pruning rule"). */
+    public PruningRule pruningRule() {
+        return pruningRule;
+    }
+
+    /** Evidence rule: steps the running mean of each section's estimates weighs. */
+    public double evidenceHorizon() {
+        return evidenceHorizon;
+    }
+
+    /** Evidence rule: standard errors the running mean must clear before theta moves. */
+    public double evidenceZ() {
+        return evidenceZ;
+    }
+
     /** Schedule of eta_theta: {@link Schedule#CONSTANT} (default) or {@link Schedule#STEP}. */
     public Schedule thetaSchedule() {
         return thetaSchedule;
@@ -347,8 +415,12 @@ public final class TrainConfig {
                 + ", etaW=" + etaW + ", momentum=" + momentum + ", clipNorm=" + clipNorm + ", weightDecay="
                 + weightDecay + ", schedule=" + schedule + ", totalSteps=" + totalSteps + ", stepEvery=" + stepEvery
                 + ", stepGamma=" + stepGamma + ", estimator=" + estimator + ", estimatorFraction="
-                + estimatorFraction + ", thetaSchedule=" + thetaSchedule + ", thetaStepEvery=" + thetaStepEvery
-                + ", thetaStepGamma=" + thetaStepGamma + ", noGates=" + noGates + ", trainSize=" + trainSize
+                + estimatorFraction + ", estimatorBudget=" + estimatorBudget + ", pruningRule=" + pruningRule
+                + ", evidenceHorizon=" + evidenceHorizon + ", evidenceZ=" + evidenceZ
+                + ", thetaSchedule=" + thetaSchedule + ", thetaStepEvery=" + thetaStepEvery
+                + ", thetaStepGamma=" + thetaStepGamma + ", thetaFreezeSteps=" + thetaFreezeSteps
+                + ", augmentPad=" + augmentPad + ", augmentFlip=" + augmentFlip + ", noGates=" + noGates
+                + ", trainSize=" + trainSize
                 + ", batchSize="
                 + batchSize + ", epochs=" + epochs + ", seed=" + seed + "]";
     }
@@ -382,6 +454,10 @@ public final class TrainConfig {
         private double stepGamma;
         private Estimator estimator;
         private double estimatorFraction;
+        private double estimatorBudget;
+        private PruningRule pruningRule;
+        private double evidenceHorizon;
+        private double evidenceZ;
         private Schedule thetaSchedule;
         private long thetaStepEvery;
         private double thetaStepGamma;
@@ -484,6 +560,29 @@ public final class TrainConfig {
             return this;
         }
 
+        /** Budgeted estimator: expected re-run FLOPs / the live network's training step, in (0, 1]. */
+        public Builder estimatorBudget(double estimatorBudget) {
+            this.estimatorBudget = estimatorBudget;
+            return this;
+        }
+
+        public Builder pruningRule(PruningRule pruningRule) {
+            this.pruningRule = pruningRule;
+            return this;
+        }
+
+        /** Evidence rule: steps the running mean weighs (>= 1). */
+        public Builder evidenceHorizon(double evidenceHorizon) {
+            this.evidenceHorizon = evidenceHorizon;
+            return this;
+        }
+
+        /** Evidence rule: standard errors the running mean must clear (>= 0). */
+        public Builder evidenceZ(double evidenceZ) {
+            this.evidenceZ = evidenceZ;
+            return this;
+        }
+
         /** Schedule of eta_theta: {@link Schedule#CONSTANT} or {@link Schedule#STEP} (cosine is not offered). */
         public Builder thetaSchedule(Schedule thetaSchedule) {
             this.thetaSchedule = thetaSchedule;
@@ -573,6 +672,11 @@ public final class TrainConfig {
             Objects.requireNonNull(estimator, "estimator");
             positive("estimatorFraction", estimatorFraction);
             between("estimatorFraction", estimatorFraction, 0, 1);
+            positive("estimatorBudget", estimatorBudget);
+            between("estimatorBudget", estimatorBudget, 0, 1);
+            Objects.requireNonNull(pruningRule, "pruningRule");
+            atLeast("evidenceHorizon", evidenceHorizon, 1);
+            atLeast("evidenceZ", evidenceZ, 0);
             Objects.requireNonNull(thetaSchedule, "thetaSchedule");
             if (thetaSchedule != Schedule.CONSTANT && thetaSchedule != Schedule.STEP) {
                 throw new IllegalArgumentException("thetaSchedule must be constant or step, got " + thetaSchedule);

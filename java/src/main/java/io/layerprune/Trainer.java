@@ -36,6 +36,7 @@ public final class Trainer extends NativeHandle {
     private boolean running;
     private boolean finished;
     private long trainSamples;
+    private long evaluationNanos;
     private final List<EpochEvent> epochs = new ArrayList<>();
     private final List<PruneEvent> pruneEvents = new ArrayList<>();
 
@@ -89,6 +90,13 @@ public final class Trainer extends NativeHandle {
     public double cumulativeFlops() {
         ensureOpen();
         return handle == null ? 0 : Native.callDouble(() -> LayerpruneNative.trainer_cumulative_flops(handle));
+    }
+
+    /** FLOPs of the estimator's extra passes so far (part of {@link #cumulativeFlops()}). */
+    public double cumulativeEstimatorFlops() {
+        ensureOpen();
+        return handle == null ? 0
+                : Native.callDouble(() -> LayerpruneNative.trainer_cumulative_estimator_flops(handle));
     }
 
     /** Training FLOPs the same steps would have cost with every section on and no estimator. */
@@ -222,7 +230,13 @@ public final class Trainer extends NativeHandle {
                         }
                     }
                 }
+                long e0 = System.nanoTime();
                 Evaluation eval = test == null ? null : model.evaluate(test, EvalMode.EXPECTED);
+                // The deterministic network differs from the expected one only while some live
+                // theta is strictly between 0 and 1; otherwise the same numbers, not a second pass.
+                Evaluation det = test == null ? null
+                        : model.hasInteriorTheta() ? model.evaluate(test, EvalMode.DETERMINISTIC) : eval;
+                evaluationNanos += System.nanoTime() - e0;
                 List<SectionState> states = model.sectionStates();
                 double[] theta = states.stream().mapToDouble(SectionState::theta).toArray();
                 double[] tau = new double[sections];
@@ -237,7 +251,9 @@ public final class Trainer extends NativeHandle {
                 EpochEvent ev = new EpochEvent(epoch, stepsDone(), steps > 0 ? lossSum / steps : Double.NaN,
                         steps > 0 ? accSum / steps : Double.NaN, eval == null ? Double.NaN : eval.loss(),
                         eval == null ? Double.NaN : eval.accuracy(), theta, tau, prunedNow, live, model.params(),
-                        model.flopsPerSample(EvalMode.EXPECTED), cumulativeFlops(), seconds(t0));
+                        model.flopsPerSample(EvalMode.EXPECTED), cumulativeFlops(), seconds(t0),
+                        det == null ? Double.NaN : det.loss(), det == null ? Double.NaN : det.accuracy(),
+                        cumulativeEstimatorFlops());
                 epochs.add(ev);
                 epochsDone = epoch;  // before the listeners: a save in onEpoch records this epoch as done
                 for (TrainingListener l : ls) {
@@ -250,6 +266,9 @@ public final class Trainer extends NativeHandle {
         double seconds = seconds(t0);
         secondsBefore = seconds;
 
+        // The expected network as training left it, before determinisation prunes theta < 0.5
+        // and fixes the rest at xi = 1 (afterwards "expected" would be a hybrid of the two).
+        Evaluation exp = test == null ? null : model.evaluate(test, EvalMode.EXPECTED);
         Native.run(() -> LayerpruneNative.trainer_finish(handle));
         finished = true;
         long finalStep = stepsDone();
@@ -261,7 +280,6 @@ public final class Trainer extends NativeHandle {
         }
 
         Evaluation det = test == null ? null : model.evaluate(test, EvalMode.DETERMINISTIC);
-        Evaluation exp = test == null ? null : model.evaluate(test, EvalMode.EXPECTED);
         List<SectionState> finalStates = model.sectionStates();
         int kept = (int) finalStates.stream().filter(s -> !s.pruned()).count();
         TrainingResult result = new TrainingResult(det == null ? Double.NaN : det.accuracy(),
@@ -270,7 +288,7 @@ public final class Trainer extends NativeHandle {
                 model.flopsPerSample(EvalMode.DETERMINISTIC), model.initialFlopsPerSample(), cumulativeFlops(),
                 cumulativeFlopsUnpruned(), seconds, seconds > 0 ? samples / seconds : Double.NaN, finalStep, samples,
                 lambda, config.tau(), start.trainSize(), List.copyOf(finalStates), lastTau, List.copyOf(epochs),
-                List.copyOf(pruneEvents));
+                List.copyOf(pruneEvents), cumulativeEstimatorFlops(), evaluationNanos / 1e9);
         for (TrainingListener l : ls) {
             l.onFinish(result);
         }

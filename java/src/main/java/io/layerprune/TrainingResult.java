@@ -8,8 +8,9 @@ import java.util.List;
  *
  * @param testAccuracy test accuracy of the deterministic network
  * @param testLoss test loss of the deterministic network
- * @param testAccuracyExpected test accuracy of the expected network after training
- * @param testLossExpected test loss of the expected network after training
+ * @param testAccuracyExpected test accuracy of the expected network at the end of training, before
+ *     determinisation (xi_l replaced by theta_l)
+ * @param testLossExpected test loss of that expected network
  * @param sectionsKept sections not pruned
  * @param sectionsTotal sections of the architecture
  * @param params parameters now
@@ -30,13 +31,16 @@ import java.util.List;
  * @param sectionTau tau_l at the end, or for a pruned section the last value before it was pruned
  * @param epochs one event per epoch
  * @param pruneEvents every section removal, in order
+ * @param cumulativeEstimatorFlops FLOPs of the estimator's extra passes (part of cumulativeTrainingFlops)
+ * @param evaluationSeconds the part of {@code seconds} spent evaluating after each epoch
  */
 public record TrainingResult(double testAccuracy, double testLoss, double testAccuracyExpected,
         double testLossExpected, int sectionsKept, int sectionsTotal, long params, long paramsInitial,
         double flopsPerSample, double flopsPerSampleInitial, double cumulativeTrainingFlops,
         double cumulativeTrainingFlopsUnpruned, double seconds, double samplesPerSecond, long steps,
         long samplesTrained, double lambda, Double tau, long trainSize, List<SectionState> sections,
-        double[] sectionTau, List<EpochEvent> epochs, List<PruneEvent> pruneEvents) {
+        double[] sectionTau, List<EpochEvent> epochs, List<PruneEvent> pruneEvents, double cumulativeEstimatorFlops,
+        double evaluationSeconds) {
 
     /** Training FLOPs as a fraction of the unpruned network's (1 = no saving). */
     public double trainingFlopsRatio() {

@@ -17,15 +17,34 @@ class TrainConfigTest {
     }
 
     @Test
+    void eachFamilyHasItsOwnDefaultsFromTheCore() {
+        try (Model mlp = ResidualMlp.builder().inputSize(8).width(8).sections(2).classes(3).build();
+                Model resnet = ResNet.builder().depth(20).input(1, 8, 8).classes(3).build()) {
+            TrainConfig m = TrainConfig.defaultsFor(mlp);
+            TrainConfig r = TrainConfig.defaultsFor(resnet);
+            assertEquals(TrainConfig.defaults(), m);
+            assertEquals(r, TrainConfig.defaultsFor(resnet.spec()));
+            // The CIFAR ResNet recipe: a larger learning rate, weight decay, crop-and-flip augmentation.
+            assertTrue(r.etaW() > m.etaW(), r + " vs " + m);
+            assertTrue(r.weightDecay() > 0 && m.weightDecay() == 0, r.toString());
+            assertTrue(r.augmentPad() > 0 && r.augmentFlip() && m.augmentPad() == 0, r.toString());
+        }
+    }
+
+    @Test
     void defaultsFollowAlgorithmSection6() {
+        // ALGORITHM.md section 6, with this library's departures (docs/ALGORITHM.md): the budgeted
+        // estimator and the evidence rule, whose eta_theta is per tau_l of supported gradient.
         TrainConfig d = TrainConfig.defaults();
-        assertEquals(Estimator.TWO_POINT, d.estimator());
+        assertEquals(Estimator.BUDGETED, d.estimator());
+        assertEquals(0.05, d.estimatorBudget(), 1e-12);
+        assertEquals(PruningRule.EVIDENCE, d.pruningRule());
         assertEquals(0.25, d.estimatorFraction(), 1e-12);
         assertEquals(0.01, d.lambda(), 1e-12);
         assertNull(d.tau());
         assertEquals(1e-3, d.s2(), 1e-15);
         assertEquals(1.0, d.theta0(), 0);
-        assertEquals(0.2, d.etaTheta(), 1e-12);
+        assertEquals(0.005, d.etaTheta(), 1e-12);
         assertEquals(20, d.patience());
         assertEquals(0.0, d.thetaMin(), 0);
         assertEquals(0.02, d.etaW(), 1e-12);

@@ -88,6 +88,11 @@ public final class EstimatorCheckCommand implements Callable<Integer> {
             description = "two-point: fraction of the sections re-run (default: the library default).")
     Double fraction;
 
+    @Option(names = "--estimator-budget", paramLabel = "F",
+            description = "budgeted: expected re-run FLOPs as a fraction of a training step (default: the library "
+                    + "default).")
+    Double budget;
+
     @Option(names = "--lambda", paramLabel = "X",
             description = "Prior strength for the prior column (default: the library default).")
     Double lambda;
@@ -143,6 +148,10 @@ public final class EstimatorCheckCommand implements Callable<Integer> {
         if (!(frac > 0 && frac <= 1)) {
             throw new ParameterException(cl, "invalid value for --estimator-fraction: must be in (0, 1], got " + frac);
         }
+        double bud = budget != null ? budget : defaults.estimatorBudget();
+        if (!(bud > 0 && bud <= 1)) {
+            throw new ParameterException(cl, "invalid value for --estimator-budget: must be in (0, 1], got " + bud);
+        }
         double lam = lambda != null ? lambda : defaults.lambda();
         if (!(lam >= 0) || !Double.isFinite(lam)) {
             throw new ParameterException(cl, "invalid value for --lambda: must be >= 0, got " + lam);
@@ -182,7 +191,8 @@ public final class EstimatorCheckCommand implements Callable<Integer> {
                 }
                 for (Estimator e : estimators) {
                     long t0 = System.nanoTime();
-                    EstimatorCheck c = model.checkEstimator(splits.train(), rows, e, frac, samples, seed, lam,
+                    EstimatorCheck c = model.checkEstimator(splits.train(), rows, e,
+                            e == Estimator.BUDGETED ? bud : frac, samples, seed, lam,
                             defaults.s2(), trainSize);
                     err.printf(Locale.ROOT, "%s: %d draws in %.1f s%n", e.cliName(), samples,
                             (System.nanoTime() - t0) / 1e9);
@@ -207,7 +217,8 @@ public final class EstimatorCheckCommand implements Callable<Integer> {
         for (EstimatorCheck c : checks) {
             o.println();
             o.printf(Locale.ROOT, "%s%s   E[L] = %.5f%n", c.estimator().cliName(),
-                    c.estimator() == Estimator.TWO_POINT ? " (fraction " + c.fraction() + ")" : "", c.expectedLoss());
+                    c.estimator() == Estimator.TWO_POINT ? " (fraction " + c.fraction() + ")"
+                    : c.estimator() == Estimator.BUDGETED ? " (budget " + c.fraction() + ")" : "", c.expectedLoss());
             o.println();
             o.println(markdownSections(c, thetas));
         }

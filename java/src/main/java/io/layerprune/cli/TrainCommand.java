@@ -6,6 +6,7 @@ import io.layerprune.DataException;
 import io.layerprune.Dataset;
 import io.layerprune.Device;
 import io.layerprune.Estimator;
+import io.layerprune.PruningRule;
 import io.layerprune.IdxDataset;
 import io.layerprune.Layerprune;
 import io.layerprune.Model;
@@ -86,8 +87,9 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "NAME", defaultValue = "mlp",
             description = "Architecture: mlp (residual MLP, --sections/--width), resnet20, resnet32, resnet56, "
                     + "resnet110 (CIFAR ResNets on the data's image shape, every basic block a gated section), vgg16 (9 gated "
-                    + "conv-BN-ReLU sections), lenet5 (2 gated fully connected sections); conv models use weight decay 5e-4 "
-                    + "unless --weight-decay is given (default: ${DEFAULT-VALUE}).")
+                    + "conv-BN-ReLU sections), lenet5 (2 gated fully connected sections). Each model family has its own "
+                    + "training defaults (learning rate, weight decay, augmentation, prior, theta rate: the table "
+                    + "below); a flag overrides one (default: ${DEFAULT-VALUE}).")
     String model;
 
     @Option(names = "--theta-freeze-epochs", paramLabel = "N", defaultValue = "0",
@@ -95,10 +97,11 @@ public final class TrainCommand implements Callable<Integer> {
                     + "the weights), as in ALGORITHM.md section 7's last reference row (default: ${DEFAULT-VALUE}).")
     int thetaFreezeEpochs;
 
-    @Option(names = "--augment",
-            description = "ResNets: standard augmentation, a random crop of the image padded by 4 pixels (edge pixels repeated) and a "
-                    + "random horizontal flip (seeded).")
-    boolean augment;
+    @Option(names = "--augment", negatable = true,
+            description = "Image models: standard augmentation, a random crop of the image padded by 4 pixels (edge pixels "
+                    + "repeated) and a random horizontal flip (seeded). On by default for the ResNets and VGG16 (see the "
+                    + "table below); --no-augment turns it off.")
+    Boolean augment;
 
     @Option(names = "--post-activation",
             description = "ResNets: h = ReLU after each section (classic post-activation) instead of the identity.")
@@ -155,7 +158,26 @@ public final class TrainCommand implements Callable<Integer> {
             + "sections re-run per step, in (0, 1] (default: ${DEFAULT-VALUE}).")
     Double estimatorFraction;
 
-    @Option(names = "--eta-theta", paramLabel = "ETA", description = "Learning rate of theta (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--estimator-budget", paramLabel = "F", description = "budgeted: expected FLOPs of the re-runs "
+            + "as a fraction of the live network's training step, in (0, 1] (default: ${DEFAULT-VALUE}).")
+    Double estimatorBudget;
+
+    @Option(names = "--pruning-rule", paramLabel = "NAME", converter = PruningRuleConverter.class,
+            description = "How theta follows its estimates: evidence (theta moves by the part of the running mean + "
+                    + "prior that clears --evidence-z standard errors, --eta-theta per step per tau_l of it) or plain "
+                    + "(ALGORITHM.md 4 as written: theta -= eta_theta * estimate) (default: ${DEFAULT-VALUE}).")
+    PruningRule pruningRule;
+
+    @Option(names = "--evidence-horizon", paramLabel = "STEPS", description = "evidence rule: steps the running mean "
+            + "of each section's estimates weighs (default: ${DEFAULT-VALUE}).")
+    Double evidenceHorizon;
+
+    @Option(names = "--evidence-z", paramLabel = "Z", description = "evidence rule: standard errors the running mean "
+            + "must clear before theta moves (default: ${DEFAULT-VALUE}).")
+    Double evidenceZ;
+
+    @Option(names = "--eta-theta", paramLabel = "ETA", description = "Learning rate of theta: per step per tau_l of "
+            + "supported gradient (evidence rule) or per nat of estimate (plain rule) (default: ${DEFAULT-VALUE}).")
     Double etaTheta;
 
     @Option(names = "--theta-schedule", paramLabel = "NAME", converter = ThetaScheduleConverter.class,
@@ -269,10 +291,9 @@ public final class TrainCommand implements Callable<Integer> {
             Map.entry("threads", "--threads"), Map.entry("trainLimit", "--train-limit"),
             Map.entry("testLimit", "--test-limit"), Map.entry("stepEvery", "--step-every"),
             Map.entry("stepGamma", "--step-gamma"), Map.entry("thetaSchedule", "--theta-schedule"),
-            Map.entry("thetaStepEvery", "--theta-step-every"), Map.entry("thetaStepGamma", "--theta-step-gamma"));
-
-    /** ALGORITHM.md section 6: weight decay 5e-4 on W_rest for convolutional networks. */
-    static final double CONV_WEIGHT_DECAY = 5e-4;
+            Map.entry("thetaStepEvery", "--theta-step-every"), Map.entry("thetaStepGamma", "--theta-step-gamma"),
+            Map.entry("estimatorBudget", "--estimator-budget"), Map.entry("evidenceHorizon", "--evidence-horizon"),
+            Map.entry("evidenceZ", "--evidence-z"));
 
     /** Image shape of the data: channels x height x width. */
     record Shape(int channels, int height, int width) {
@@ -348,75 +369,45 @@ public final class TrainCommand implements Callable<Integer> {
         boolean convolutional = !(modelSpec instanceof ResidualMlp.Spec);
         TrainConfig config;
         try {
-            TrainConfig.Builder b = TrainConfig.builder().epochs(epochs).seed(seed).noGates(noGates);
-            if (batch != null) {
-                b.batchSize(batch);
-            }
-            if (lr != null) {
-                b.etaW(lr);
-            }
-            if (schedule != null) {
-                b.schedule(schedule);
-            }
-            if (stepEvery != null) {
-                b.stepEvery(stepEvery);
-            }
-            if (stepGamma != null) {
-                b.stepGamma(stepGamma);
-            }
-            if (thetaSchedule != null) {
-                b.thetaSchedule(thetaSchedule);
-            }
-            if (thetaStepEvery != null) {
-                b.thetaStepEvery(thetaStepEvery);
-            }
-            if (thetaStepGamma != null) {
-                b.thetaStepGamma(thetaStepGamma);
-            }
+            // The model family's defaults (native), then only the flags the user gave: the default
+            // value provider fills every option for --help, so "given" is asked of the parse result.
+            TrainConfig.Builder b = TrainConfig.defaultsFor(modelSpec).toBuilder().epochs(epochs).seed(seed)
+                    .noGates(noGates);
+            Given given = new Given(cl);
+            given.ifGiven("--batch", batch, b::batchSize);
+            given.ifGiven("--lr", lr, b::etaW);
+            given.ifGiven("--schedule", schedule, b::schedule);
+            given.ifGiven("--step-every", stepEvery, b::stepEvery);
+            given.ifGiven("--step-gamma", stepGamma, b::stepGamma);
+            given.ifGiven("--theta-schedule", thetaSchedule, b::thetaSchedule);
+            given.ifGiven("--theta-step-every", thetaStepEvery, b::thetaStepEvery);
+            given.ifGiven("--theta-step-gamma", thetaStepGamma, b::thetaStepGamma);
             if (tau != null) {
                 b.tau(tau);
-            } else if (lambda != null) {
-                b.lambda(lambda);
+            } else {
+                given.ifGiven("--lambda", lambda, b::lambda);
             }
-            if (estimator != null) {
-                b.estimator(estimator);
-            }
-            if (estimatorFraction != null) {
-                b.estimatorFraction(estimatorFraction);
-            }
-            if (etaTheta != null) {
-                b.etaTheta(etaTheta);
-            }
-            if (theta0 != null) {
-                b.theta0(theta0);
-            }
-            if (patience != null) {
-                b.patience(patience);
-            }
-            if (momentum != null) {
-                b.momentum(momentum);
-            }
-            if (clipNorm != null) {
-                b.clipNorm(clipNorm);
-            }
-            // The default value provider fills every option from the native defaults, so "not
-            // given" is asked of the parse result, not read from a null field.
-            if (convolutional && !cl.getParseResult().hasMatchedOption("--weight-decay")) {
-                b.weightDecay(CONV_WEIGHT_DECAY);
-            } else if (weightDecay != null) {
-                b.weightDecay(weightDecay);
-            }
+            given.ifGiven("--estimator", estimator, b::estimator);
+            given.ifGiven("--estimator-fraction", estimatorFraction, b::estimatorFraction);
+            given.ifGiven("--estimator-budget", estimatorBudget, b::estimatorBudget);
+            given.ifGiven("--pruning-rule", pruningRule, b::pruningRule);
+            given.ifGiven("--evidence-horizon", evidenceHorizon, b::evidenceHorizon);
+            given.ifGiven("--evidence-z", evidenceZ, b::evidenceZ);
+            given.ifGiven("--eta-theta", etaTheta, b::etaTheta);
+            given.ifGiven("--theta0", theta0, b::theta0);
+            given.ifGiven("--patience", patience, b::patience);
+            given.ifGiven("--momentum", momentum, b::momentum);
+            given.ifGiven("--clip-norm", clipNorm, b::clipNorm);
+            given.ifGiven("--weight-decay", weightDecay, b::weightDecay);
+            given.ifGiven("--s2", s2, b::s2);
             if (thetaFreezeEpochs < 0) {
                 throw new IllegalArgumentException("--theta-freeze-epochs must be >= 0, got " + thetaFreezeEpochs);
             }
-            if (augment) {
-                if (!convolutional) {
+            if (augment != null) {
+                if (augment && !convolutional) {
                     throw new IllegalArgumentException("--augment needs an image model (--model resnet20 ...), not mlp");
                 }
-                b.augmentPad(4).augmentFlip(true);
-            }
-            if (s2 != null) {
-                b.s2(s2);
+                b.augmentPad(augment ? 4 : 0).augmentFlip(augment);
             }
             config = b.build();
         } catch (IllegalArgumentException e) {
@@ -475,11 +466,10 @@ public final class TrainCommand implements Callable<Integer> {
                                 postActivation ? ", post-activation" : "")
                         : String.format("%d -> %d stem, %d gated sections of width %d", modelSpec.inputSize(),
                                 modelSpec.width(), modelSpec.sections(), modelSpec.width());
-                err.printf("model: %s, %d classes; %s, %s%n", arch,
-                        modelSpec.classes(), config.noGates() ? "no gates (baseline)"
-                                : "estimator " + config.estimator().cliName() + " (fraction "
-                                        + config.estimatorFraction() + ")",
-                        config.tau() != null ? "tau " + config.tau() : "lambda " + config.lambda());
+                err.printf("model: %s, %d classes; %s, %s; lr %s, weight decay %s%s%n", arch,
+                        modelSpec.classes(), config.noGates() ? "no gates (baseline)" : estimatorLine(config),
+                        config.tau() != null ? "tau " + config.tau() : "lambda " + config.lambda(), config.etaW(),
+                        config.weightDecay(), config.augmentPad() > 0 || config.augmentFlip() ? ", augmented" : "");
                 err.flush();
             }
             if (thetaFreezeEpochs > 0) {  // epochs -> steps, now that the training set's size is known
@@ -584,6 +574,25 @@ public final class TrainCommand implements Callable<Integer> {
         }
     }
 
+    private static String estimatorLine(TrainConfig c) {
+        String est = "estimator " + c.estimator().cliName() + switch (c.estimator()) {
+            case BUDGETED -> " (budget " + c.estimatorBudget() + ")";
+            case TWO_POINT -> " (fraction " + c.estimatorFraction() + ")";
+            default -> "";
+        };
+        return est + ", pruning rule " + c.pruningRule().cliName() + (c.pruningRule() == PruningRule.EVIDENCE
+                ? " (z " + c.evidenceZ() + ", horizon " + c.evidenceHorizon() + ")" : "");
+    }
+
+    /** Applies an option's value only when the user gave the option. */
+    private record Given(CommandLine cl) {
+        <T> void ifGiven(String option, T value, java.util.function.Consumer<T> set) {
+            if (value != null && cl.getParseResult().hasMatchedOption(option)) {
+                set.accept(value);
+            }
+        }
+    }
+
     private static ParameterException usage(CommandLine cl, IllegalArgumentException e) {
         return OptionErrors.fromValidation(cl, e, FLAGS);
     }
@@ -638,6 +647,14 @@ public final class TrainCommand implements Callable<Integer> {
                     return d.estimator().cliName();
                 case "--estimator-fraction":
                     return Double.toString(d.estimatorFraction());
+                case "--estimator-budget":
+                    return Double.toString(d.estimatorBudget());
+                case "--pruning-rule":
+                    return d.pruningRule().cliName();
+                case "--evidence-horizon":
+                    return Double.toString(d.evidenceHorizon());
+                case "--evidence-z":
+                    return Double.toString(d.evidenceZ());
                 case "--eta-theta":
                     return Double.toString(d.etaTheta());
                 case "--theta0":
@@ -663,6 +680,17 @@ public final class TrainCommand implements Callable<Integer> {
         public Estimator convert(String value) {
             try {
                 return Estimator.fromName(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    static final class PruningRuleConverter implements ITypeConverter<PruningRule> {
+        @Override
+        public PruningRule convert(String value) {
+            try {
+                return PruningRule.fromName(value);
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.TypeConversionException(e.getMessage());
             }

@@ -24,7 +24,8 @@ public record Report(String schema, String version, String created, Config confi
     public record ModelSpec(String type, long input, long width, int sections, int classes, long seed) {}
 
     /** Every hyper-parameter actually used. */
-    @JsonPropertyOrder({"model", "estimator", "estimator_fraction", "lambda", "tau", "train_size", "s2", "theta0",
+    @JsonPropertyOrder({"model", "estimator", "estimator_fraction", "estimator_budget", "pruning_rule",
+            "evidence_horizon", "evidence_z", "lambda", "tau", "train_size", "s2", "theta0",
             "eta_theta", "patience", "theta_min", "eta_w", "momentum", "clip_norm", "weight_decay", "schedule",
             "total_steps", "step_every", "step_gamma", "theta_schedule", "theta_step_every", "theta_step_gamma", "theta_freeze_steps",
             "augment_pad", "augment_flip", "no_gates", "batch_size", "epochs", "seed", "threads"})
@@ -33,7 +34,8 @@ public record Report(String schema, String version, String created, Config confi
             double momentum, double clipNorm, double weightDecay, String schedule, Long totalSteps, long stepEvery,
             double stepGamma, String thetaSchedule, long thetaStepEvery, double thetaStepGamma, long thetaFreezeSteps, int augmentPad,
             boolean augmentFlip, boolean noGates,
-            int batchSize, int epochs, long seed, int threads) {}
+            int batchSize, int epochs, long seed, int threads, Double estimatorBudget, String pruningRule,
+            Double evidenceHorizon, Double evidenceZ) {}
 
     @JsonPropertyOrder({"name", "train", "test"})
     public record DatasetInfo(String name, long train, long test) {}
@@ -44,11 +46,13 @@ public record Report(String schema, String version, String created, Config confi
 
     @JsonPropertyOrder({"epoch", "step", "loss", "train_accuracy", "test_loss_expected", "test_accuracy_expected",
             "theta", "tau", "live_sections", "params", "flops_per_sample", "cumulative_training_flops",
-            "cumulative_training_flops_unpruned", "seconds"})
+            "cumulative_training_flops_unpruned", "seconds", "test_loss_deterministic", "test_accuracy_deterministic",
+            "estimator_flops"})
     public record Epoch(int epoch, long step, Double loss, Double trainAccuracy, Double testLossExpected,
             Double testAccuracyExpected, double[] theta, double[] tau, int liveSections, long params,
             double flopsPerSample, double cumulativeTrainingFlops, double seconds,
-            Double cumulativeTrainingFlopsUnpruned) {
+            Double cumulativeTrainingFlopsUnpruned, Double testLossDeterministic, Double testAccuracyDeterministic,
+            Double estimatorFlops) {
         /**
          * The record before {@code cumulative_training_flops_unpruned} was added (reports written
          * by older versions read it as null).
@@ -57,7 +61,7 @@ public record Report(String schema, String version, String created, Config confi
                 Double testAccuracyExpected, double[] theta, double[] tau, int liveSections, long params,
                 double flopsPerSample, double cumulativeTrainingFlops, double seconds) {
             this(epoch, step, loss, trainAccuracy, testLossExpected, testAccuracyExpected, theta, tau, liveSections,
-                    params, flopsPerSample, cumulativeTrainingFlops, seconds, null);
+                    params, flopsPerSample, cumulativeTrainingFlops, seconds, null, null, null, null);
         }
     }
 
@@ -68,9 +72,18 @@ public record Report(String schema, String version, String created, Config confi
     @JsonPropertyOrder({"test_accuracy", "test_accuracy_expected", "test_loss", "test_loss_expected",
             "sections_kept", "sections_total", "params", "params_initial", "flops_per_sample",
             "flops_per_sample_initial", "cumulative_training_flops", "cumulative_training_flops_unpruned",
-            "training_flops_ratio", "seconds", "samples_per_second", "steps", "samples_trained"})
+            "training_flops_ratio", "seconds", "samples_per_second", "steps", "samples_trained", "estimator_flops",
+            "evaluation_seconds"})
+    /**
+     * The end of training. {@code test_accuracy}/{@code test_loss} are of the deterministic network
+     * after determinisation (what is saved and exported); {@code test_accuracy_expected}/{@code
+     * test_loss_expected} of the expected network just before it. {@code estimator_flops} are the
+     * estimator's extra passes (part of {@code cumulative_training_flops}); {@code evaluation_seconds}
+     * the part of {@code seconds} spent in the per-epoch evaluations.
+     */
     public record Final(Double testAccuracy, Double testAccuracyExpected, Double testLoss, Double testLossExpected,
             int sectionsKept, int sectionsTotal, long params, long paramsInitial, double flopsPerSample,
             double flopsPerSampleInitial, double cumulativeTrainingFlops, double cumulativeTrainingFlopsUnpruned,
-            Double trainingFlopsRatio, double seconds, Double samplesPerSecond, long steps, long samplesTrained) {}
+            Double trainingFlopsRatio, double seconds, Double samplesPerSecond, long steps, long samplesTrained,
+            Double estimatorFlops, Double evaluationSeconds) {}
 }

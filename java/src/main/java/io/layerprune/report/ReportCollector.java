@@ -75,7 +75,8 @@ public final class ReportCollector implements TrainingListener {
         epochs.add(new Report.Epoch(e.epoch(), e.step(), num(e.loss()), num(e.trainAccuracy()),
                 num(e.testLossExpected()), num(e.testAccuracyExpected()), e.theta().clone(), e.tau().clone(),
                 e.liveSections(), e.params(), e.flopsPerSample(), e.cumulativeTrainingFlops(), e.seconds(),
-                flopsUnpruned));
+                flopsUnpruned, num(e.testLossDeterministic()), num(e.testAccuracyDeterministic()),
+                e.cumulativeEstimatorFlops()));
         write();
     }
 
@@ -97,7 +98,8 @@ public final class ReportCollector implements TrainingListener {
                 num(r.testLossExpected()), r.sectionsKept(), r.sectionsTotal(), r.params(), r.paramsInitial(),
                 r.flopsPerSample(), r.flopsPerSampleInitial(), r.cumulativeTrainingFlops(),
                 r.cumulativeTrainingFlopsUnpruned(), num(r.trainingFlopsRatio()), r.seconds(),
-                num(r.samplesPerSecond()), r.steps(), r.samplesTrained());
+                num(r.samplesPerSecond()), r.steps(), r.samplesTrained(), r.cumulativeEstimatorFlops(),
+                r.evaluationSeconds());
         write();
     }
 
@@ -132,7 +134,8 @@ public final class ReportCollector implements TrainingListener {
                 start != null ? Long.valueOf(start.totalSteps()) : null, config.stepEvery(), config.stepGamma(),
                 config.thetaSchedule().cliName(), config.thetaStepEvery(), config.thetaStepGamma(),
                 config.thetaFreezeSteps(), config.augmentPad(), config.augmentFlip(), config.noGates(), config.batchSize(), config.epochs(),
-                config.seed(), threads);
+                config.seed(), threads, config.estimatorBudget(), config.pruningRule().cliName(),
+                config.evidenceHorizon(), config.evidenceZ());
         return new Report(Report.SCHEMA, version, created, cfg, dataset, sections, List.copyOf(epochs),
                 List.copyOf(prunes), result);
     }

@@ -24,7 +24,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class DeterminismTest {
     /** Wall-clock fields: they differ between identical runs. */
-    static final Set<String> TIMING = Set.of("seconds", "samples_per_second", "created");
+    static final Set<String> TIMING = Set.of("seconds", "samples_per_second", "created", "evaluation_seconds");
 
     @TempDir
     Path dir;

@@ -63,7 +63,7 @@ class MainTest {
         JsonNode cfg = n.get("config");
         assertEquals(32, cfg.get("model").get("width").asInt());
         assertEquals(3, cfg.get("model").get("sections").asInt());
-        assertEquals("two-point", cfg.get("estimator").asText());
+        assertEquals("budgeted", cfg.get("estimator").asText());
         assertEquals(0.02, cfg.get("tau").asDouble(), 0);
         // lambda actually used: 2 N tau / max n_l
         assertEquals(2.0 * 2000 * 0.02 / (2 * 32 * 32), cfg.get("lambda").asDouble(), 1e-12);
@@ -184,7 +184,7 @@ class MainTest {
         assertEquals(0, r.code());
         assertTrue(r.out().contains("--lambda"), r.out());
         assertTrue(r.out().contains("(default: 0.01)"), r.out());
-        assertTrue(r.out().contains("(default: two-point)"), r.out());
+        assertTrue(r.out().contains("(default: budgeted)"), r.out());
         assertTrue(r.out().contains("/usr/share/datasets/fashion-mnist"), r.out());
         assertTrue(r.out().contains("--no-gates"), r.out());
         assertTrue(!r.out().contains("default: null"), r.out());

@@ -3,6 +3,7 @@ package io.layerprune.report;
 import io.layerprune.Dataset;
 import io.layerprune.Layerprune;
 import io.layerprune.Model;
+import io.layerprune.PruningRule;
 import io.layerprune.ResidualMlp;
 import io.layerprune.TrainConfig;
 import io.layerprune.Trainer;
@@ -43,8 +44,10 @@ public final class SmallRun {
             }
             y[i] = (x[i * DIM] > 0 ? 1 : 0) + (x[i * DIM + 1] > 0 ? 2 : 0);
         }
+        // The plain rule prunes within these few steps; the evidence rule would wait for
+        // kMinEvidence estimates first (docs/ALGORITHM.md).
         TrainConfig config = TrainConfig.defaults().toBuilder().epochs(epochs).batchSize(BATCH).lambda(lambda)
-                .seed(seed).build();
+                .pruningRule(PruningRule.PLAIN).etaTheta(0.2).seed(seed).build();
         Path csv = StepCsv.pathFor(report);
         try (Dataset train = Dataset.of("generated", x, y, DIM, 4);
                 Model model = ResidualMlp.builder().inputSize(DIM).width(16).sections(SECTIONS).classes(4).seed(seed)

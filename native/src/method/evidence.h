@@ -1,0 +1,81 @@
+// The evidence behind each theta step (docs/ALGORITHM.md "Pruning rule").
+//
+// The estimators give one unbiased but noisy estimate of each section's data term
+// D_l = E[L(xi_l = 1) - L(xi_l = 0)] per step. Taken one at a time (ALGORITHM.md 4 as
+// written), a few large noisy steps early in training can carry theta to 0, and pruning is
+// permanent. This class keeps, per section, an exponentially weighted running mean of the
+// estimates and its standard error, and says which part of the theta gradient
+// x_l = mean_l + prior_l the evidence supports:
+//
+//     supported_l = sign(x_l) * max(0, |x_l| - z * SE_l)
+//
+// (soft thresholding at z standard errors). Theta moves only by what is supported, so a
+// section moves towards removal only while its running estimate says, at z standard
+// errors, that it does not pay for its prior cost tau_l, and a section with no evidence
+// either way stays where it is.
+//
+// The window. D_l is not stationary: on an untrained network every section raises the
+// loss (measured on ResNet-20, docs/experiments/estimator-trace/: d_l > 0 for the first ~20
+// steps, then strongly < 0), so old estimates must be forgotten. The running mean weighs the
+// most recent quarter of the section's estimates (decay 1 - 1/h, h = count/4), at most
+// `horizon` steps; its standard error is that of a weighted mean, sqrt(var / n_eff),
+// n_eff = (sum w)^2 / sum w^2 (about count/2, at most 2 horizon), and no theta moves before
+// n_eff reaches kMinEvidence. var is the larger of the window's sample variance and the
+// variance the estimator's own subsampling adds (ThetaEstimator::sampling_variance), so a
+// window that happened to hold no re-run of the section does not look certain.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+namespace layerprune {
+
+// Estimates (effective) a window needs before its standard error is trusted.
+constexpr double kMinEvidence = 40.0;
+
+class ThetaEvidence {
+ public:
+  ThetaEvidence(int32_t sections, double horizon, double z);
+
+  // Adds this step's estimate of section l's data term and the variance the estimator's
+  // subsampling put into it (0 without subsampling, infinite when unknown).
+  void observe(int32_t l, double estimate, double sampling_variance);
+  double mean(int32_t l) const;
+  // Standard error of mean(l); infinite before kMinEvidence effective estimates.
+  double standard_error(int32_t l) const;
+  double effective_samples(int32_t l) const;
+  // The part of mean(l) + prior that the evidence supports (soft threshold at z SE).
+  double supported(int32_t l, double prior) const;
+  // How much a new full measurement of section l is worth, in [0.1, 1]: 1 while the evidence
+  // is ambiguous (|mean + prior| within z SE), falling as z SE / |mean + prior| once it is not.
+  double priority(int32_t l, double prior) const;
+
+  // Serialization hooks (checkpoints): kStateValues numbers per section.
+  std::vector<double> state() const;
+  void restore(const std::vector<double>& state);
+
+ private:
+  struct Running {
+    double w = 0, w2 = 0, sum = 0, sum2 = 0;  // exponentially weighted sums
+    double sampling = 0;                       // weighted sum of the sampling variances
+    double count = 0;                          // estimates seen
+  };
+  static constexpr int kStateValues = 6;
+  std::vector<Running> s_;
+  double horizon_;
+  double z_;
+};
+
+// No section's theta changes by more than this in one step under the evidence rule (from 1
+// to 0 takes at least 20 steps, then `patience` more before it is pruned).
+constexpr double kMaxThetaStep = 0.05;
+
+// Theta's decrease in one step under the evidence rule: eta * supported / tau (theta moves
+// by eta per step for each tau_l of supported gradient), clamped to kMaxThetaStep. With
+// tau = 0 (lambda = 0: no prior) the full kMaxThetaStep in the supported direction.
+inline double evidence_step(double eta, double supported, double tau) {
+  if (supported == 0.0 || eta == 0.0) return 0.0;
+  const double step = tau > 0.0 ? eta * supported / tau : (supported > 0.0 ? kMaxThetaStep : -kMaxThetaStep);
+  return step > kMaxThetaStep ? kMaxThetaStep : step < -kMaxThetaStep ? -kMaxThetaStep : step;
+}
+
+}  // namespace layerprune

@@ -1,0 +1,17 @@
+// Training defaults, one set per architecture family, and the validation of TrainConfig:
+// the single source the C API, Java's TrainConfig.defaultsFor and the CLI's --help read.
+#pragma once
+#include <cstdint>
+
+#include "layerprune/api.h"
+
+namespace layerprune {
+
+// The residual MLP's defaults (ALGORITHM.md 6, with this library's estimator and pruning rule).
+TrainConfig default_train_config();
+// The defaults of an ArchitectureFamily: the MLP's, with what the family changes.
+TrainConfig default_train_config(int32_t family);
+// Throws Error naming the first invalid field.
+void validate(const TrainConfig& config);
+
+}  // namespace layerprune
