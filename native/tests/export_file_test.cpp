@@ -10,8 +10,7 @@
 #include "export/export_file.h"
 #include "export/exported_network.h"
 #include "model/cost.h"
-#include "model/residual_convnet.h"
-#include "model/residual_mlp.h"
+#include "model/network.h"
 #include "test_util.h"
 
 namespace layerprune {
@@ -32,7 +31,7 @@ std::vector<float> run(ExportGraph g, const std::vector<float>& x, int64_t count
 }
 
 TEST(ExportFile, RoundTripKeepsGraphAndLogits) {
-  ResidualConvNet m(make_cpu_backend(), resnet_cifar(8, 2, 8, 8, 3), 1);
+  Network m(make_cpu_backend(), resnet_cifar(8, {2, 8, 8}, 3), 1);
   m.prune(1, 3);
   const ExportGraph g = build_export_graph(m);
   const std::string path = temp_path("roundtrip.lpx");
@@ -51,13 +50,13 @@ TEST(ExportFile, RoundTripKeepsGraphAndLogits) {
 }
 
 TEST(ExportFile, SizeFollowsWhatWasPruned) {
-  ResidualMlp m(make_cpu_backend(), test::small_arch(64, 64, 12, 10), 3);
+  Network m(make_cpu_backend(), test::small_arch(64, 64, 12, 10), 3);
   const std::string full = temp_path("full.lpx"), pruned = temp_path("pruned.lpx");
   write_export_file(build_export_graph(m), "", full);
   for (int32_t l = 0; l < 9; ++l) m.prune(l, 1);
   write_export_file(build_export_graph(m), "", pruned);
   const double full_bytes = double(fs::file_size(full)), pruned_bytes = double(fs::file_size(pruned));
-  const MlpArchitecture& a = m.architecture();
+  const Plan& a = m.plan();
   const double kept = double(cost::params(a, m.live_mask())) / double(cost::params(a, std::vector<bool>(12, true)));
   // 4 bytes per weight plus record headers (well under 16 KB here): the ratio of sizes is
   // the ratio of parameters.
@@ -68,7 +67,7 @@ TEST(ExportFile, SizeFollowsWhatWasPruned) {
 }
 
 TEST(ExportFile, RejectsForeignCorruptAndTruncatedFiles) {
-  ResidualMlp m(make_cpu_backend(), test::small_arch(6, 5, 2, 3), 4);
+  Network m(make_cpu_backend(), test::small_arch(6, 5, 2, 3), 4);
   const std::string path = temp_path("bad.lpx");
   write_export_file(build_export_graph(m), "", path);
   std::ifstream in(path, std::ios::binary);

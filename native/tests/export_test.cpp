@@ -11,8 +11,7 @@
 #include "export/exported_network.h"
 #include "model/cost.h"
 #include "model/evaluation.h"
-#include "model/residual_convnet.h"
-#include "model/residual_mlp.h"
+#include "model/network.h"
 #include "reference/ops.h"
 #include "test_util.h"
 
@@ -56,7 +55,7 @@ double max_abs(const std::vector<float>& v) {
 
 // Logits of the exported network against the model's deterministic predict. Folding
 // and BN scale changes the float summation order: ~1e-5 relative to the logits' scale.
-ExportGraph expect_export_matches(GatedNetwork& m, uint64_t seed, int64_t count = 37) {
+ExportGraph expect_export_matches(Network& m, uint64_t seed, int64_t count = 37) {
   Rng rng(seed);
   const std::vector<float> x = test::random_vector(count * m.input_size(), rng);
   std::vector<float> want(count * m.classes()), got(count * m.classes());
@@ -80,7 +79,7 @@ int count_ops(const ExportGraph& g, ExportOpKind kind) {
 }
 
 TEST(Export, MlpIdentitySkipsVanish) {
-  ResidualMlp m(make_cpu_backend(), test::small_arch(12, 16, 6, 4), 3);
+  Network m(make_cpu_backend(), test::small_arch(12, 16, 6, 4), 3);
   scramble(m, 1);
   gate(m, {1, 4}, {0, 2});
   const ExportGraph g = expect_export_matches(m, 2);
@@ -89,15 +88,14 @@ TEST(Export, MlpIdentitySkipsVanish) {
   // stem, 2 x (fc1, fc2, add), head
   EXPECT_EQ(g.ops.size(), 1u + 3u * 2u + 1u);
   // The exported weights are the live ones, nothing else.
-  EXPECT_EQ(g.params(), cost::params(m.architecture(), m.live_mask()) -
-                            cost::section_body_params(m.architecture(), 1) -
-                            cost::section_body_params(m.architecture(), 4));
+  EXPECT_EQ(g.params(), cost::params(m.plan(), m.live_mask()) - cost::section_body_params(m.plan().section(1)) -
+                            cost::section_body_params(m.plan().section(4)));
 }
 
 TEST(Export, MlpConsecutiveProjectionsFold) {
-  MlpArchitecture a = test::small_arch(12, 16, 0, 3);
-  a.section_widths = {16, 12, 12, 9, 9, 20};  // projections at sections 1, 3 and 5
-  ResidualMlp m(make_cpu_backend(), a, 4);
+  // projections at sections 1, 3 and 5
+  const Architecture a = mlp_architecture(12, 16, {16, 12, 12, 9, 9, 20}, 3);
+  Network m(make_cpu_backend(), a, 4);
   scramble(m, 5);
   // Sections 1..3 removed: 16->12 projection, identity, 12->9 projection fold into one 16->9.
   gate(m, {1, 3}, {2});
@@ -112,7 +110,7 @@ TEST(Export, MlpConsecutiveProjectionsFold) {
 }
 
 TEST(Export, MlpNothingPrunedIsTheWholeNetwork) {
-  ResidualMlp m(make_cpu_backend(), test::small_arch(10, 8, 3, 5), 8);
+  Network m(make_cpu_backend(), test::small_arch(10, 8, 3, 5), 8);
   scramble(m, 9);
   gate(m, {}, {});
   const ExportGraph g = expect_export_matches(m, 10, 600);  // more rows than one chunk
@@ -120,20 +118,13 @@ TEST(Export, MlpNothingPrunedIsTheWholeNetwork) {
   EXPECT_EQ(g.params(), m.param_count());
 }
 
-ConvNetArchitecture tiny_resnet(bool post_activation) {
-  ConvNetArchitecture a;
-  a.in_channels = 2;
-  a.height = 9;
-  a.width = 9;
-  a.stem_channels = 4;
-  a.stages = {{4, 2, 1}, {6, 1, 2}, {8, 2, 2}};  // sections 2 and 3 downsample with projections
-  a.classes = 3;
-  a.post_activation = post_activation;
-  return a;
+Architecture tiny_resnet(bool post_activation) {
+  // sections 2 and 3 downsample with projections
+  return test::conv_arch({2, 9, 9}, 4, {{4, 2, 1}, {6, 1, 2}, {8, 2, 2}}, 3, post_activation);
 }
 
 TEST(Export, ResNetPrunedTransitionsFoldIntoOneStridedConv) {
-  ResidualConvNet m(make_cpu_backend(), tiny_resnet(false), 11);
+  Network m(make_cpu_backend(), tiny_resnet(false), 11);
   scramble(m, 12);
   gate(m, {0, 3}, {2});  // 2 and 3: 1x1 stride-2 projections back to back -> one 1x1 stride-4 conv
   const ExportGraph g = expect_export_matches(m, 13);
@@ -147,7 +138,7 @@ TEST(Export, ResNetPrunedTransitionsFoldIntoOneStridedConv) {
 }
 
 TEST(Export, ResNetPostActivationDoesNotFoldAcrossTheRelu) {
-  ResidualConvNet m(make_cpu_backend(), tiny_resnet(true), 14);
+  Network m(make_cpu_backend(), tiny_resnet(true), 14);
   scramble(m, 15);
   gate(m, {0, 3}, {2});
   const ExportGraph g = expect_export_matches(m, 16);
@@ -157,14 +148,23 @@ TEST(Export, ResNetPostActivationDoesNotFoldAcrossTheRelu) {
 }
 
 TEST(Export, VggStylePlainSections) {
-  ConvNetArchitecture a;
-  a.in_channels = 1;
-  a.height = 7;
-  a.width = 7;
-  a.stem_channels = 3;
-  a.stages = {{3, 1, 1, true, true}, {5, 2, 1, true, true}};  // transition, pools with odd sizes
+  // a transition, pools with odd sizes
+  Architecture a;
+  a.input = {1, 7, 7};
+  a.image = true;
+  a.stem = conv_layer(3, 3);
+  StageSpec first;
+  first.kind = SectionKind::kPlain;
+  first.widths = {3};
+  first.pool = max_pool(2, 2, 0, true);
+  StageSpec second = first;
+  second.has_transition = true;
+  second.transition = conv_layer(5, 3);
+  second.widths = {5, 5};
+  a.stages = {first, second};
   a.classes = 3;
-  ResidualConvNet m(make_cpu_backend(), a, 17);
+  a.family = Family::kVgg;
+  Network m(make_cpu_backend(), a, 17);
   scramble(m, 18);
   gate(m, {1}, {});
   const ExportGraph g = expect_export_matches(m, 19);
@@ -173,7 +173,7 @@ TEST(Export, VggStylePlainSections) {
 }
 
 TEST(Export, Vgg16PresetOnSmallImages) {
-  ResidualConvNet m(make_cpu_backend(), vgg16(1, 8, 8, 4), 20);
+  Network m(make_cpu_backend(), vgg16({1, 8, 8}, 4), 20);
   scramble(m, 21);
   gate(m, {2, 5}, {0, 7});
   const ExportGraph g = expect_export_matches(m, 22, 5);
@@ -181,7 +181,7 @@ TEST(Export, Vgg16PresetOnSmallImages) {
 }
 
 TEST(Export, LeNetPrunedFullyConnectedSectionsFold) {
-  ResidualConvNet m(make_cpu_backend(), lenet5(1, 28, 28, 10), 23);
+  Network m(make_cpu_backend(), lenet5({1, 28, 28}, 10), 23);
   scramble(m, 24);
   gate(m, {0, 1}, {});  // 400->120 and 120->84 projections compose into one 400->84 map
   ExportGraph g = expect_export_matches(m, 25, 9);
@@ -195,7 +195,7 @@ TEST(Export, LeNetPrunedFullyConnectedSectionsFold) {
 }
 
 TEST(Export, ValidateRejectsInconsistentGraphs) {
-  ResidualMlp m(make_cpu_backend(), test::small_arch(6, 5, 2, 3), 27);
+  Network m(make_cpu_backend(), test::small_arch(6, 5, 2, 3), 27);
   const ExportGraph good = build_export_graph(m);
   good.validate();
   ExportGraph g = good;

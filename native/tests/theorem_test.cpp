@@ -18,7 +18,7 @@ namespace layerprune {
 namespace {
 
 // J along coordinate l on a grid, other thetas fixed, exact over all gate patterns.
-std::vector<double> objective_along(ResidualMlp& m, int32_t l, int64_t rows, const prior::Terms& terms,
+std::vector<double> objective_along(Network& m, int32_t l, int64_t rows, const prior::Terms& terms,
                                     int points) {
   std::vector<double> J;
   const double saved = m.section(l).theta;
@@ -26,7 +26,7 @@ std::vector<double> objective_along(ResidualMlp& m, int32_t l, int64_t rows, con
     m.section(l).theta = double(i) / points;
     double value = exact_theta_gradient(m, rows).expected_loss;
     for (int32_t j = 0; j < m.sections(); ++j)
-      value += prior::value(terms, cost::section_weights(m.architecture(), j), m.section(j).theta,
+      value += prior::value(terms, cost::section_weights(m.plan().section(j)), m.section(j).theta,
                             m.section_weight_norm2(j));
     J.push_back(value);
   }
@@ -35,7 +35,7 @@ std::vector<double> objective_along(ResidualMlp& m, int32_t l, int64_t rows, con
 }
 
 TEST(Theorem31, ObjectiveIsConcaveInEachThetaAndMinimisedAtAVertex) {
-  ResidualMlp m(make_cpu_backend(), test::small_arch(6, 8, 4, 3), 33);
+  Network m(make_cpu_backend(), test::small_arch(6, 8, 4, 3), 33);
   auto data = test::blobs(64, 6, 3, 17, 1.5);
   test::load_rows(m, *data, 32);
   const std::vector<double> others = {0.3, 0.9, 0.6, 0.1};
@@ -55,7 +55,7 @@ TEST(Theorem31, ObjectiveIsConcaveInEachThetaAndMinimisedAtAVertex) {
 TEST(Theorem31, DataTermIsLinearInEachTheta) {
   // The expectation over independent Bernoullis is multilinear: with lambda = 0 the
   // second differences vanish (up to float rounding), which is the stronger statement.
-  ResidualMlp m(make_cpu_backend(), test::small_arch(6, 8, 3, 3), 34);
+  Network m(make_cpu_backend(), test::small_arch(6, 8, 3, 3), 34);
   auto data = test::blobs(64, 6, 3, 18, 1.5);
   test::load_rows(m, *data, 32);
   const std::vector<double> J = objective_along(m, 1, 32, {0.0, 1e-3, 64.0}, 10);
@@ -63,7 +63,7 @@ TEST(Theorem31, DataTermIsLinearInEachTheta) {
 }
 
 TEST(Theorem31, TrainedRunEndsWithEveryThetaAtAVertex) {
-  ResidualMlp m(make_cpu_backend(), test::small_arch(10, 32, 6, 4), 35);
+  Network m(make_cpu_backend(), test::small_arch(10, 32, 6, 4), 35);
   auto data = test::blobs(1024, 10, 4, 19, 1.2);
   TrainConfig c = default_train_config();
   c.batch_size = 32;
