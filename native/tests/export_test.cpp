@@ -9,6 +9,7 @@
 
 #include "export/export_graph.h"
 #include "export/exported_network.h"
+#include "model/architecture_json.h"
 #include "model/cost.h"
 #include "model/evaluation.h"
 #include "model/network.h"
@@ -192,6 +193,90 @@ TEST(Export, LeNetPrunedFullyConnectedSectionsFold) {
   g = expect_export_matches(m, 26, 9);
   EXPECT_EQ(g.folded_maps, 0);
   EXPECT_EQ(g.sections_kept, 2);
+}
+
+// Bottleneck sections behind an ImageNet stem (7x7 stride-2 conv, 3x3 stride-2 padded max
+// pool): kept sections fold their two BNs, pruned identity sections vanish, pruned strided
+// projections stay linear and compose, with h = ReLU they stay apart.
+Architecture bottleneck_net(bool post_activation) {
+  Architecture a;
+  a.input = {3, 21, 21};
+  a.image = true;
+  a.stem = conv_layer(8, 7, 2, 3);
+  a.stem_pool = max_pool(3, 2, 1);
+  StageSpec first, second, third;
+  first.kind = second.kind = third.kind = SectionKind::kBottleneck;
+  first.widths = {2, 2};
+  second.widths = {4};
+  second.stride = 2;
+  third.widths = {6, 6};
+  third.stride = 2;
+  first.relu_after = second.relu_after = third.relu_after = post_activation;
+  a.stages = {first, second, third};
+  a.classes = 4;
+  a.family = Family::kResNet;
+  return a;
+}
+
+TEST(Export, BottleneckSectionsAndTheImageNetStem) {
+  Network m(make_cpu_backend(), bottleneck_net(false), 29);
+  scramble(m, 30);
+  // Sections 0, 1 | 2 | 3, 4: 2 and 3 are strided projections 8->16, 16->24 back to back -> one
+  // stride-4 1x1 conv.
+  gate(m, {0}, {2, 3});
+  ExportGraph g = expect_export_matches(m, 31);
+  EXPECT_EQ(g.sections_kept, 2);
+  EXPECT_EQ(g.folded_maps, 1);
+  EXPECT_EQ(count_ops(g, ExportOpKind::kMaxPool), 1);
+  EXPECT_EQ(g.ops[1].kind, ExportOpKind::kMaxPool);
+  EXPECT_EQ(std::make_tuple(g.ops[1].kernel, g.ops[1].stride, g.ops[1].pad, g.ops[1].ceil), std::make_tuple(3, 2, 1, false));
+  EXPECT_EQ(g.folded_batchnorms, 1 + 2 * 2);  // the stem's, two per kept bottleneck
+  // 1x1, 3x3, 1x1 of sections 1 and 3, the stem and the one composed projection
+  EXPECT_EQ(count_ops(g, ExportOpKind::kConv), 1 + 3 * 2 + 1);
+  EXPECT_EQ(architecture_from_json(g.architecture), m.architecture());
+  gate(m, {}, {});
+  g = expect_export_matches(m, 32);
+  EXPECT_EQ(g.sections_kept, 3);  // 2 and 3 stay pruned
+}
+
+TEST(Export, BottleneckPostActivationDoesNotFoldAcrossTheRelu) {
+  Network m(make_cpu_backend(), bottleneck_net(true), 33);
+  scramble(m, 34);
+  gate(m, {1, 3}, {2});
+  const ExportGraph g = expect_export_matches(m, 35);
+  EXPECT_EQ(g.folded_maps, 0);
+  EXPECT_TRUE(g.post_activation);
+}
+
+TEST(Export, DenseSectionsAfterConvolutionsFlattenFirst) {
+  // A conv stem, then dense sections on its 4x5x5 output: the first one's layers and its
+  // projection read the 100 features in NHWC order.
+  Architecture a;
+  a.input = {1, 5, 5};
+  a.image = true;
+  a.stem = conv_layer(4, 3);
+  StageSpec dense;
+  dense.kind = SectionKind::kDense;
+  dense.widths = {16, 16, 8};
+  a.stages = {dense};
+  a.classes = 3;
+  Network m(make_cpu_backend(), a, 36);
+  scramble(m, 37);
+  gate(m, {}, {});
+  ExportGraph g = expect_export_matches(m, 38);
+  EXPECT_EQ(count_ops(g, ExportOpKind::kFlatten), 1);
+  gate(m, {0, 1}, {});  // the 100 -> 16 projection survives alone
+  g = expect_export_matches(m, 39);
+  EXPECT_EQ(g.sections_kept, 1);
+}
+
+TEST(Export, MlpOfVaryingWidths) {
+  Network m(make_cpu_backend(), mlp_architecture(30, 64, {64, 32, 32, 16}, 5), 40);
+  scramble(m, 41);
+  gate(m, {2}, {0});
+  const ExportGraph g = expect_export_matches(m, 42);
+  EXPECT_EQ(g.sections_kept, 2);
+  EXPECT_FALSE(g.image_input);
 }
 
 TEST(Export, ValidateRejectsInconsistentGraphs) {

@@ -1,6 +1,7 @@
 // build_export_graph: walks the plan of a Network, reads its surviving weights and emits the
 // deterministic network's ops, folding linear maps and batch norms as it goes.
 #include <cmath>
+#include <map>
 
 #include "core/error.h"
 #include "export/export_graph.h"
@@ -32,7 +33,10 @@ class GraphBuilder {
   void pin(int32_t v) { ++uses_[v]; }
 
   int32_t dense(int32_t in, std::vector<float> W, std::vector<float> b, int64_t out, bool relu) {
-    if (g_.values[in].h != 1 || g_.values[in].w != 1) in = simple(ExportOpKind::kFlatten, in);  // NHWC features
+    if (g_.values[in].h != 1 || g_.values[in].w != 1) {  // its H*W*C features (NHWC), flattened once
+      const auto it = flattened_.find(in);
+      in = it != flattened_.end() ? it->second : (flattened_[in] = simple(ExportOpKind::kFlatten, in));
+    }
     const int64_t c = g_.values[in].c;
     return linear(ExportOpKind::kDense, in, std::move(W), std::move(b), out, c, 1, 1, 0, relu, {out, 1, 1});
   }
@@ -162,6 +166,7 @@ class GraphBuilder {
   Backend& be_;
   ExportGraph g_;
   std::vector<int32_t> uses_;  // consumers of each value so far
+  std::map<int32_t, int32_t> flattened_;  // a spatial value's flatten, for its dense consumers
 };
 
 // conv(x, W) followed by BN (running statistics): conv(x, W * s) + (beta - mean * s)

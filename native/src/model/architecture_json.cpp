@@ -33,7 +33,7 @@ class Object {
       if (!names.count(it.key())) {
         std::string list;
         for (const char* n : allowed) list += std::string(list.empty() ? "" : ", ") + n;
-        bad(field(it.key()), "is not a field of ", path_, " (", list, ")");
+        bad(field(it.key()), "is not a field of ", path_.empty() ? "the description" : path_, " (", list, ")");
       }
   }
   std::string field(const std::string& name) const { return path_.empty() ? name : path_ + "." + name; }
