@@ -140,7 +140,7 @@ bool StageSpec::operator==(const StageSpec& o) const {
 }
 
 bool Architecture::operator==(const Architecture& o) const {
-  return input == o.input && image == o.image && stem == o.stem && stem_pool == o.stem_pool && stages == o.stages &&
+  return name == o.name && input == o.input && image == o.image && stem == o.stem && stem_pool == o.stem_pool && stages == o.stages &&
          classes == o.classes && family == o.family;
 }
 
@@ -217,6 +217,7 @@ Plan plan_of(const Architecture& a) {
   if (a.classes < 2) bad("head.classes", "must be >= 2, got ", a.classes);
   if (a.classes > kMaxWidth) bad("head.classes", a.classes, " is unreasonably large (at most ", kMaxWidth, ")");
   if (int32_t(a.family) < 0 || int32_t(a.family) > 3) bad("family", "is unknown (", int32_t(a.family), ")");
+  if (a.name.size() > 200) bad("name", "is longer than 200 characters");
   if (a.sections() > kMaxSections)
     bad("stages", "hold ", a.sections(), " sections, which is unreasonably large (at most ", kMaxSections, ")");
   plan.input = a.input;
@@ -397,6 +398,7 @@ Architecture image_input(Shape input, int32_t classes, Family family) {
 
 Architecture mlp_architecture(int64_t input, int64_t stem_width, const std::vector<int64_t>& widths, int32_t classes) {
   Architecture a;
+  a.name = "residual-mlp";
   a.input = {input, 1, 1};
   a.image = false;
   a.stem = dense_layer(stem_width, true);
@@ -417,6 +419,7 @@ Architecture resnet_cifar(int32_t depth, Shape input, int32_t classes, double wi
   require(depth <= 6 * 10000 + 2, "could not build a ResNet of depth ", depth, " because it is unreasonably deep");
   const int32_t n = (depth - 2) / 6;
   Architecture a = image_input(input, classes, Family::kResNet);
+  a.name = "resnet" + std::to_string(depth);
   a.stem = conv_layer(scaled(16, width_multiplier), 3);
   a.stages = {stage(SectionKind::kBasic, scaled(16, width_multiplier), n, 1),
               stage(SectionKind::kBasic, scaled(32, width_multiplier), n, 2),
@@ -432,6 +435,7 @@ Architecture resnet_imagenet(int32_t depth, Shape input, int32_t classes, double
   if (depth == 50) blocks = {3, 4, 6, 3}, kind = SectionKind::kBottleneck;
   require(!blocks.empty(), "could not build an ImageNet-layout ResNet of depth ", depth, ": use 18, 34 or 50");
   Architecture a = image_input(input, classes, Family::kResNet);
+  a.name = "resnet" + std::to_string(depth);
   if (std::min(input.h, input.w) >= 64) {
     a.stem = conv_layer(scaled(64, width_multiplier), 7, 2, 3);
     a.stem_pool = max_pool(3, 2, 1, false);
@@ -446,6 +450,7 @@ Architecture resnet_imagenet(int32_t depth, Shape input, int32_t classes, double
 
 Architecture vgg16(Shape input, int32_t classes, double width_multiplier) {
   Architecture a = image_input(input, classes, Family::kVgg);
+  a.name = "vgg16";
   const auto c = [&](int64_t channels) { return scaled(channels, width_multiplier); };
   a.stem = conv_layer(c(64), 3);
   // Gated sections and, where the channels change, an ungated transition first: 1 + 1+1 +
@@ -468,6 +473,7 @@ Architecture vgg16(Shape input, int32_t classes, double width_multiplier) {
 
 Architecture lenet5(Shape input, int32_t classes) {
   Architecture a = image_input(input, classes, Family::kLeNet);
+  a.name = "lenet5";
   a.stem = conv_layer(6, 5);
   StageSpec pool1;
   pool1.kind = SectionKind::kPlain;

@@ -94,6 +94,7 @@ struct StageSpec {
 };
 
 struct Architecture {
+  std::string name;    // for reports ("resnet50", "residual-mlp"); presets set it, "" is allowed
   Shape input;         // dense input: (features, 1, 1)
   bool image = false;  // the input is an NHWC image (augmentation can crop and flip it)
   LayerSpec stem;

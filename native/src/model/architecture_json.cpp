@@ -187,6 +187,7 @@ Ordered layer_json(const LayerSpec& s, const PoolSpec* pool) {
 std::string to_json(const Architecture& a) {
   Ordered j;
   j["version"] = 1;
+  if (!a.name.empty()) j["name"] = a.name;
   j["family"] = family_name(a.family);
   Ordered in;
   if (a.image) {
@@ -238,10 +239,11 @@ Architecture architecture_from_json(const std::string& text) {
   } catch (const Json::parse_error& e) {
     fail("could not read the architecture because its JSON is malformed: ", e.what());
   }
-  const Object o(j, "", {"version", "family", "input", "stem", "stages", "head"});
+  const Object o(j, "", {"version", "name", "family", "input", "stem", "stages", "head"});
   const int64_t version = o.integer("version", 1);
   if (version != 1) bad("version", version, " is newer than this library reads (1)");
   Architecture a;
+  a.name = o.text("name", "");
   {
     const Object in(o.at("input"), "input", {"features", "channels", "height", "width"});
     if (in.has("features")) {

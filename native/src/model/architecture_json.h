@@ -1,6 +1,6 @@
 // The architecture description as JSON (docs/ARCHITECTURE.md, "Architecture description"):
 //
-//   {"version": 1, "family": "resnet",
+//   {"version": 1, "name": "resnet50", "family": "resnet",
 //    "input": {"channels": 3, "height": 32, "width": 32},        or {"features": 784}
 //    "stem": {"kind": "conv", "channels": 64, "kernel": 7, "stride": 2, "pad": 3,
 //             "batchnorm": true, "relu": true, "pool": {"kernel": 3, "stride": 2, "pad": 1, "ceil": false}},
