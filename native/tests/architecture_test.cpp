@@ -127,6 +127,11 @@ TEST(ArchitectureJson, BadDescriptionsNameTheField) {
   };
   const std::pair<std::string, std::string> cases[] = {
       {"{", "JSON is malformed"},
+      {R"({"input": {"features": 33333333333333333e6333}})", "JSON is malformed"},  // found by fuzz_architecture
+      {R"({"input": {"features": 1.5}, "stem": {"kind": "dense", "width": 8}, "head": {"classes": 2}})",
+       "input.features must be an integer"},
+      {R"({"input": {"features": 18446744073709551615}, "stem": {"kind": "dense", "width": 8}, "head": {"classes": 2}})",
+       "input.features is unreasonably large"},
       {"[]", "must be an object"},
       {"{" + input + stem + head + R"(, "widht": 3})", "widht is not a field of"},
       {"{" + stem + head + "}", "input is missing"},

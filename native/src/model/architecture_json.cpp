@@ -229,16 +229,30 @@ std::string to_json(const Architecture& a) {
   Ordered head;
   head["classes"] = a.classes;
   j["head"] = head;
-  return j.dump();
+  return j.dump(-1, ' ', false, Ordered::error_handler_t::replace);
 }
+
+namespace {
+Architecture architecture_from(const Json& j);
+}  // namespace
 
 Architecture architecture_from_json(const std::string& text) {
   Json j;
   try {
     j = Json::parse(text);
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {  // syntax errors, numbers out of range, bad UTF-8
     fail("could not read the architecture because its JSON is malformed: ", e.what());
   }
+  try {
+    return architecture_from(j);
+  } catch (const Json::exception& e) {  // a value of an unexpected type the checks above missed
+    fail("could not read the architecture because ", e.what());
+  }
+}
+
+namespace {
+
+Architecture architecture_from(const Json& j) {
   const Object o(j, "", {"version", "name", "family", "input", "stem", "stages", "head"});
   const int64_t version = o.integer("version", 1);
   if (version != 1) bad("version", version, " is newer than this library reads (1)");
@@ -277,5 +291,7 @@ Architecture architecture_from_json(const std::string& text) {
   a.validate();
   return a;
 }
+
+}  // namespace
 
 }  // namespace layerprune
