@@ -34,6 +34,7 @@
 
 #include "core/error.h"
 #include "method/estimator.h"
+#include "method/rerun_allocation.h"
 #include "model/cost.h"
 
 namespace layerprune {
@@ -80,6 +81,7 @@ class BudgetedEstimator final : public ThetaEstimator {
 
   const char* name() const override { return "budgeted"; }
   GatedNetwork::Directional directional_need() const override { return GatedNetwork::kRunSections; }
+  double planned_flops() const override { return planned_; }
   double sampling_variance(int32_t l, bool ran) const override {
     const double p = rate_[l];
     const double v = residual_moment(l, ran);
@@ -102,6 +104,7 @@ class BudgetedEstimator final : public ThetaEstimator {
     // Cost of re-running section l (forward from l to the loss, with l flipped).
     flipped_ = ctx.gates;
     for (int32_t l = 0; l < L; ++l) {
+      cost_[l] = 0.0;
       if (model.gate(l).pruned) continue;
       flipped_[l] = ctx.gates[l] != 0.f ? 0.f : 1.f;
       cost_[l] = model.forward_flops(flipped_, l) * double(ctx.rows);
@@ -163,9 +166,8 @@ class BudgetedEstimator final : public ThetaEstimator {
     return on_[l].n > 0 ? on_[l].dd : std::numeric_limits<double>::infinity();
   }
 
-  // p_l = min(1, kappa * w_l), w_l = pi_l sqrt(V_l / cost_l), with kappa such that
-  // sum_l p_l cost_l = budget (water-filling: sections whose p reaches 1 are fixed and the
-  // rest share what is left).
+  // p_l = min(1, kappa * w_l), w_l = pi_l sqrt(V_l / cost_l), within the budget
+  // (method/rerun_allocation.h).
   void allocate(const GatedNetwork& model, const EstimatorContext& ctx, int32_t L) {
     double known = 0.0;
     int32_t count = 0;
@@ -176,7 +178,6 @@ class BudgetedEstimator final : public ThetaEstimator {
     }
     const double mean_v = count > 0 && known > 0.0 ? known / count : 1.0;
     for (int32_t l = 0; l < L; ++l) {
-      fixed_[l] = 0;
       weight_[l] = 0.0;
       if (model.gate(l).pruned || cost_[l] <= 0.0) continue;
       const double own = residual_moment(l, ctx.gates[l] != 0.f);
@@ -184,27 +185,13 @@ class BudgetedEstimator final : public ThetaEstimator {
       const double priority = ctx.priority ? std::clamp((*ctx.priority)[l], 0.1, 1.0) : 1.0;
       weight_[l] = priority * std::sqrt(v / cost_[l]);
     }
-    double left = budget_ * cost::training_step_flops(model.forward_flops(live_on_), ctx.rows);
-    for (int32_t round = 0; round <= L; ++round) {
-      double spend = 0.0;  // sum of w_l cost_l over the sections not yet fixed at p = 1
-      for (int32_t l = 0; l < L; ++l)
-        if (!fixed_[l]) spend += weight_[l] * cost_[l];
-      if (spend <= 0.0) break;
-      const double kappa = std::max(0.0, left) / spend;
-      bool changed = false;
-      for (int32_t l = 0; l < L; ++l) {
-        if (fixed_[l] || weight_[l] <= 0.0) continue;
-        if (kappa * weight_[l] >= 1.0) {
-          fixed_[l] = 1, rate_[l] = 1.0, left -= cost_[l], changed = true;
-        } else {
-          rate_[l] = kappa * weight_[l];
-        }
-      }
-      if (!changed) break;
-    }
+    planned_ = allocate_reruns(cost_, weight_,
+                               budget_ * cost::training_step_flops(model.forward_flops(live_on_), ctx.rows), rate_,
+                               fixed_);
   }
 
   double budget_;
+  double planned_ = 0.0;  // expected FLOPs of the last step's re-runs
   std::vector<Fit> on_, off_;  // per section: re-runs with xi_l = 1 (control variate) and xi_l = 0
   std::vector<double> rate_;   // p_l of the last step
   std::vector<double> weight_, cost_;

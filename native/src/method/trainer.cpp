@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <cstdio>
-#include <cstdlib>
 
 #include "core/error.h"
 #include "core/threads.h"
@@ -153,10 +151,6 @@ void TrainingSession::compute_theta_steps(double eta_theta) {
     evidence_->observe(l, data, estimator_->sampling_variance(l, gates_[l] != 0.f));
     theta_step_[l] = -evidence_step(eta_theta, evidence_->supported(l, prior_grad_[l]), tau_[l]);
     priority_[l] = evidence_->priority(l, prior_grad_[l]);
-    if (std::getenv("LP_DEBUG") && l == 0)
-      std::fprintf(stderr, "step %lld l %d est %.4g mean %.4g se %.4g prior %.4g neff %.1f step %.4g theta %.3f\n",
-                   (long long)step_, l, data, evidence_->mean(l), evidence_->standard_error(l), prior_grad_[l],
-                   evidence_->effective_samples(l), theta_step_[l], model_.gate(l).theta);
   }
 }
 

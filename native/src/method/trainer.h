@@ -54,6 +54,10 @@ class TrainingSession {
   const TrainConfig& config() const { return config_; }
   const std::vector<double>& theta_gradient() const { return theta_grad_; }
 
+  // Replaces the estimator (tests plant estimators with known statistics; the evidence
+  // rule's tests need it). Not for use mid-run by applications: its state starts afresh.
+  void replace_estimator(std::unique_ptr<ThetaEstimator> estimator) { estimator_ = std::move(estimator); }
+
   // Batch b+1 is prepared on a loader thread while step b computes (on unless
   // LAYERPRUNE_PREFETCH=0). Results are bit-identical either way; tests and benchmarks
   // switch it here.
