@@ -81,8 +81,9 @@ TEST(Trainer, StrongPriorPrunesAndTheCostVanishes) {
   c.eta_theta = 0.05;  // evidence rule: from 1 to 0 in about 20 steps once the evidence is in
   const int64_t params_initial = m.param_count();
   const int64_t bytes_initial = m.native_bytes();
-  // The evidence rule moves no theta before kMinEvidence estimates: 10 epochs of 16 steps.
-  const RunResult r = train(m, data.operator*(), c, 10);
+  // The evidence rule moves no theta before kMinEvidence estimates (~80 steps) and takes at
+  // least 1 / kMaxThetaStep steps from 1 to 0: 16 epochs of 16 steps.
+  const RunResult r = train(m, data.operator*(), c, 16);
   EXPECT_LT(m.live_sections(), 6);
   int pruned = 0;
   int64_t expected_params = params_initial;
