@@ -67,7 +67,8 @@ TEST(Evidence, StepIsEtaPerTauCappedAndSigned) {
   EXPECT_DOUBLE_EQ(evidence_step(0.01, -0.002, 0.004), -0.005);
   EXPECT_DOUBLE_EQ(evidence_step(1.0, 1.0, 0.001), kMaxThetaStep);
   EXPECT_DOUBLE_EQ(evidence_step(0.01, 0.3, 0.0), kMaxThetaStep);  // lambda = 0
-  EXPECT_DOUBLE_EQ(evidence_step(0.01, 0.0, 0.5), 0.0);
+  EXPECT_DOUBLE_EQ(evidence_step(0.01, 0.0, 0.5), -kKeepDrift);  // in doubt: back towards 1
+  EXPECT_DOUBLE_EQ(evidence_step(0.0, 0.3, 0.5), 0.0);            // eta 0: theta held
 }
 
 // An estimator with known statistics: section l's estimate is mean_l + sd_l * N(0, 1),
@@ -188,7 +189,7 @@ TEST(EvidenceRule, ThetaStepIsEtaTimesSupportedOverTau) {
                                    t.tau(l));
           EXPECT_NEAR(t.theta_steps()[l], expected_step, 1e-12 + 1e-9 * std::fabs(expected_step));
           EXPECT_NEAR(net.section(l).theta, std::clamp(before[l] + expected_step, 0.0, 1.0), 1e-12);
-          checked += expected_step != 0.0;
+          checked += std::fabs(expected_step) > kKeepDrift;
         }
       }
     }

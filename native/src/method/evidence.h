@@ -85,11 +85,18 @@ class ThetaEvidence {
 // stretches over which a section's usefulness swings early in training.
 constexpr double kMaxThetaStep = 0.01;
 
+// In doubt, keep: while the evidence supports neither direction, theta drifts back towards 1
+// by this much per step (0 to 1 in 1000 steps), so a section does not sit half-gated for the
+// rest of training and is not decided by the 0.5 threshold of determinisation on no evidence.
+constexpr double kKeepDrift = 0.001;
+
 // Theta's decrease in one step under the evidence rule: eta * supported / tau (theta moves
 // by eta per step for each tau_l of supported gradient), clamped to kMaxThetaStep. With
-// tau = 0 (lambda = 0: no prior) the full kMaxThetaStep in the supported direction.
+// tau = 0 (lambda = 0: no prior) the full kMaxThetaStep in the supported direction. Without
+// support, -kKeepDrift (theta rises; the projection keeps it at 1).
 inline double evidence_step(double eta, double supported, double tau) {
-  if (supported == 0.0 || eta == 0.0) return 0.0;
+  if (eta == 0.0) return 0.0;
+  if (supported == 0.0) return -kKeepDrift;
   const double step = tau > 0.0 ? eta * supported / tau : (supported > 0.0 ? kMaxThetaStep : -kMaxThetaStep);
   return step > kMaxThetaStep ? kMaxThetaStep : step < -kMaxThetaStep ? -kMaxThetaStep : step;
 }
