@@ -29,6 +29,14 @@ enum PruningRule {
   PRUNING_RULE_PLAIN = 1      // ALGORITHM.md 4 as written: theta <- clip(theta - eta_theta * estimate)
 };
 
+// How the prior's strength is shared out among sections (docs/ALGORITHM.md "Prior").
+enum PriorScaling {
+  PRIOR_PER_FLOP = 0,   // default: section l's prior strength is lambda n_max F_l / (n_l F_max), so its
+                        // threshold tau_l is proportional to its forward FLOPs F_l (every section of a
+                        // ResNet, whose sections cost alike, must buy the same loss reduction)
+  PRIOR_PER_WEIGHT = 1  // ALGORITHM.md 2 as written: lambda for every section, tau_l proportional to n_l
+};
+
 // The families whose training defaults the core knows (train_config_defaults_for_family); every
 // architecture description names one ("family"), presets their own.
 enum ArchitectureFamily {
@@ -107,6 +115,7 @@ struct TrainConfig {
   int32_t pruning_rule;       // PruningRule
   double evidence_horizon;    // evidence rule: steps the running mean of each estimate weighs (>= 1)
   double evidence_z;          // evidence rule: standard errors the running mean must clear (>= 0)
+  int32_t prior_scaling;      // PriorScaling
   int64_t theta_freeze_steps; // theta held (no estimator, no prior on theta, no pruning) for this many steps
   int32_t theta_schedule;     // SCHEDULE_CONSTANT or SCHEDULE_STEP for eta_theta
   int64_t theta_step_every;   // theta SCHEDULE_STEP: decay period in steps
@@ -274,9 +283,12 @@ void trainer_finish(Trainer* trainer);
 // L(xi_l=0)] (data part of dJ/dtheta), mean[l] and stddev[l] of the estimator's
 // per-sample values over `samples` draws of xi, prior[l] = the prior part of dJ/dtheta
 // for (lambda, s2, n_train). `fraction` is the two-point subset or the budgeted estimator's
-// budget. Returns E_xi[L]. Overwrites the model's workspace only.
+// budget. cost[0] = mean FLOPs of the estimator's extra passes per draw as a fraction of
+// one training step of the live network on those rows (for variance at equal cost).
+// Returns E_xi[L]. Overwrites the model's workspace only.
 double estimator_check(Model* model, const Dataset* data, int64_t rows, int32_t estimator,
                        double fraction, int64_t samples, int64_t seed, double lambda, double s2,
-                       double n_train, double* exact, double* mean, double* stddev, double* prior);
+                       double n_train, double* exact, double* mean, double* stddev, double* prior,
+                       double* cost);
 
 }  // namespace layerprune

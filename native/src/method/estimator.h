@@ -32,6 +32,10 @@ class ThetaEstimator {
   // Writes the data-term estimate for every live section into grad[l] (0 for the
   // rest) and returns the forward FLOPs of its extra passes (per batch).
   virtual double estimate(EstimatorContext& ctx, std::vector<double>& grad) = 0;
+  // Expected FLOPs of the last estimate's extra passes, planned before its random draws
+  // (the budgeted estimator: sum_l p_l cost_l); the same as the returned FLOPs for
+  // estimators whose passes are not drawn at random, 0 for those without passes.
+  virtual double planned_flops() const { return 0.0; }
   // Variance the estimator's own sampling (which sections it re-runs) adds to the last
   // estimate of section l, given whether the section ran; infinite while the estimator cannot
   // tell yet. The evidence rule's standard error is never below it, even in a window that

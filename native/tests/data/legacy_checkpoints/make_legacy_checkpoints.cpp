@@ -1,6 +1,7 @@
 // Writes the legacy checkpoint corpus of checkpoint_test's LegacyCheckpoints tests: files in the
 // format before the architecture description (records "arch.kind" + the spec's sizes), saved by
-// the library at commit 988858e (the last one with ModelRecipe), one per recipe kind that is small
+// the library at commit e260092 (main just before the description was merged: recipe records, and the
+// trainer state of that commit), one per recipe kind that is small
 // enough to check in, each after one epoch of training with a trainer, and expected.txt with what
 // that library computed from them: the deterministic and expected logits of 4 fixed inputs and
 // the losses of the next (resumed) epoch. Not part of the build; kept to show how the files came

@@ -338,9 +338,10 @@ public final class Model extends NativeHandle {
         double[] mean = new double[n];
         double[] stddev = new double[n];
         double[] prior = new double[n];
+        double[] cost = new double[1];
         double loss = Native.callDouble(() -> LayerpruneNative.estimator_check(handle, data.handle(), rows,
-                estimator.code(), fraction, samples, seed, lambda, s2, nTrain, exact, mean, stddev, prior));
-        return new EstimatorCheck(estimator, fraction, rows, samples, loss, exact, mean, stddev, prior);
+                estimator.code(), fraction, samples, seed, lambda, s2, nTrain, exact, mean, stddev, prior, cost));
+        return new EstimatorCheck(estimator, fraction, rows, samples, loss, exact, mean, stddev, prior, cost[0]);
     }
 
     /** Bytes of native memory the model holds now (weights, optimizer-free). */

@@ -12,14 +12,18 @@ final class FinalTable {
         out.println();
         row(out, "", "final", "initial");
         row(out, "test accuracy (deterministic)", pct(r.testAccuracy()), "");
-        row(out, "test accuracy (expected)", pct(r.testAccuracyExpected()), "");
+        row(out, "test accuracy (expected)", pct(r.testAccuracyExpected()) + " (before determinisation)", "");
         row(out, "sections kept", r.sectionsKept() + " / " + r.sectionsTotal(), r.sectionsTotal() + " / " + r.sectionsTotal());
         row(out, "parameters", String.format(Locale.ROOT, "%,d", r.params()),
                 String.format(Locale.ROOT, "%,d", r.paramsInitial()));
         row(out, "FLOPs per sample", sci(r.flopsPerSample()), sci(r.flopsPerSampleInitial()));
         row(out, "training FLOPs", sci(r.cumulativeTrainingFlops()) + String.format(Locale.ROOT, " (%.2f of unpruned)",
                 r.trainingFlopsRatio()), sci(r.cumulativeTrainingFlopsUnpruned()) + " (unpruned)");
-        row(out, "training time", String.format(Locale.ROOT, "%.1f s", r.seconds()), "");
+        row(out, "estimator FLOPs", sci(r.cumulativeEstimatorFlops()) + String.format(Locale.ROOT,
+                " (%.3f of unpruned)", r.cumulativeTrainingFlopsUnpruned() > 0
+                        ? r.cumulativeEstimatorFlops() / r.cumulativeTrainingFlopsUnpruned() : Double.NaN), "");
+        row(out, "training time", String.format(Locale.ROOT, "%.1f s (%.1f s of it evaluating)", r.seconds(),
+                r.evaluationSeconds()), "");
         row(out, "samples/s", String.format(Locale.ROOT, "%.0f", r.samplesPerSecond()), "");
         out.flush();
     }

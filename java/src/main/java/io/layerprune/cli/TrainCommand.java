@@ -8,6 +8,7 @@ import io.layerprune.Dataset;
 import io.layerprune.Device;
 import io.layerprune.Estimator;
 import io.layerprune.PruningRule;
+import io.layerprune.PriorScaling;
 import io.layerprune.IdxDataset;
 import io.layerprune.Layerprune;
 import io.layerprune.Model;
@@ -60,10 +61,7 @@ import picocli.CommandLine.Spec;
             "Without options: Fashion-MNIST (60k train, 10k test), 784->256 stem, 12 sections of width 256, "
                     + "10 classes, the library's default hyper-parameters.",
             ""},
-        footer = {"",
-            "Pruning off is --no-gates, not --lambda 0: with lambda 0 the data term alone still prunes "
-                    + "sections whose presence raises the loss.",
-            "Exit codes: 0 success, 1 failure while running, 2 usage error."})
+        footer = {})  // set by Main from footer(): it holds the native per-model defaults
 public final class TrainCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -183,6 +181,12 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--evidence-z", paramLabel = "Z", description = "evidence rule: standard errors the running mean "
             + "must clear before theta moves (default: ${DEFAULT-VALUE}).")
     Double evidenceZ;
+
+    @Option(names = "--prior-scaling", paramLabel = "NAME", converter = PriorScalingConverter.class,
+            description = "How the prior is shared out: per-flop (tau_l proportional to the section's FLOPs) or "
+                    + "per-weight (ALGORITHM.md 2 as written: tau_l proportional to its weights) "
+                    + "(default: ${DEFAULT-VALUE}).")
+    PriorScaling priorScaling;
 
     @Option(names = "--eta-theta", paramLabel = "ETA", description = "Learning rate of theta: per step per tau_l of "
             + "supported gradient (evidence rule) or per nat of estimate (plain rule) (default: ${DEFAULT-VALUE}).")
@@ -424,6 +428,7 @@ public final class TrainCommand implements Callable<Integer> {
             given.ifGiven("--pruning-rule", pruningRule, b::pruningRule);
             given.ifGiven("--evidence-horizon", evidenceHorizon, b::evidenceHorizon);
             given.ifGiven("--evidence-z", evidenceZ, b::evidenceZ);
+            given.ifGiven("--prior-scaling", priorScaling, b::priorScaling);
             given.ifGiven("--eta-theta", etaTheta, b::etaTheta);
             given.ifGiven("--theta0", theta0, b::theta0);
             given.ifGiven("--patience", patience, b::patience);
@@ -609,6 +614,39 @@ public final class TrainCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * The help footer: each model family's training defaults as the native core gives them
+     * (the flags above show the mlp's), then the notes.
+     */
+    static String[] footer() {
+        List<String> lines = new ArrayList<>();
+        lines.add("");
+        lines.add("Training defaults per model (from the native core; a flag overrides one):");
+        try {
+            lines.add(String.format(java.util.Locale.ROOT, "  %-10s %-6s %-12s %-9s %-7s %-9s %-7s %s", "model", "lr",
+                    "weight-decay", "augment", "lambda", "eta-theta", "budget", "evidence z / horizon"));
+            Shape s = IDX_SHAPE;
+            List<Map.Entry<String, ModelSpec>> families = List.of(
+                    Map.entry("mlp", ResidualMlp.builder().inputSize(s.size()).classes(10).spec()),
+                    Map.entry("resnet*", ResNet.builder().depth(20).input(1, 28, 28).classes(10).spec()),
+                    Map.entry("vgg16", Vgg16.spec(1, 32, 32, 10, 1)),
+                    Map.entry("lenet5", LeNet5.spec(1, 28, 28, 10, 1)));
+            for (Map.Entry<String, ModelSpec> f : families) {
+                TrainConfig d = TrainConfig.defaultsFor(f.getValue());
+                lines.add(String.format(java.util.Locale.ROOT, "  %-10s %-6s %-12s %-9s %-7s %-9s %-7s %s / %s",
+                        f.getKey(), d.etaW(), d.weightDecay(), d.augmentPad() > 0 || d.augmentFlip() ? "crop+flip" : "off",
+                        d.lambda(), d.etaTheta(), d.estimatorBudget(), d.evidenceZ(), d.evidenceHorizon()));
+            }
+        } catch (RuntimeException | LinkageError e) {
+            lines.add("  (the native library is unavailable: " + e.getMessage() + ")");
+        }
+        lines.add("");
+        lines.add("Pruning off is --no-gates, not --lambda 0: with lambda 0 the data term alone still prunes "
+                + "sections whose presence raises the loss.");
+        lines.add("Exit codes: 0 success, 1 failure while running, 2 usage error.");
+        return lines.toArray(new String[0]);
+    }
+
     private static String estimatorLine(TrainConfig c) {
         String est = "estimator " + c.estimator().cliName() + switch (c.estimator()) {
             case BUDGETED -> " (budget " + c.estimatorBudget() + ")";
@@ -690,6 +728,8 @@ public final class TrainCommand implements Callable<Integer> {
                     return Double.toString(d.evidenceHorizon());
                 case "--evidence-z":
                     return Double.toString(d.evidenceZ());
+                case "--prior-scaling":
+                    return d.priorScaling().cliName();
                 case "--eta-theta":
                     return Double.toString(d.etaTheta());
                 case "--theta0":
@@ -715,6 +755,17 @@ public final class TrainCommand implements Callable<Integer> {
         public Estimator convert(String value) {
             try {
                 return Estimator.fromName(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    static final class PriorScalingConverter implements ITypeConverter<PriorScaling> {
+        @Override
+        public PriorScaling convert(String value) {
+            try {
+                return PriorScaling.fromName(value);
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.TypeConversionException(e.getMessage());
             }
