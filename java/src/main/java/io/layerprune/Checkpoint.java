@@ -93,6 +93,9 @@ public final class Checkpoint extends NativeHandle {
                     ConvPreset preset = a.kind() == LayerpruneNative.MODEL_VGG16 ? ConvPreset.VGG16 : ConvPreset.LENET5;
                     return preset.spec(s.channels(), s.height(), s.width(), s.classes(), s.seed());
                 }
+                case LayerpruneNative.MODEL_ARCHITECTURE:
+                    return Architecture.fromJson(Native.call(() -> LayerpruneNative.checkpoint_architecture_json(f)))
+                            .withSeed(a.seed());
                 default:
                     throw new LayerpruneException("the checkpoint's architecture kind " + a.kind() + " is unknown");
             }

@@ -45,9 +45,12 @@ public final class ExportedModel extends NativeHandle {
         }
     }
 
-    /** One op of the graph (see native/include/layerprune/api_export.h for the kinds). */
+    /**
+     * One op of the graph (see native/include/layerprune/api_export.h for the kinds): kernel, stride
+     * and pad of convolutions and max pools, ceil mode of max pools.
+     */
     public record Op(OpKind kind, int input, int input2, int output, int weight, int bias, long kernel, long stride,
-            long pad, boolean relu) {}
+            long pad, boolean relu, boolean ceil) {}
 
     /** Op kinds, in the native code's numbering. */
     public enum OpKind {
@@ -225,7 +228,7 @@ public final class ExportedModel extends NativeHandle {
                     int index = i;
                     Native.run(() -> LayerpruneNative.exported_op(handle, index, o));
                     ops.add(new Op(kinds[o.kind()], o.input(), o.input2(), o.output(), o.weight(), o.bias(), o.kernel(),
-                            o.stride(), o.pad(), o.relu() != 0));
+                            o.stride(), o.pad(), o.relu() != 0, o.ceil() != 0));
                 }
             }
             List<Tensor> tensors = new ArrayList<>();
@@ -254,13 +257,36 @@ public final class ExportedModel extends NativeHandle {
         LayerpruneNative.exported_destroy(handle);
     }
 
-    /** {"type": ..., "spec": {record components}}: enough to rebuild the spec. */
+    /**
+     * {"type": ..., "spec": {record components}}: enough to rebuild the spec; an {@link Architecture}'s
+     * spec is {"architecture": its description, "seed": ...}.
+     */
     static String specJson(ModelSpec spec) {
         ObjectNode root = JSON.createObjectNode();
         root.put("type", spec.type());
         root.put("class", spec.getClass().getName());
-        root.set("spec", JSON.valueToTree(spec));
+        if (spec instanceof Architecture a) {
+            ObjectNode s = JSON.createObjectNode();
+            try {
+                s.set("architecture", JSON.readTree(a.toJson()));
+            } catch (IOException e) {
+                throw new IllegalStateException("the native core wrote an unreadable description", e);
+            }
+            s.put("seed", a.seed());
+            root.set("spec", s);
+        } else {
+            root.set("spec", JSON.valueToTree(spec));
+        }
         return root.toString();
+    }
+
+    /**
+     * The source model's architecture description (JSON, as {@link Architecture#toJson}), recorded by
+     * the native export; empty for files written before descriptions existed.
+     */
+    public String architectureJson() {
+        ensureOpen();
+        return Native.call(() -> LayerpruneNative.exported_architecture(handle));
     }
 
     static Optional<ModelSpec> parseSpec(String metadata) {
@@ -270,6 +296,11 @@ public final class ExportedModel extends NativeHandle {
         try {
             JsonNode root = JSON.readTree(metadata);
             String cls = root.path("class").asText("");
+            if (cls.equals(Architecture.class.getName())) {
+                JsonNode spec = root.path("spec");
+                return Optional.of(Architecture.fromJson(spec.path("architecture").toString())
+                        .withSeed(spec.path("seed").asLong(1)));
+            }
             Class<? extends ModelSpec> type = switch (cls) {
                 case "io.layerprune.ResidualMlp$Spec" -> ResidualMlp.Spec.class;
                 case "io.layerprune.ResNet$Spec" -> ResNet.Spec.class;

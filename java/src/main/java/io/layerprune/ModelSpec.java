@@ -3,10 +3,11 @@ package io.layerprune;
 import io.layerprune.bindings.LayerpruneNative;
 
 /**
- * The architecture of a gated residual network, validated, not yet built: {@link ResidualMlp.Spec}
- * (dense), {@link ResNet.Spec} or {@link ConvPreset.Spec} (convolutional). {@link #build()} creates the native model.
+ * The architecture of a gated residual network, validated, not yet built: any description ({@link
+ * Architecture}), or one of the fixed presets {@link ResidualMlp.Spec} (dense), {@link ResNet.Spec} or
+ * {@link ConvPreset.Spec} (convolutional). {@link #build()} creates the native model.
  */
-public sealed interface ModelSpec permits ResidualMlp.Spec, ResNet.Spec, ConvPreset.Spec {
+public sealed interface ModelSpec permits Architecture, ResidualMlp.Spec, ResNet.Spec, ConvPreset.Spec {
     /** Short name for reports: "residual-mlp", "resnet20", ... */
     String type();
 
