@@ -161,7 +161,7 @@ public final class EstimatorCheckCommand implements Callable<Integer> {
                 throw new ParameterException(cl, "invalid value for --theta: every theta must be in [0, 1], got " + t);
             }
         }
-        TrainConfig defaults = TrainConfig.defaults();
+        TrainConfig defaults = TrainConfig.defaultsFor(mspec);  // the model family's budget and lambda
         double frac = fraction != null ? fraction : defaults.estimatorFraction();
         if (!(frac > 0 && frac <= 1)) {
             throw new ParameterException(cl, "invalid value for --estimator-fraction: must be in (0, 1], got " + frac);
