@@ -1,0 +1,293 @@
+package io.layerprune.inference;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.layerprune.DataException;
+import io.layerprune.LayerpruneException;
+import io.layerprune.bindings.LayerpruneNative;
+import io.layerprune.data.Dataset;
+import io.layerprune.internal.Native;
+import io.layerprune.internal.NativeHandle;
+import io.layerprune.model.Evaluation;
+import io.layerprune.model.Model;
+import io.layerprune.model.ModelSpec;
+import io.layerprune.model.zoo.ConvPreset;
+import io.layerprune.model.zoo.ResNet;
+import io.layerprune.model.zoo.ResidualMlp;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import org.bytedeco.javacpp.FloatPointer;
+
+/**
+ * The deterministic final network of a trained {@link Model} as an inference-only network
+ * (ALGORITHM.md section 5): sections with theta &lt; 0.5 and pruned sections removed, consecutive
+ * linear maps (projection skips, a projection and the head) folded into one, batch norms folded into
+ * their convolutions. It holds only the surviving weights: no gradients, no momentum, no theta.
+ *
+ * <p>Create one with {@link #of(Model)} or {@link Model#export(Path)}, read one with
+ * {@link #load(Path)}. The file ({@code LPEXPORT} container: versioned, CRC-32 checksummed, written
+ * atomically) stores the graph, the weights and the source model's spec as JSON.
+ * {@code io.layerprune.onnx.OnnxWriter} (artifact {@code io.layerprune:layerprune-onnx}) writes the same
+ * network as ONNX.
+ *
+ * <p>Owns native memory: close it when done. Not thread-safe.
+ */
+public final class ExportedModel extends NativeHandle {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final LayerpruneNative.ExportedModel handle;
+    private final Summary summary;
+    private final String metadata;
+
+    /** What the exported network holds and what export removed. */
+    public record Summary(long inputSize, boolean imageInput, long channels, long height, long width, int classes,
+            long params, double flopsPerSample, int sectionsTotal, int sectionsKept, int foldedMaps,
+            int foldedBatchNorms, boolean postActivation, int ops) {}
+
+    /** A per-sample value shape, NHWC: channels x height x width ((n, 1, 1) for dense values). */
+    public record Value(long channels, long height, long width) {
+        public long size() {
+            return channels * height * width;
+        }
+    }
+
+    /** One op of the graph (see native/include/layerprune/api_export.h for the kinds). */
+    public record Op(OpKind kind, int input, int input2, int output, int weight, int bias, long kernel, long stride,
+            long pad, boolean relu) {}
+
+    /** Op kinds, in the native code's numbering. */
+    public enum OpKind {
+        DENSE, CONV, ADD, MAXPOOL, GLOBAL_AVGPOOL, FLATTEN
+    }
+
+    /** A weight tensor: dense (K, C), conv (K, C, k, k), bias (K). */
+    public record Tensor(long[] shape, float[] data) {}
+
+    /** The whole graph: values[0] is the input, ops in execution order, {@code output} the logits. */
+    public record Graph(Summary summary, List<Value> values, List<Op> ops, List<Tensor> tensors, int output) {}
+
+    private ExportedModel(LayerpruneNative.ExportedModel handle) {
+        super("exported model");
+        this.handle = handle;
+        try (LayerpruneNative.ExportSummary s = new LayerpruneNative.ExportSummary()) {
+            Native.run(() -> LayerpruneNative.exported_summary(handle, s));
+            this.summary = new Summary(s.input_size(), s.image_input() != 0, s.channels(), s.height(), s.width(),
+                    s.classes(), s.params(), s.flops_per_sample(), s.sections_total(), s.sections_kept(),
+                    s.folded_maps(), s.folded_batchnorms(), s.post_activation() != 0, s.ops());
+        }
+        this.metadata = Native.call(() -> LayerpruneNative.exported_metadata(handle));
+    }
+
+    private static ExportedModel wrap(LayerpruneNative.ExportedModel h) {
+        if (h == null || h.isNull()) {
+            throw new LayerpruneException("the native core returned no exported model");
+        }
+        try {
+            return new ExportedModel(h);
+        } catch (RuntimeException e) {
+            LayerpruneNative.exported_destroy(h);
+            throw e;
+        }
+    }
+
+    /**
+     * The exported network of the model's deterministic network (the model is not changed: sections
+     * with theta &lt; 0.5 are left out of the export, not pruned in the model).
+     */
+    public static ExportedModel of(Model model) {
+        Objects.requireNonNull(model, "model");
+        LayerpruneNative.Model m = model.handle();
+        ExportedModel e = wrap(Native.call(() -> LayerpruneNative.exported_from_model(m)));
+        e.sourceSpec = model.spec();
+        return e;
+    }
+
+    private ModelSpec sourceSpec;
+
+    /**
+     * Reads an exported network written by {@link #save} or {@code layerprune export}.
+     *
+     * @throws DataException when the file is missing, truncated, corrupt (checksum), of another kind
+     *     (a checkpoint, a foreign file) or of a newer format version; the message names the file
+     */
+    public static ExportedModel load(Path file) {
+        Objects.requireNonNull(file, "file");
+        try {
+            return wrap(Native.call(() -> LayerpruneNative.exported_load(file.toString())));
+        } catch (LayerpruneException e) {
+            throw new DataException(e.getMessage(), e);
+        }
+    }
+
+    /** Writes the file atomically (a crash leaves the old file or the new one, never a mix). */
+    public void save(Path file) {
+        ensureOpen();
+        Objects.requireNonNull(file, "file");
+        String meta = sourceSpec != null ? specJson(sourceSpec) : metadata;
+        Native.run(() -> LayerpruneNative.exported_save(handle, file.toString(), meta));
+    }
+
+    public Summary summary() {
+        ensureOpen();
+        return summary;
+    }
+
+    /** Features per sample (NHWC order for images), as the source model. */
+    public long inputSize() {
+        return summary().inputSize();
+    }
+
+    public int classes() {
+        return summary().classes();
+    }
+
+    /**
+     * The source model's spec, when known (recorded in the file by {@link Model#export} or
+     * {@link #save}): lets tools rebuild the unpruned equivalent for comparisons.
+     */
+    public Optional<ModelSpec> sourceSpec() {
+        ensureOpen();
+        if (sourceSpec != null) {
+            return Optional.of(sourceSpec);
+        }
+        return parseSpec(metadata);
+    }
+
+    /**
+     * Logits of {@code rows} samples.
+     *
+     * @param batch {@code rows * inputSize()} finite floats, normalised like the training data
+     * @return {@code rows * classes()} logits, sample after sample
+     */
+    public float[] predict(float[] batch, int rows) {
+        ensureOpen();
+        Objects.requireNonNull(batch, "batch");
+        if (rows < 0) {
+            throw new IllegalArgumentException("rows must be >= 0, got " + rows);
+        }
+        long in = summary.inputSize();
+        if (batch.length != (long) rows * in) {
+            throw new IllegalArgumentException("batch must hold rows * inputSize = " + rows + " * " + in + " = "
+                    + (long) rows * in + " floats, got " + batch.length);
+        }
+        for (int i = 0; i < batch.length; i++) {
+            if (!Float.isFinite(batch[i])) {
+                throw new IllegalArgumentException("batch must be finite: feature " + i % in + " of sample " + i / in
+                        + " is " + batch[i]);
+            }
+        }
+        if (rows == 0) {
+            return new float[0];
+        }
+        long outLen = (long) rows * summary.classes();
+        try (FloatPointer x = new FloatPointer(batch); FloatPointer y = new FloatPointer(outLen)) {
+            Native.run(() -> LayerpruneNative.exported_predict(handle, x, rows, y));
+            float[] logits = new float[(int) outLen];
+            y.get(logits);
+            return logits;
+        }
+    }
+
+    /** Mean loss and accuracy on a data set. */
+    public Evaluation evaluate(Dataset data) {
+        ensureOpen();
+        Objects.requireNonNull(data, "data");
+        if (data.dim() != summary.inputSize()) {
+            throw new IllegalArgumentException("dataset " + data.name() + " has " + data.dim()
+                    + " features per sample but the exported model expects " + summary.inputSize());
+        }
+        if (data.size() == 0) {
+            throw new IllegalArgumentException("cannot evaluate on an empty data set (" + data.name() + ")");
+        }
+        try (LayerpruneNative.EvalStats stats = new LayerpruneNative.EvalStats()) {
+            Native.run(() -> LayerpruneNative.exported_evaluate(handle, data.handle(), stats));
+            return new Evaluation(stats.loss(), stats.accuracy(), stats.samples());
+        }
+    }
+
+    /** The graph with its weights (copied to the Java heap), for writers of other formats. */
+    public Graph graph() {
+        ensureOpen();
+        try (LayerpruneNative.ExportSummary s = new LayerpruneNative.ExportSummary()) {
+            Native.run(() -> LayerpruneNative.exported_summary(handle, s));
+            List<Value> values = new ArrayList<>();
+            try (LayerpruneNative.ExportValueInfo v = new LayerpruneNative.ExportValueInfo()) {
+                for (int i = 0; i < s.values(); i++) {
+                    int index = i;
+                    Native.run(() -> LayerpruneNative.exported_value(handle, index, v));
+                    values.add(new Value(v.channels(), v.height(), v.width()));
+                }
+            }
+            List<Op> ops = new ArrayList<>();
+            OpKind[] kinds = OpKind.values();
+            try (LayerpruneNative.ExportOpInfo o = new LayerpruneNative.ExportOpInfo()) {
+                for (int i = 0; i < s.ops(); i++) {
+                    int index = i;
+                    Native.run(() -> LayerpruneNative.exported_op(handle, index, o));
+                    ops.add(new Op(kinds[o.kind()], o.input(), o.input2(), o.output(), o.weight(), o.bias(), o.kernel(),
+                            o.stride(), o.pad(), o.relu() != 0));
+                }
+            }
+            List<Tensor> tensors = new ArrayList<>();
+            for (int i = 0; i < s.tensors(); i++) {
+                int index = i;
+                int rank = Native.callInt(() -> LayerpruneNative.exported_tensor_rank(handle, index));
+                long[] shape = new long[rank];
+                Native.run(() -> LayerpruneNative.exported_tensor_shape(handle, index, shape));
+                long n = Native.callLong(() -> LayerpruneNative.exported_tensor_size(handle, index));
+                float[] data = new float[(int) n];
+                Native.run(() -> LayerpruneNative.exported_tensor_data(handle, index, data));
+                tensors.add(new Tensor(shape, data));
+            }
+            return new Graph(summary, List.copyOf(values), List.copyOf(ops), List.copyOf(tensors), s.output());
+        }
+    }
+
+    /** Bytes of native memory held (weights and workspace). */
+    public long nativeBytes() {
+        ensureOpen();
+        return Native.callLong(() -> LayerpruneNative.exported_native_bytes(handle));
+    }
+
+    @Override
+    protected void free() {
+        LayerpruneNative.exported_destroy(handle);
+    }
+
+    /** {"type": ..., "spec": {record components}}: enough to rebuild the spec. */
+    static String specJson(ModelSpec spec) {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("type", spec.type());
+        root.put("class", spec.getClass().getName());
+        root.set("spec", JSON.valueToTree(spec));
+        return root.toString();
+    }
+
+    static Optional<ModelSpec> parseSpec(String metadata) {
+        if (metadata == null || metadata.isBlank()) {
+            return Optional.empty();
+        }
+        try {
+            JsonNode root = JSON.readTree(metadata);
+            String cls = root.path("class").asText("");
+            // Files written before the presets moved to io.layerprune.model.zoo name the old classes.
+            Class<? extends ModelSpec> type = switch (cls) {
+                case "io.layerprune.model.zoo.ResidualMlp$Spec", "io.layerprune.ResidualMlp$Spec" -> ResidualMlp.Spec.class;
+                case "io.layerprune.model.zoo.ResNet$Spec", "io.layerprune.ResNet$Spec" -> ResNet.Spec.class;
+                case "io.layerprune.model.zoo.ConvPreset$Spec", "io.layerprune.ConvPreset$Spec" -> ConvPreset.Spec.class;
+                default -> null;
+            };
+            if (type == null) {
+                return Optional.empty();
+            }
+            return Optional.of(JSON.treeToValue(root.get("spec"), type));
+        } catch (IOException | IllegalArgumentException e) {
+            return Optional.empty();  // metadata is informative; an unreadable one only loses the spec
+        }
+    }
+}

@@ -1,0 +1,115 @@
+package io.layerprune.train;
+
+import java.util.Arrays;
+
+/**
+ * One estimator against the exact expectation over all 2^L gate patterns (ALGORITHM.md section 3),
+ * from {@link Model#checkEstimator}. Arrays hold one value per section (index = section).
+ *
+ * @param estimator the estimator checked
+ * @param fraction two-point: fraction of the live sections re-run
+ * @param rows samples of the data set used (the first {@code rows})
+ * @param samples Monte-Carlo draws of the gate vector xi
+ * @param expectedLoss E_xi[L], the exact expected mean loss on those rows
+ * @param exact exact data part of dJ/dtheta_l: E_{xi_-l}[L(xi_l=1) - L(xi_l=0)]
+ * @param mean the estimator's mean over the draws
+ * @param stddev the estimator's per-sample standard deviation over the draws
+ * @param prior the prior part of dJ/dtheta_l (for the lambda, s2 and N given)
+ */
+public record EstimatorCheck(Estimator estimator, double fraction, long rows, long samples, double expectedLoss,
+        double[] exact, double[] mean, double[] stddev, double[] prior) {
+
+    public EstimatorCheck {
+        exact = exact.clone();
+        mean = mean.clone();
+        stddev = stddev.clone();
+        prior = prior.clone();
+    }
+
+    /** Number of sections. */
+    public int sections() {
+        return exact.length;
+    }
+
+    @Override
+    public double[] exact() {
+        return exact.clone();
+    }
+
+    @Override
+    public double[] mean() {
+        return mean.clone();
+    }
+
+    @Override
+    public double[] stddev() {
+        return stddev.clone();
+    }
+
+    @Override
+    public double[] prior() {
+        return prior.clone();
+    }
+
+    /** mean - exact of section l. */
+    public double bias(int l) {
+        return mean[l] - exact[l];
+    }
+
+    /** Standard error of the mean of section l: stddev / sqrt(samples). */
+    public double stderr(int l) {
+        return stddev[l] / Math.sqrt(samples);
+    }
+
+    /** max_l |exact_l|, the scale relative biases are measured against. */
+    public double maxAbsExact() {
+        return Arrays.stream(exact).map(Math::abs).max().orElse(0);
+    }
+
+    /** bias(l) / max_k |exact_k| (NaN if every exact value is 0). */
+    public double relativeBias(int l) {
+        double scale = maxAbsExact();
+        return scale > 0 ? bias(l) / scale : Double.NaN;
+    }
+
+    /** Whether |bias(l)| is within {@code k} standard errors (an unbiased estimator passes at k = 4 almost surely). */
+    public boolean withinStandardErrors(int l, double k) {
+        return Math.abs(bias(l)) <= k * stderr(l);
+    }
+
+    /** max_l |relativeBias(l)|. */
+    public double maxAbsRelativeBias() {
+        double m = 0;
+        for (int l = 0; l < exact.length; l++) {
+            m = Math.max(m, Math.abs(relativeBias(l)));
+        }
+        return m;
+    }
+
+    /** Mean over sections of the per-sample standard deviation. */
+    public double meanStddev() {
+        return Arrays.stream(stddev).average().orElse(Double.NaN);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof EstimatorCheck c && estimator == c.estimator && fraction == c.fraction && rows == c.rows
+                && samples == c.samples && Double.compare(expectedLoss, c.expectedLoss) == 0
+                && Arrays.equals(exact, c.exact) && Arrays.equals(mean, c.mean) && Arrays.equals(stddev, c.stddev)
+                && Arrays.equals(prior, c.prior);
+    }
+
+    @Override
+    public int hashCode() {
+        return Arrays.hashCode(new Object[] {estimator, fraction, rows, samples, expectedLoss,
+            Arrays.hashCode(exact), Arrays.hashCode(mean), Arrays.hashCode(stddev), Arrays.hashCode(prior)});
+    }
+
+    @Override
+    public String toString() {
+        return "EstimatorCheck[" + estimator + ", fraction=" + fraction + ", rows=" + rows + ", samples=" + samples
+                + ", expectedLoss=" + expectedLoss + ", exact=" + Arrays.toString(exact) + ", mean="
+                + Arrays.toString(mean) + ", stddev=" + Arrays.toString(stddev) + ", prior="
+                + Arrays.toString(prior) + "]";
+    }
+}

@@ -1,0 +1,397 @@
+package io.layerprune.train;
+
+import io.layerprune.EvalMode;
+import io.layerprune.LayerpruneException;
+import io.layerprune.bindings.LayerpruneNative;
+import io.layerprune.checkpoint.CheckpointState;
+import io.layerprune.data.Dataset;
+import io.layerprune.internal.Native;
+import io.layerprune.internal.NativeHandle;
+import io.layerprune.model.Evaluation;
+import io.layerprune.model.Model;
+import io.layerprune.model.SectionState;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Trains a {@link Model} with concurrent layer pruning (ALGORITHM.md sections 2-5).
+ *
+ * <pre>{@code
+ * try (Model model = ResidualMlp.builder().build();
+ *      Trainer trainer = Trainer.create(model, TrainConfig.defaults())) {
+ *     TrainingResult r = trainer.fit(splits.train(), splits.test(), listener);
+ * }
+ * }</pre>
+ *
+ * <p>The native trainer (optimizer state, estimator, RNG) is created when {@link #fit} starts,
+ * because N (the training-set size) enters lambda (when tau is given) and the schedule horizon.
+ * {@code fit} runs once per trainer. Not thread-safe; closing the model closes its trainers.
+ */
+public final class Trainer extends NativeHandle {
+    private final Model model;
+    private final TrainConfig config;
+    private LayerpruneNative.Trainer handle;
+    private boolean fitted;
+    private double lambda = Double.NaN;
+    // Progress of fit, kept in fields so save() can record it mid-run (and a restored trainer
+    // can continue it).
+    private CheckpointState.Progress restored;
+    private TrainingStart start;
+    private int epochsDone;
+    private long samples;
+    private double secondsBefore;
+    private long t0;
+    private boolean running;
+    private boolean finished;
+    private long trainSamples;
+    private long evaluationNanos;
+    private final List<EpochEvent> epochs = new ArrayList<>();
+    private final List<PruneEvent> pruneEvents = new ArrayList<>();
+
+    private Trainer(Model model, TrainConfig config) {
+        super("trainer");
+        this.model = model;
+        this.config = config;
+    }
+
+    /** Binds a trainer to a model; nothing native is created until {@link #fit}. */
+    public static Trainer create(Model model, TrainConfig config) {
+        Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(config, "config");
+        model.ensureOpen();
+        Trainer t = new Trainer(model, config);
+        model.register(t);
+        return t;
+    }
+
+    public Model model() {
+        return model;
+    }
+
+    public TrainConfig config() {
+        return config;
+    }
+
+    /** lambda actually used (resolved from tau if given); NaN before {@link #fit} starts. */
+    public double lambda() {
+        return lambda;
+    }
+
+    /** Steps done so far. */
+    public long stepsDone() {
+        ensureOpen();
+        return handle == null ? 0 : Native.callLong(() -> LayerpruneNative.trainer_steps_done(handle));
+    }
+
+    /** tau_l of section {@code index} for its current weights (ALGORITHM.md section 2). */
+    public double tau(int index) {
+        ensureOpen();
+        requireStarted();
+        int n = model.sections();
+        if (index < 0 || index >= n) {
+            throw new IndexOutOfBoundsException("section index must be in [0, " + n + "), got " + index);
+        }
+        return Native.callDouble(() -> LayerpruneNative.trainer_tau(handle, index));
+    }
+
+    /** Training FLOPs so far, estimator passes included. */
+    public double cumulativeFlops() {
+        ensureOpen();
+        return handle == null ? 0 : Native.callDouble(() -> LayerpruneNative.trainer_cumulative_flops(handle));
+    }
+
+    /** FLOPs of the estimator's extra passes so far (part of {@link #cumulativeFlops()}). */
+    public double cumulativeEstimatorFlops() {
+        ensureOpen();
+        return handle == null ? 0
+                : Native.callDouble(() -> LayerpruneNative.trainer_cumulative_estimator_flops(handle));
+    }
+
+    /** Training FLOPs the same steps would have cost with every section on and no estimator. */
+    public double cumulativeFlopsUnpruned() {
+        ensureOpen();
+        return handle == null ? 0
+                : Native.callDouble(() -> LayerpruneNative.trainer_cumulative_flops_unpruned(handle));
+    }
+
+    /**
+     * Trains for {@code config.epochs()} epochs, evaluating the expected network on {@code test}
+     * after each, then makes the model deterministic and evaluates it.
+     *
+     * @param train training set (its size is N unless {@link TrainConfig#trainSize()} is set)
+     * @param test test set, or null to skip evaluations (their numbers are then NaN)
+     */
+    public TrainingResult fit(Dataset train, Dataset test, TrainingListener... listeners) {
+        ensureOpen();
+        model.ensureOpen();
+        Objects.requireNonNull(train, "train");
+        List<TrainingListener> ls = new ArrayList<>();
+        if (listeners != null) {
+            for (TrainingListener l : listeners) {
+                if (l != null) {
+                    ls.add(l);
+                }
+            }
+        }
+        if (fitted) {
+            throw new IllegalStateException("fit was already called on this trainer; create a new one");
+        }
+        model.checkCompatible(train);
+        if (test != null) {
+            model.checkCompatible(test);
+            if (test.size() == 0) {
+                throw new IllegalArgumentException("test set " + test.name() + " is empty");
+            }
+        }
+        int batch = config.batchSize();
+        long stepsPerEpoch = train.size() / batch;
+        if (stepsPerEpoch == 0) {
+            throw new IllegalArgumentException("training set " + train.name() + " has " + train.size()
+                    + " samples, fewer than one batch of " + batch);
+        }
+        int sections = model.sections();
+        if (restored != null) {
+            // A trainer restored from a checkpoint continues where the saved run stood.
+            if (restored.finished()) {
+                throw new IllegalStateException("the checkpoint's training has finished (" + restored.epochsDone()
+                        + " epochs); evaluate its model instead of resuming");
+            }
+            if (train.size() != restored.trainSamples()) {
+                throw new IllegalArgumentException("training set " + train.name() + " has " + train.size()
+                        + " samples but the checkpoint was trained on " + restored.trainSamples()
+                        + "; resuming needs the same data");
+            }
+            fitted = true;
+            start = restored.start();
+            lambda = start.lambda();
+            epochsDone = restored.epochsDone();
+            samples = restored.samples();
+            secondsBefore = restored.seconds();
+            trainSamples = restored.trainSamples();
+            epochs.addAll(CheckpointState.copy(restored.epochs()));
+            pruneEvents.addAll(CheckpointState.copy(restored.pruneEvents()));
+        } else {
+            fitted = true;
+            List<SectionState> initial = model.sectionStates();
+            long n = config.trainSize() > 0 ? config.trainSize() : train.size();
+            long maxWeights = initial.stream().mapToLong(SectionState::weights).max().orElse(0);
+            if (config.tau() != null) {
+                lambda = maxWeights > 0 ? 2.0 * n * config.tau() / maxWeights : 0.0;
+            } else {
+                lambda = config.lambda();
+            }
+            long totalSteps = config.totalSteps() > 0 ? config.totalSteps() : config.epochs() * stepsPerEpoch;
+            double resolvedLambda = lambda;
+            handle = Native.call(() -> {
+                try (LayerpruneNative.TrainConfig c = new LayerpruneNative.TrainConfig()) {
+                    config.toNative(c, resolvedLambda, n, totalSteps);
+                    return LayerpruneNative.trainer_create(model.handle(), c);
+                }
+            });
+            if (handle == null || handle.isNull()) {
+                handle = null;
+                throw new LayerpruneException("trainer_create returned no trainer");
+            }
+            int live0 = (int) initial.stream().filter(s -> !s.pruned()).count();
+            start = new TrainingStart(config.epochs(), stepsPerEpoch, batch, train.size(),
+                    test == null ? 0 : test.size(), n, lambda, config.tau(), totalSteps, sections, live0,
+                    model.params(), model.flopsPerSample(EvalMode.EXPECTED));
+            trainSamples = train.size();
+        }
+
+        boolean[] pruned = new boolean[sections];
+        double[] lastTau = new double[sections];
+        List<SectionState> current = model.sectionStates();
+        for (int i = 0; i < sections; i++) {
+            pruned[i] = current.get(i).pruned();
+            lastTau[i] = tau(i);
+        }
+        for (TrainingListener l : ls) {
+            l.onStart(start);
+        }
+
+        t0 = System.nanoTime() - (long) (secondsBefore * 1e9);
+        running = true;
+        try (LayerpruneNative.StepStats stats = new LayerpruneNative.StepStats()) {
+            for (int epoch = epochsDone + 1; epoch <= config.epochs(); epoch++) {
+                long steps = Native.callLong(() -> LayerpruneNative.trainer_begin_epoch(handle, train.handle()));
+                double lossSum = 0;
+                double accSum = 0;
+                for (long b = 0; b < steps; b++) {
+                    long bi = b;
+                    Native.run(() -> LayerpruneNative.trainer_step(handle, train.handle(), bi, stats));
+                    samples += batch;
+                    lossSum += stats.loss();
+                    accSum += stats.accuracy();
+                    long step = stats.step();
+                    model.lastStep(step);
+                    if (stats.pruned_this_step() > 0) {
+                        detectPrunes(pruned, step, epoch, false, pruneEvents, ls);
+                    }
+                    if (!ls.isEmpty()) {
+                        StepEvent ev = new StepEvent(epoch, b, steps, step, stats.loss(), stats.accuracy(), stats.lr(),
+                                stats.grad_norm(), stats.live_sections(), stats.active_sections(),
+                                stats.pruned_this_step(), stats.step_flops(), stats.step_flops_unpruned(),
+                                cumulativeFlops(), samples, seconds(t0));
+                        for (TrainingListener l : ls) {
+                            l.onStep(ev);
+                        }
+                    }
+                }
+                long e0 = System.nanoTime();
+                Evaluation eval = test == null ? null : model.evaluate(test, EvalMode.EXPECTED);
+                // The deterministic network differs from the expected one only while some live
+                // theta is strictly between 0 and 1; otherwise the same numbers, not a second pass.
+                Evaluation det = test == null ? null
+                        : model.hasInteriorTheta() ? model.evaluate(test, EvalMode.DETERMINISTIC) : eval;
+                evaluationNanos += System.nanoTime() - e0;
+                List<SectionState> states = model.sectionStates();
+                double[] theta = states.stream().mapToDouble(SectionState::theta).toArray();
+                double[] tau = new double[sections];
+                for (int i = 0; i < sections; i++) {
+                    tau[i] = tau(i);
+                }
+                int live = (int) states.stream().filter(s -> !s.pruned()).count();
+                boolean[] prunedNow = new boolean[sections];
+                for (int i = 0; i < sections; i++) {
+                    prunedNow[i] = states.get(i).pruned();
+                }
+                EpochEvent ev = new EpochEvent(epoch, stepsDone(), steps > 0 ? lossSum / steps : Double.NaN,
+                        steps > 0 ? accSum / steps : Double.NaN, eval == null ? Double.NaN : eval.loss(),
+                        eval == null ? Double.NaN : eval.accuracy(), theta, tau, prunedNow, live, model.params(),
+                        model.flopsPerSample(EvalMode.EXPECTED), cumulativeFlops(), seconds(t0),
+                        det == null ? Double.NaN : det.loss(), det == null ? Double.NaN : det.accuracy(),
+                        cumulativeEstimatorFlops());
+                epochs.add(ev);
+                epochsDone = epoch;  // before the listeners: a save in onEpoch records this epoch as done
+                for (TrainingListener l : ls) {
+                    l.onEpoch(ev);
+                }
+            }
+        } finally {
+            running = false;
+        }
+        double seconds = seconds(t0);
+        secondsBefore = seconds;
+
+        // The expected network as training left it, before determinisation prunes theta < 0.5
+        // and fixes the rest at xi = 1 (afterwards "expected" would be a hybrid of the two).
+        Evaluation exp = test == null ? null : model.evaluate(test, EvalMode.EXPECTED);
+        Native.run(() -> LayerpruneNative.trainer_finish(handle));
+        finished = true;
+        long finalStep = stepsDone();
+        model.lastStep(finalStep);
+        detectPrunes(pruned, finalStep, Math.max(1, config.epochs()), true, pruneEvents, ls);
+        // The native trainer keeps a pruned section's tau from the step it was pruned at.
+        for (int i = 0; i < sections; i++) {
+            lastTau[i] = tau(i);
+        }
+
+        Evaluation det = test == null ? null : model.evaluate(test, EvalMode.DETERMINISTIC);
+        List<SectionState> finalStates = model.sectionStates();
+        int kept = (int) finalStates.stream().filter(s -> !s.pruned()).count();
+        TrainingResult result = new TrainingResult(det == null ? Double.NaN : det.accuracy(),
+                det == null ? Double.NaN : det.loss(), exp == null ? Double.NaN : exp.accuracy(),
+                exp == null ? Double.NaN : exp.loss(), kept, sections, model.params(), model.initialParams(),
+                model.flopsPerSample(EvalMode.DETERMINISTIC), model.initialFlopsPerSample(), cumulativeFlops(),
+                cumulativeFlopsUnpruned(), seconds, seconds > 0 ? samples / seconds : Double.NaN, finalStep, samples,
+                lambda, config.tau(), start.trainSize(), List.copyOf(finalStates), lastTau, List.copyOf(epochs),
+                List.copyOf(pruneEvents), cumulativeEstimatorFlops(), evaluationNanos / 1e9);
+        for (TrainingListener l : ls) {
+            l.onFinish(result);
+        }
+        return result;
+    }
+
+    /**
+     * Saves this training run to {@code file} (atomically: a crash during the save leaves the previous
+     * file intact): the model, the optimizer, RNG and counters, the configuration and the progress of
+     * {@link #fit}, so {@link Checkpoint#load} and {@link Checkpoint#resume} continue it bit-exactly
+     * (same seed and threads). Callable from a {@link TrainingListener} during {@code fit} (at the end
+     * of an epoch) and after it.
+     *
+     * @param metadata a free-form string stored with the checkpoint (e.g. JSON), or null
+     * @throws IllegalStateException before {@code fit} started (use {@link Model#save} for the model alone)
+     * @throws LayerpruneException when the file cannot be written
+     */
+    public void save(java.nio.file.Path file, String metadata) {
+        ensureOpen();
+        model.ensureOpen();
+        Objects.requireNonNull(file, "file");
+        if (handle == null) {
+            throw new IllegalStateException("trainer has not started: call fit first, or Model.save for the model alone");
+        }
+        CheckpointState.Progress progress = new CheckpointState.Progress(CheckpointState.Config.of(config), start,
+                epochsDone, samples, running ? seconds(t0) : secondsBefore, finished, trainSamples,
+                List.copyOf(epochs), List.copyOf(pruneEvents));
+        model.saveWith(handle, progress, metadata, file);
+    }
+
+    /** {@link #save(java.nio.file.Path, String)} without metadata. */
+    public void save(java.nio.file.Path file) {
+        save(file, null);
+    }
+
+    /** Epochs completed so far (restored ones included). */
+    public int epochsDone() {
+        return epochsDone;
+    }
+
+    /** A trainer restored from a checkpoint; {@link #fit} continues the saved run. */
+    public static Trainer restored(Model model, TrainConfig config, LayerpruneNative.Trainer handle,
+            CheckpointState.Progress progress) {
+        Trainer t = new Trainer(model, config);
+        t.handle = handle;
+        t.restored = progress;
+        t.epochsDone = progress.epochsDone();
+        t.finished = progress.finished();
+        t.start = progress.start();
+        t.lambda = progress.start() == null ? Double.NaN : progress.start().lambda();
+        model.register(t);
+        return t;
+    }
+
+    private void detectPrunes(boolean[] pruned, long step, int epoch, boolean atFinish, List<PruneEvent> out,
+            List<TrainingListener> ls) {
+        for (int i = 0; i < pruned.length; i++) {
+            if (pruned[i]) {
+                continue;
+            }
+            SectionState s = model.section(i);
+            if (s.pruned()) {
+                pruned[i] = true;
+                PruneEvent ev = new PruneEvent(i, s.prunedAtStep() >= 0 ? s.prunedAtStep() : step, epoch, atFinish);
+                out.add(ev);
+                for (TrainingListener l : ls) {
+                    l.onPrune(ev);
+                }
+            }
+        }
+    }
+
+    private static double seconds(long t0) {
+        return (System.nanoTime() - t0) / 1e9;
+    }
+
+    private void requireStarted() {
+        if (handle == null) {
+            throw new IllegalStateException("trainer has not started: call fit first");
+        }
+    }
+
+    @Override
+    protected void free() {
+        model.unregister(this);
+        if (handle != null) {
+            LayerpruneNative.trainer_destroy(handle);
+            handle.setNull();
+            handle = null;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Trainer[" + config + (isClosed() ? ", closed]" : "]");
+    }
+}

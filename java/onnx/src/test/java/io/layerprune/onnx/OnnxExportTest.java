@@ -1,0 +1,77 @@
+package io.layerprune.onnx;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtSession;
+import io.layerprune.ExportTestModels;
+import io.layerprune.inference.ExportedModel;
+import io.layerprune.model.Model;
+import io.layerprune.model.ModelSpec;
+import io.layerprune.model.zoo.LeNet5;
+import io.layerprune.model.zoo.ResNet;
+import io.layerprune.model.zoo.ResidualMlp;
+import java.nio.FloatBuffer;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Our ONNX files run in ONNX Runtime and give our exported network's logits (to 1e-4). */
+class OnnxExportTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void mlp() throws Exception {
+        check(ResidualMlp.builder().inputSize(12).width(16).sections(5).classes(3).seed(4).spec(),
+                0.9, 0.1, 0.8, 0.2, 0.7);
+    }
+
+    @Test
+    void resNetWithFoldedProjections() throws Exception {
+        // Depth 8: one block per stage; blocks 1 and 2 are strided projection sections. Both off:
+        // their 1x1 stride-2 projections fold into one 1x1 stride-4 convolution.
+        ExportedModel.Summary s = check(ResNet.builder().depth(8).input(2, 8, 8).classes(3).seed(5).spec(),
+                0.8, 0.2, 0.3);
+        assertTrue(s.foldedMaps() == 1, "folded maps: " + s.foldedMaps());
+    }
+
+    @Test
+    void leNetWithOddPoolingAndSpatialFlatten() throws Exception {
+        // 13x13: ceil-mode pooling of odd sizes, and a flatten of a 2x2x16 map (NHWC order in ONNX too).
+        check(LeNet5.spec(1, 13, 13, 4, 6), 0.9, 0.8);
+    }
+
+    private ExportedModel.Summary check(ModelSpec spec, double... thetas) throws Exception {
+        int rows = 7;
+        float[] x = ExportTestModels.batch(rows, spec.inputSize(), 9);
+        Path onnx = dir.resolve(spec.type() + ".onnx");
+        try (Model model = ExportTestModels.trained(spec, thetas); ExportedModel exported = ExportedModel.of(model)) {
+            float[] ours = exported.predict(x, rows);
+            OnnxWriter.write(exported, onnx);
+            float[] theirs = runOnnx(onnx, x, rows, spec.inputSize());
+            double err = ExportTestModels.relativeError(theirs, ours);
+            assertTrue(err < 1e-4, spec.type() + ": ONNX Runtime differs from our logits by " + err);
+            return exported.summary();
+        }
+    }
+
+    static float[] runOnnx(Path file, float[] x, int rows, long inputSize) throws Exception {
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+            options.setIntraOpNumThreads(1);
+            try (OrtSession session = env.createSession(file.toString(), options);
+                    OnnxTensor input = OnnxTensor.createTensor(env, FloatBuffer.wrap(x), new long[] {rows, inputSize});
+                    OrtSession.Result result = session.run(Map.of("input", input))) {
+                float[][] logits = (float[][]) result.get(0).getValue();
+                float[] flat = new float[rows * logits[0].length];
+                for (int i = 0; i < rows; i++) {
+                    System.arraycopy(logits[i], 0, flat, i * logits[0].length, logits[0].length);
+                }
+                return flat;
+            }
+        }
+    }
+}
