@@ -1,5 +1,6 @@
 package io.layerprune.cli;
 
+import io.layerprune.checkpoint.Checkpoint;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.layerprune.EvalMode;
@@ -105,7 +106,7 @@ public final class BenchInferCommand implements Callable<Integer> {
         ExportedModel.Summary s;
         String type;
         // A checkpoint's model, as trained (pruned sections gone, nothing folded), is a third candidate.
-        try (Model trained = ModelFile.of(file) == ModelFile.CHECKPOINT ? Model.load(file) : null;
+        try (Model trained = ModelFile.of(file) == ModelFile.CHECKPOINT ? Checkpoint.loadModel(file) : null;
                 ExportedModel exported = trained != null ? ExportedModel.of(trained) : ModelFile.exported(file)) {
             s = exported.summary();
             ModelSpec source = trained != null ? trained.spec() : exported.sourceSpec().orElseThrow(() ->

@@ -119,8 +119,8 @@ public final class EstimatorCheckCommand implements Callable<Integer> {
         CommandLine cl = spec.commandLine();
         PrintWriter o = cl.getOut();
         PrintWriter err = cl.getErr();
-        if (sections < 1 || sections > Model.MAX_CHECK_SECTIONS) {
-            throw new ParameterException(cl, "invalid value for --sections: must be in [1, " + Model.MAX_CHECK_SECTIONS
+        if (sections < 1 || sections > EstimatorCheck.MAX_SECTIONS) {
+            throw new ParameterException(cl, "invalid value for --sections: must be in [1, " + EstimatorCheck.MAX_SECTIONS
                     + "] (exact enumeration of 2^L patterns), got " + sections);
         }
         OptionErrors.requireAtLeast(cl, "--width", width, 1);
@@ -191,7 +191,7 @@ public final class EstimatorCheckCommand implements Callable<Integer> {
                 }
                 for (Estimator e : estimators) {
                     long t0 = System.nanoTime();
-                    EstimatorCheck c = model.checkEstimator(splits.train(), rows, e,
+                    EstimatorCheck c = EstimatorCheck.run(model, splits.train(), rows, e,
                             e == Estimator.BUDGETED ? bud : frac, samples, seed, lam,
                             defaults.s2(), trainSize);
                     err.printf(Locale.ROOT, "%s: %d draws in %.1f s%n", e.cliName(), samples,

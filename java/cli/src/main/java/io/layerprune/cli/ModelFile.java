@@ -1,5 +1,6 @@
 package io.layerprune.cli;
 
+import io.layerprune.checkpoint.Checkpoint;
 import io.layerprune.DataException;
 import io.layerprune.inference.ExportedModel;
 import io.layerprune.model.Model;
@@ -46,7 +47,7 @@ enum ModelFile {
         return switch (of(file)) {
             case EXPORTED -> ExportedModel.load(file);
             case CHECKPOINT -> {
-                try (Model model = Model.load(file)) {
+                try (Model model = Checkpoint.loadModel(file)) {
                     yield ExportedModel.of(model);
                 }
             }

@@ -1,5 +1,6 @@
 package io.layerprune.cli;
 
+import io.layerprune.inference.ExportedModel;
 import io.layerprune.DataException;
 import io.layerprune.Device;
 import io.layerprune.data.CifarDataset;
@@ -541,7 +542,7 @@ public final class TrainCommand implements Callable<Integer> {
                     FinalTable.print(out, result);
                 }
                 if (exportFile != null) {
-                    run.model().export(exportFile);
+                    ExportedModel.export(run.model(), exportFile);
                     out.println("export: " + exportFile);
                 }
                 out.println("report: " + reportPath);

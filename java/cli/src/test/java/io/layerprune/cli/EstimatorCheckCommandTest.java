@@ -88,8 +88,8 @@ class EstimatorCheckCommandTest {
                 Model m = ResidualMlp.builder().inputSize(784).width(8).sections(2).classes(10).seed(3).build()) {
             m.setTheta(0, 0.4);
             m.setTheta(1, 0.6);
-            EstimatorCheck a = m.checkEstimator(s.train(), 100, Estimator.TWO_POINT, 1.0, 300, 5, 0.01, 1e-3, 300);
-            EstimatorCheck b = m.checkEstimator(s.train(), 100, Estimator.TWO_POINT, 1.0, 300, 5, 0.01, 1e-3, 300);
+            EstimatorCheck a = EstimatorCheck.run(m, s.train(), 100, Estimator.TWO_POINT, 1.0, 300, 5, 0.01, 1e-3, 300);
+            EstimatorCheck b = EstimatorCheck.run(m, s.train(), 100, Estimator.TWO_POINT, 1.0, 300, 5, 0.01, 1e-3, 300);
             assertEquals(a, b, "same seed, same numbers");
             assertEquals(2, a.sections());
             assertTrue(Double.isFinite(a.expectedLoss()) && a.expectedLoss() > 0);
@@ -97,11 +97,11 @@ class EstimatorCheckCommandTest {
                 assertTrue(a.withinStandardErrors(l, 4), a.toString());
             }
             org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                    () -> m.checkEstimator(s.train(), 301, Estimator.TWO_POINT, 1.0, 10, 1, 0.01, 1e-3, 300));
+                    () -> EstimatorCheck.run(m, s.train(), 301, Estimator.TWO_POINT, 1.0, 10, 1, 0.01, 1e-3, 300));
             org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                    () -> m.checkEstimator(s.train(), 10, Estimator.TWO_POINT, 0, 10, 1, 0.01, 1e-3, 300));
+                    () -> EstimatorCheck.run(m, s.train(), 10, Estimator.TWO_POINT, 0, 10, 1, 0.01, 1e-3, 300));
             org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                    () -> m.checkEstimator(s.train(), 10, Estimator.TWO_POINT, 1, 1, 1, 0.01, 1e-3, 300));
+                    () -> EstimatorCheck.run(m, s.train(), 10, Estimator.TWO_POINT, 1, 1, 1, 0.01, 1e-3, 300));
         }
     }
 }

@@ -24,7 +24,7 @@ class ExportCommandTest {
         try (Model model = ExportTestModels.trained(
                 ResidualMlp.builder().inputSize(16).width(24).sections(4).classes(3).seed(3).spec(),
                 0.9, 0.2, 0.1, 0.8)) {
-            model.export(file);
+            ExportedModel.export(model, file);
         }
         return file;
     }

@@ -3,6 +3,7 @@ package io.layerprune.hardening;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.layerprune.train.EstimatorCheck;
 import io.layerprune.EvalMode;
 import io.layerprune.LayerpruneException;
 import io.layerprune.TestData;
@@ -352,34 +353,34 @@ class BadInputCampaignTest {
             api("evaluate too many classes", "classes", () -> m.evaluate(moreClasses, EvalMode.EXPECTED));
             api("flopsPerSample(null)", "mode", () -> m.flopsPerSample(null));
             api("checkEstimator null data", "data",
-                    () -> m.checkEstimator(null, 4, Estimator.TWO_POINT, 1, 10, 1, 0.01, 1e-3, 16));
+                    () -> EstimatorCheck.run(m, null, 4, Estimator.TWO_POINT, 1, 10, 1, 0.01, 1e-3, 16));
             api("checkEstimator null estimator", "estimator",
-                    () -> m.checkEstimator(d, 4, null, 1, 10, 1, 0.01, 1e-3, 16));
-            api("checkEstimator rows 0", "rows", () -> m.checkEstimator(d, 0, Estimator.TWO_POINT, 1, 10, 1, 0.01, 1e-3, 16));
+                    () -> EstimatorCheck.run(m, d, 4, null, 1, 10, 1, 0.01, 1e-3, 16));
+            api("checkEstimator rows 0", "rows", () -> EstimatorCheck.run(m, d, 0, Estimator.TWO_POINT, 1, 10, 1, 0.01, 1e-3, 16));
             api("checkEstimator rows > size", "rows",
-                    () -> m.checkEstimator(d, 17, Estimator.TWO_POINT, 1, 10, 1, 0.01, 1e-3, 16));
+                    () -> EstimatorCheck.run(m, d, 17, Estimator.TWO_POINT, 1, 10, 1, 0.01, 1e-3, 16));
             double[][] fr = {{0}, {Double.NaN}, {1.5}, {-1}};
             for (double[] f : fr) {
                 api("checkEstimator fraction " + f[0], "fraction",
-                        () -> m.checkEstimator(d, 4, Estimator.TWO_POINT, f[0], 10, 1, 0.01, 1e-3, 16));
+                        () -> EstimatorCheck.run(m, d, 4, Estimator.TWO_POINT, f[0], 10, 1, 0.01, 1e-3, 16));
             }
             api("checkEstimator samples 1", "samples",
-                    () -> m.checkEstimator(d, 4, Estimator.TWO_POINT, 1, 1, 1, 0.01, 1e-3, 16));
+                    () -> EstimatorCheck.run(m, d, 4, Estimator.TWO_POINT, 1, 1, 1, 0.01, 1e-3, 16));
             for (double v : new double[] {Double.NaN, -1, Double.POSITIVE_INFINITY}) {
                 api("checkEstimator lambda " + v, "lambda",
-                        () -> m.checkEstimator(d, 4, Estimator.TWO_POINT, 1, 10, 1, v, 1e-3, 16));
+                        () -> EstimatorCheck.run(m, d, 4, Estimator.TWO_POINT, 1, 10, 1, v, 1e-3, 16));
             }
             for (double v : new double[] {0, Double.NaN, Double.POSITIVE_INFINITY}) {
-                api("checkEstimator s2 " + v, "s2", () -> m.checkEstimator(d, 4, Estimator.TWO_POINT, 1, 10, 1, 0.01, v, 16));
+                api("checkEstimator s2 " + v, "s2", () -> EstimatorCheck.run(m, d, 4, Estimator.TWO_POINT, 1, 10, 1, 0.01, v, 16));
             }
             for (double v : new double[] {0, Double.NaN, -5}) {
                 api("checkEstimator nTrain " + v, "nTrain",
-                        () -> m.checkEstimator(d, 4, Estimator.TWO_POINT, 1, 10, 1, 0.01, 1e-3, v));
+                        () -> EstimatorCheck.run(m, d, 4, Estimator.TWO_POINT, 1, 10, 1, 0.01, 1e-3, v));
             }
             api("checkEstimator wrong dim", "features per sample",
-                    () -> m.checkEstimator(wrongDim, 4, Estimator.TWO_POINT, 1, 10, 1, 0.01, 1e-3, 16));
+                    () -> EstimatorCheck.run(m, wrongDim, 4, Estimator.TWO_POINT, 1, 10, 1, 0.01, 1e-3, 16));
             api("checkEstimator 17 sections", "16",
-                    () -> deep.checkEstimator(d, 4, Estimator.TWO_POINT, 1, 10, 1, 0.01, 1e-3, 16));
+                    () -> EstimatorCheck.run(deep, d, 4, Estimator.TWO_POINT, 1, 10, 1, 0.01, 1e-3, 16));
             // A pruned section's theta cannot be set.
             m.setTheta(1, 0.0);
             m.determinize();
@@ -406,7 +407,7 @@ class BadInputCampaignTest {
         api("closed model predict", c, () -> m.predict(new float[8], 1, EvalMode.EXPECTED));
         api("closed model determinize", c, m::determinize);
         api("closed model checkEstimator", c,
-                () -> m.checkEstimator(d, 4, Estimator.TWO_POINT, 1, 10, 1, 0.01, 1e-3, 16));
+                () -> EstimatorCheck.run(m, d, 4, Estimator.TWO_POINT, 1, 10, 1, 0.01, 1e-3, 16));
         api("closed model nativeBytes", c, m::nativeBytes);
         api("Trainer.create on a closed model", c, () -> Trainer.create(m, small()));
         // spec(), initialParams(), initialFlopsPerSample(), isClosed(), toString() and close() answer from
@@ -434,7 +435,7 @@ class BadInputCampaignTest {
         try (Model m3 = model(8, 8, 2, 3)) {
             api("evaluate on a closed dataset", c, () -> m3.evaluate(closed, EvalMode.EXPECTED));
             api("checkEstimator on a closed dataset", c,
-                    () -> m3.checkEstimator(closed, 4, Estimator.TWO_POINT, 1, 10, 1, 0.01, 1e-3, 16));
+                    () -> EstimatorCheck.run(m3, closed, 4, Estimator.TWO_POINT, 1, 10, 1, 0.01, 1e-3, 16));
             try (Trainer t = Trainer.create(m3, small())) {
                 api("fit on a closed training set", c, () -> t.fit(closed, null));
             }

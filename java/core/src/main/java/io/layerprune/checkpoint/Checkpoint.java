@@ -3,6 +3,9 @@ package io.layerprune.checkpoint;
 import io.layerprune.LayerpruneException;
 import io.layerprune.bindings.LayerpruneNative;
 import io.layerprune.data.Dataset;
+import io.layerprune.internal.Access;
+import io.layerprune.internal.CheckpointMetadata;
+import io.layerprune.internal.Json;
 import io.layerprune.internal.Native;
 import io.layerprune.internal.NativeHandle;
 import io.layerprune.model.Model;
@@ -19,7 +22,8 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * A training run or a model read back from a checkpoint file ({@link Trainer#save}, {@link Model#save}).
+ * A training run or a model read back from a checkpoint file ({@link Trainer#save}, {@link Model#save});
+ * {@link #loadModel} reads just the model.
  *
  * <pre>{@code
  * try (Checkpoint ckpt = Checkpoint.load(Path.of("run.lpckpt"))) {
@@ -35,16 +39,18 @@ import java.util.Optional;
  */
 public final class Checkpoint extends NativeHandle {
     private final Path file;
-    private final CheckpointState.Saved saved;
+    private final CheckpointMetadata.Envelope saved;
+    private final Object progress;  // io.layerprune.train's progress of the saved run, or null
     private final boolean hasTrainer;
     private Model model;
     private boolean modelTaken;
     private Trainer trainer;
 
-    private Checkpoint(Path file, CheckpointState.Saved saved, boolean hasTrainer, Model model) {
+    private Checkpoint(Path file, CheckpointMetadata.Envelope saved, Object progress, boolean hasTrainer, Model model) {
         super("checkpoint");
         this.file = file;
         this.saved = saved;
+        this.progress = progress;
         this.hasTrainer = hasTrainer;
         this.model = model;
     }
@@ -59,23 +65,30 @@ public final class Checkpoint extends NativeHandle {
         String path = file.toAbsolutePath().toString();
         LayerpruneNative.ContainerFile f = Native.call(() -> LayerpruneNative.checkpoint_read(path));
         try {
-            CheckpointState.Saved saved =
-                    CheckpointState.fromJson(Native.call(() -> LayerpruneNative.container_string(f, "metadata")), path);
+            CheckpointMetadata.Envelope saved =
+                    CheckpointMetadata.read(Native.call(() -> LayerpruneNative.container_string(f, "metadata")), path);
+            Object progress;
+            try {
+                progress = Access.trainers().progress(saved.progress());
+            } catch (Json.JsonException e) {
+                throw new LayerpruneException("could not read " + path + " because its metadata is not valid: "
+                        + e.getMessage(), e);
+            }
             ModelSpec spec = specOf(f);
             boolean hasTrainer = Native.callInt(() -> LayerpruneNative.checkpoint_has_trainer(f)) != 0;
-            if (hasTrainer && saved.progress() == null) {
+            if (hasTrainer && progress == null) {
                 throw new LayerpruneException("could not read " + path + " because it holds a trainer but no "
                         + "training progress in its metadata");
             }
             LayerpruneNative.Model h = Native.call(() -> LayerpruneNative.checkpoint_restore_model(f));
             Model m;
             try {
-                m = Model.restored(h, spec, saved.initialParams(), saved.initialFlopsPerSample());
+                m = (Model) Access.models().restore(h, spec, saved.initialParams(), saved.initialFlopsPerSample());
             } catch (RuntimeException e) {
                 LayerpruneNative.model_destroy(h);
                 throw e;
             }
-            Checkpoint c = new Checkpoint(file, saved, hasTrainer, m);
+            Checkpoint c = new Checkpoint(file, saved, progress, hasTrainer, m);
             c.nativeFile = f;
             return c;
         } catch (RuntimeException e) {
@@ -114,6 +127,20 @@ public final class Checkpoint extends NativeHandle {
         }
     }
 
+    /**
+     * Loads the model of a checkpoint ({@link Trainer#save} or {@link Model#save}) for evaluation or
+     * prediction: architecture, weights, theta and the pruned set. The caller closes it. To continue
+     * training, use {@link #load} instead.
+     *
+     * @throws LayerpruneException naming the problem for a missing, truncated, corrupt, foreign or
+     *     too new file
+     */
+    public static Model loadModel(Path file) {
+        try (Checkpoint c = load(file)) {
+            return c.takeModel();
+        }
+    }
+
     /** The file this checkpoint was read from. */
     public Path file() {
         return file;
@@ -146,17 +173,17 @@ public final class Checkpoint extends NativeHandle {
 
     /** The training configuration, if the file holds a training run. */
     public Optional<TrainConfig> config() {
-        return saved.progress() == null ? Optional.empty() : Optional.of(saved.progress().config().toConfig());
+        return progress == null ? Optional.empty() : Optional.of((TrainConfig) Access.trainers().config(progress));
     }
 
     /** Epochs the saved run had completed (0 for a model saved alone). */
     public int epochsDone() {
-        return saved.progress() == null ? 0 : saved.progress().epochsDone();
+        return progress == null ? 0 : Access.trainers().epochsDone(progress);
     }
 
     /** Whether the saved run had finished (its model made deterministic). */
     public boolean finished() {
-        return saved.progress() != null && saved.progress().finished();
+        return progress != null && Access.trainers().finished(progress);
     }
 
     /** The caller's metadata string given to {@link Trainer#save(Path, String)}, or null. */
@@ -179,9 +206,14 @@ public final class Checkpoint extends NativeHandle {
             throw new IllegalStateException(file + " holds a model saved alone, not a training run: nothing to resume");
         }
         Model m = model();
-        LayerpruneNative.Trainer h =
-                Native.call(() -> LayerpruneNative.checkpoint_restore_trainer(nativeFile, m.handle()));
-        trainer = Trainer.restored(m, saved.progress().config().toConfig(), h, saved.progress());
+        LayerpruneNative.Model mh = NativeHandle.pointer(m, LayerpruneNative.Model.class);
+        LayerpruneNative.Trainer h = Native.call(() -> LayerpruneNative.checkpoint_restore_trainer(nativeFile, mh));
+        try {
+            trainer = (Trainer) Access.trainers().restore(m, h, progress);
+        } catch (RuntimeException e) {
+            LayerpruneNative.trainer_destroy(h);
+            throw e;
+        }
         return trainer;
     }
 

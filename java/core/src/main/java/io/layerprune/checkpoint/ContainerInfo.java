@@ -1,12 +1,9 @@
 package io.layerprune.checkpoint;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import io.layerprune.LayerpruneException;
 import io.layerprune.bindings.LayerpruneNative;
+import io.layerprune.internal.Json;
 import io.layerprune.internal.Native;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
@@ -25,10 +22,6 @@ public record ContainerInfo(String magic, long formatVersion, String libraryVers
 
     /** One named, typed record. */
     public record Record(String name, String type, long bytes, Double value, Long length) {}
-
-    private static final ObjectMapper MAPPER = new ObjectMapper()
-            .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
     /** Whether this is a checkpoint. */
     public boolean isCheckpoint() {
@@ -52,8 +45,8 @@ public record ContainerInfo(String magic, long formatVersion, String libraryVers
         LayerpruneNative.ContainerFile f = Native.call(() -> LayerpruneNative.container_read(path));
         try {
             String json = Native.call(() -> LayerpruneNative.container_summary(f));
-            return MAPPER.readValue(json, ContainerInfo.class);
-        } catch (IOException e) {
+            return Json.fromTree(Json.parse(json), ContainerInfo.class, Json.Naming.SNAKE_CASE);
+        } catch (Json.JsonException e) {
             throw new LayerpruneException("could not describe " + path + ": " + e.getMessage(), e);
         } finally {
             LayerpruneNative.container_destroy(f);

@@ -26,7 +26,7 @@ public final class Dataset extends NativeHandle {
     private final int classes;
 
     private Dataset(LayerpruneNative.Dataset handle, String name, long size, int dim, int classes) {
-        super("dataset " + name);
+        super("dataset " + name, handle);
         this.handle = handle;
         this.name = name;
         this.size = size;
@@ -140,11 +140,6 @@ public final class Dataset extends NativeHandle {
     /** A name for messages and reports, e.g. "fashion-mnist/train". */
     public String name() {
         return name;
-    }
-
-    public LayerpruneNative.Dataset handle() {
-        ensureOpen();
-        return handle;
     }
 
     @Override

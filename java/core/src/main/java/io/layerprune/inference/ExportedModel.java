@@ -1,12 +1,10 @@
 package io.layerprune.inference;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.layerprune.DataException;
 import io.layerprune.LayerpruneException;
 import io.layerprune.bindings.LayerpruneNative;
 import io.layerprune.data.Dataset;
+import io.layerprune.internal.Json;
 import io.layerprune.internal.Native;
 import io.layerprune.internal.NativeHandle;
 import io.layerprune.model.Evaluation;
@@ -15,10 +13,11 @@ import io.layerprune.model.ModelSpec;
 import io.layerprune.model.zoo.ConvPreset;
 import io.layerprune.model.zoo.ResNet;
 import io.layerprune.model.zoo.ResidualMlp;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import org.bytedeco.javacpp.FloatPointer;
@@ -38,8 +37,6 @@ import org.bytedeco.javacpp.FloatPointer;
  * <p>Owns native memory: close it when done. Not thread-safe.
  */
 public final class ExportedModel extends NativeHandle {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private final LayerpruneNative.ExportedModel handle;
     private final Summary summary;
     private final String metadata;
@@ -101,13 +98,25 @@ public final class ExportedModel extends NativeHandle {
      */
     public static ExportedModel of(Model model) {
         Objects.requireNonNull(model, "model");
-        LayerpruneNative.Model m = model.handle();
+        LayerpruneNative.Model m = NativeHandle.pointer(model, LayerpruneNative.Model.class);
         ExportedModel e = wrap(Native.call(() -> LayerpruneNative.exported_from_model(m)));
         e.sourceSpec = model.spec();
         return e;
     }
 
     private ModelSpec sourceSpec;
+
+    /**
+     * Writes the deterministic final network of {@code model} to {@code file} as an exported network
+     * (ALGORITHM.md section 5: pruned sections removed, linear maps folded); the model is not changed.
+     * The same as {@code try (ExportedModel e = ExportedModel.of(model)) { e.save(file); }}.
+     */
+    public static void export(Model model, Path file) {
+        Objects.requireNonNull(file, "file");
+        try (ExportedModel exported = of(model)) {
+            exported.save(file);
+        }
+    }
 
     /**
      * Reads an exported network written by {@link #save} or {@code layerprune export}.
@@ -205,7 +214,8 @@ public final class ExportedModel extends NativeHandle {
             throw new IllegalArgumentException("cannot evaluate on an empty data set (" + data.name() + ")");
         }
         try (LayerpruneNative.EvalStats stats = new LayerpruneNative.EvalStats()) {
-            Native.run(() -> LayerpruneNative.exported_evaluate(handle, data.handle(), stats));
+            LayerpruneNative.Dataset d = NativeHandle.pointer(data, LayerpruneNative.Dataset.class);
+            Native.run(() -> LayerpruneNative.exported_evaluate(handle, d, stats));
             return new Evaluation(stats.loss(), stats.accuracy(), stats.samples());
         }
     }
@@ -259,13 +269,13 @@ public final class ExportedModel extends NativeHandle {
         LayerpruneNative.exported_destroy(handle);
     }
 
-    /** {"type": ..., "spec": {record components}}: enough to rebuild the spec. */
+    /** {"type": ..., "class": ..., "spec": {record components}}: enough to rebuild the spec. */
     static String specJson(ModelSpec spec) {
-        ObjectNode root = JSON.createObjectNode();
+        Map<String, Object> root = new LinkedHashMap<>();
         root.put("type", spec.type());
         root.put("class", spec.getClass().getName());
-        root.set("spec", JSON.valueToTree(spec));
-        return root.toString();
+        root.put("spec", Json.toTree(spec, Json.Naming.AS_IS));
+        return Json.write(root);
     }
 
     static Optional<ModelSpec> parseSpec(String metadata) {
@@ -273,20 +283,20 @@ public final class ExportedModel extends NativeHandle {
             return Optional.empty();
         }
         try {
-            JsonNode root = JSON.readTree(metadata);
-            String cls = root.path("class").asText("");
+            Object root = Json.parse(metadata);
+            Object cls = Json.member(root, "class");
             // Files written before the presets moved to io.layerprune.model.zoo name the old classes.
-            Class<? extends ModelSpec> type = switch (cls) {
+            Class<? extends ModelSpec> type = cls == null ? null : switch (cls.toString()) {
                 case "io.layerprune.model.zoo.ResidualMlp$Spec", "io.layerprune.ResidualMlp$Spec" -> ResidualMlp.Spec.class;
                 case "io.layerprune.model.zoo.ResNet$Spec", "io.layerprune.ResNet$Spec" -> ResNet.Spec.class;
                 case "io.layerprune.model.zoo.ConvPreset$Spec", "io.layerprune.ConvPreset$Spec" -> ConvPreset.Spec.class;
                 default -> null;
             };
-            if (type == null) {
+            if (type == null || !(Json.member(root, "spec") instanceof Map)) {
                 return Optional.empty();
             }
-            return Optional.of(JSON.treeToValue(root.get("spec"), type));
-        } catch (IOException | IllegalArgumentException e) {
+            return Optional.of(Json.fromTree(Json.member(root, "spec"), type, Json.Naming.AS_IS));
+        } catch (RuntimeException e) {
             return Optional.empty();  // metadata is informative; an unreadable one only loses the spec
         }
     }

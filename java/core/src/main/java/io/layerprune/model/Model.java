@@ -4,23 +4,24 @@ import io.layerprune.Device;
 import io.layerprune.EvalMode;
 import io.layerprune.LayerpruneException;
 import io.layerprune.bindings.LayerpruneNative;
-import io.layerprune.checkpoint.Checkpoint;
-import io.layerprune.checkpoint.CheckpointState;
 import io.layerprune.data.Dataset;
-import io.layerprune.inference.ExportedModel;
+import io.layerprune.internal.Access;
+import io.layerprune.internal.Checks;
+import io.layerprune.internal.CheckpointMetadata;
 import io.layerprune.internal.Native;
 import io.layerprune.internal.NativeHandle;
-import io.layerprune.train.Estimator;
-import io.layerprune.train.EstimatorCheck;
-import io.layerprune.train.Trainer;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import org.bytedeco.javacpp.FloatPointer;
 
 /**
- * A gated residual network held by the native core: weights, theta, the pruned set. Build one with
- * {@link ResidualMlp} or {@link ResNet}; train it with {@link Trainer}.
+ * A gated residual network held by the native core: weights, theta, the pruned set. Build one from
+ * a {@link ModelSpec} (the presets of {@code io.layerprune.model.zoo}: {@code ResidualMlp},
+ * {@code ResNet}, {@code Vgg16}, {@code LeNet5}); train it with {@code io.layerprune.train.Trainer};
+ * read one back with {@code io.layerprune.checkpoint.Checkpoint.loadModel}; export it with
+ * {@code io.layerprune.inference.ExportedModel}.
  *
  * <p>Owns native memory: close it when done (closing it also closes the trainers bound to it).
  * Not thread-safe: use a model, its trainer and its data sets from one thread at a time.
@@ -30,11 +31,35 @@ public final class Model extends NativeHandle {
     private final ModelSpec spec;
     private final long initialParams;
     private final double initialFlops;
-    private final List<Trainer> trainers = new ArrayList<>();
+    private final List<AutoCloseable> dependents = new ArrayList<>();
     private long lastStep;
 
+    static {
+        Access.register(new Access.Models() {
+            @Override
+            public Object restore(LayerpruneNative.Model h, Object spec, long initialParams, double initialFlops) {
+                return new Model(h, (ModelSpec) spec, initialParams, initialFlops);
+            }
+
+            @Override
+            public void lastStep(Object model, long step) {
+                ((Model) model).lastStep = step;
+            }
+
+            @Override
+            public void own(Object model, AutoCloseable dependent) {
+                ((Model) model).dependents.add(dependent);
+            }
+
+            @Override
+            public void disown(Object model, AutoCloseable dependent) {
+                ((Model) model).dependents.remove(dependent);
+            }
+        });
+    }
+
     private Model(LayerpruneNative.Model handle, ModelSpec spec) {
-        super("model");
+        super("model", handle);
         this.handle = handle;
         this.spec = spec;
         this.initialParams = Native.callLong(() -> LayerpruneNative.model_params(handle));
@@ -44,47 +69,22 @@ public final class Model extends NativeHandle {
 
     /** A model restored from a checkpoint: its size at creation comes from the file, not from now. */
     private Model(LayerpruneNative.Model handle, ModelSpec spec, long initialParams, double initialFlops) {
-        super("model");
+        super("model", handle);
         this.handle = handle;
         this.spec = spec;
         this.initialParams = initialParams;
         this.initialFlops = initialFlops;
     }
 
-    public static Model restored(LayerpruneNative.Model h, ModelSpec spec, long initialParams, double initialFlops) {
-        return new Model(h, spec, initialParams, initialFlops);
-    }
-
     /**
-     * Loads the model of a checkpoint ({@link Trainer#save} or {@link #save}) for evaluation or
-     * prediction: architecture, weights, theta and the pruned set. The caller closes it. To continue
-     * training, use {@link Checkpoint#load} instead.
-     *
-     * @throws LayerpruneException naming the problem for a missing, truncated, corrupt, foreign or
-     *     too new file
+     * Saves this model alone (no optimizer state) to {@code file}, atomically;
+     * {@code io.layerprune.checkpoint.Checkpoint.loadModel} reads it. To save a training run that can
+     * be resumed, use {@code Trainer.save}.
      */
-    public static Model load(java.nio.file.Path file) {
-        try (Checkpoint c = Checkpoint.load(file)) {
-            return c.takeModel();
-        }
-    }
-
-    /**
-     * Saves this model alone (no optimizer state) to {@code file}, atomically; {@link #load} reads it.
-     * To save a training run that can be resumed, use {@link Trainer#save}.
-     */
-    public void save(java.nio.file.Path file) {
+    public void save(Path file) {
         ensureOpen();
-        saveWith(null, null, null, file);
-    }
-
-    public void saveWith(LayerpruneNative.Trainer trainer, CheckpointState.Progress progress, String metadata,
-            java.nio.file.Path file) {
         Objects.requireNonNull(file, "file");
-        String json = CheckpointState.toJson(new CheckpointState.Saved(CheckpointState.FORMAT, initialParams,
-                initialFlops, progress, metadata));
-        String path = file.toAbsolutePath().toString();
-        Native.run(() -> io.layerprune.bindings.LayerpruneNative.checkpoint_save(handle, trainer, json, path));
+        CheckpointMetadata.save(handle, null, CheckpointMetadata.write(initialParams, initialFlops, null, null), file);
     }
 
     static Model create(ModelSpec spec, Device device) {
@@ -169,18 +169,6 @@ public final class Model extends NativeHandle {
         return sectionStates().stream().mapToDouble(SectionState::theta).toArray();
     }
 
-    /** Whether a live section's theta is strictly between 0 and 1 (expected and deterministic networks differ). */
-    public boolean hasInteriorTheta() {
-        int n = sections();
-        for (int i = 0; i < n; i++) {
-            double t = theta(i);
-            if (t > 0 && t < 1) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     /** Sections not pruned. */
     public int liveSections() {
         return (int) sectionStates().stream().filter(s -> !s.pruned()).count();
@@ -232,7 +220,8 @@ public final class Model extends NativeHandle {
             throw new IllegalArgumentException("cannot evaluate on an empty data set (" + data.name() + ")");
         }
         try (LayerpruneNative.EvalStats stats = new LayerpruneNative.EvalStats()) {
-            Native.run(() -> LayerpruneNative.model_evaluate(handle, data.handle(), mode.code(), stats));
+            LayerpruneNative.Dataset d = NativeHandle.pointer(data, LayerpruneNative.Dataset.class);
+            Native.run(() -> LayerpruneNative.model_evaluate(handle, d, mode.code(), stats));
             return new Evaluation(stats.loss(), stats.accuracy(), stats.samples());
         }
     }
@@ -282,77 +271,12 @@ public final class Model extends NativeHandle {
     /**
      * Makes the network deterministic (ALGORITHM.md section 5): prunes every section with
      * theta &lt; 0.5 and fixes the others at xi = 1. Sections pruned here record the last training
-     * step of this model (0 if it was never trained). {@link Trainer#fit} does this at its end.
+     * step of this model (0 if it was never trained). {@code Trainer.fit} does this at its end.
      */
     public void determinize() {
         ensureOpen();
         long step = lastStep;
         Native.run(() -> LayerpruneNative.model_determinize(handle, step));
-    }
-
-    /**
-     * Writes the deterministic final network as an exported file (ALGORITHM.md section 5: pruned
-     * sections removed, linear maps folded; see {@link ExportedModel}). The model is not changed.
-     */
-    public void export(java.nio.file.Path file) {
-        try (ExportedModel exported = ExportedModel.of(this)) {
-            exported.save(file);
-        }
-    }
-
-    /** Most sections {@link #checkEstimator} can enumerate (2^16 gate patterns). */
-    public static final int MAX_CHECK_SECTIONS = 16;
-
-    /**
-     * Checks an estimator of the data part of dJ/dtheta against the exact expectation over all
-     * 2^L gate patterns (ALGORITHM.md section 3) at the model's current weights and theta, on the
-     * first {@code rows} samples of {@code data}. Overwrites the model's workspace only.
-     *
-     * @param fraction two-point: fraction of the live sections re-run; budgeted: its FLOP budget; in (0, 1]
-     * @param samples Monte-Carlo draws of the gate vector (>= 2)
-     * @param seed seed of the draws
-     * @param lambda prior strength for the prior part (>= 0)
-     * @param s2 per-weight variance floor (> 0)
-     * @param nTrain N of the objective (> 0)
-     * @throws IllegalArgumentException for bad arguments or more than {@value #MAX_CHECK_SECTIONS} sections
-     */
-    public EstimatorCheck checkEstimator(Dataset data, long rows, Estimator estimator, double fraction, long samples,
-            long seed, double lambda, double s2, double nTrain) {
-        ensureOpen();
-        Objects.requireNonNull(data, "data");
-        Objects.requireNonNull(estimator, "estimator");
-        checkCompatible(data);
-        int n = sections();
-        if (n > MAX_CHECK_SECTIONS) {
-            throw new IllegalArgumentException("exact enumeration needs at most " + MAX_CHECK_SECTIONS
-                    + " sections, the model has " + n);
-        }
-        if (rows <= 0 || rows > data.size()) {
-            throw new IllegalArgumentException("rows must be in [1, " + data.size() + "] (the data set's size), got "
-                    + rows);
-        }
-        if (!(fraction > 0 && fraction <= 1)) {
-            throw new IllegalArgumentException("fraction must be in (0, 1], got " + fraction);
-        }
-        if (samples < 2) {
-            throw new IllegalArgumentException("samples must be >= 2 (a standard deviation needs two), got " + samples);
-        }
-        if (!(lambda >= 0) || !Double.isFinite(lambda)) {
-            throw new IllegalArgumentException("lambda must be >= 0, got " + lambda);
-        }
-        if (!(s2 > 0) || !Double.isFinite(s2)) {
-            throw new IllegalArgumentException("s2 must be > 0, got " + s2);
-        }
-        if (!(nTrain > 0) || !Double.isFinite(nTrain)) {
-            throw new IllegalArgumentException("nTrain must be > 0, got " + nTrain);
-        }
-        double[] exact = new double[n];
-        double[] mean = new double[n];
-        double[] stddev = new double[n];
-        double[] prior = new double[n];
-        double loss = Native.callDouble(() -> LayerpruneNative.estimator_check(handle, data.handle(), rows,
-                estimator.code(), fraction, samples, seed, lambda, s2, nTrain, exact, mean, stddev, prior));
-        return new EstimatorCheck(estimator, fraction, rows, samples, loss, exact, mean, stddev, prior);
     }
 
     /** Bytes of native memory the model holds now (weights, optimizer-free). */
@@ -361,40 +285,20 @@ public final class Model extends NativeHandle {
         return Native.callLong(() -> LayerpruneNative.model_native_bytes(handle));
     }
 
-    public void checkCompatible(Dataset data) {
-        if (data.dim() != spec.inputSize()) {
-            throw new IllegalArgumentException("dataset " + data.name() + " has " + data.dim()
-                    + " features per sample but the model expects " + spec.inputSize());
-        }
-        if (data.classes() > spec.classes()) {
-            throw new IllegalArgumentException("dataset " + data.name() + " has " + data.classes()
-                    + " classes but the model has " + spec.classes() + " outputs");
-        }
-    }
-
-    public void lastStep(long step) {
-        this.lastStep = step;
-    }
-
-    public LayerpruneNative.Model handle() {
-        ensureOpen();
-        return handle;
-    }
-
-    public void register(Trainer trainer) {
-        trainers.add(trainer);
-    }
-
-    public void unregister(Trainer trainer) {
-        trainers.remove(trainer);
+    private void checkCompatible(Dataset data) {
+        Checks.compatible(data.name(), data.dim(), data.classes(), spec.inputSize(), spec.classes(), "the model");
     }
 
     @Override
     protected void free() {
-        for (Trainer t : new ArrayList<>(trainers)) {
-            t.close();
+        for (AutoCloseable t : new ArrayList<>(dependents)) {
+            try {
+                t.close();
+            } catch (Exception e) {
+                throw new LayerpruneException("could not close a trainer of the model: " + e.getMessage(), e);
+            }
         }
-        trainers.clear();
+        dependents.clear();
         LayerpruneNative.model_destroy(handle);
         handle.setNull();
     }

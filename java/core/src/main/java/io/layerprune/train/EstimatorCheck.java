@@ -1,10 +1,17 @@
 package io.layerprune.train;
 
+import io.layerprune.bindings.LayerpruneNative;
+import io.layerprune.data.Dataset;
+import io.layerprune.internal.Checks;
+import io.layerprune.internal.Native;
+import io.layerprune.internal.NativeHandle;
+import io.layerprune.model.Model;
 import java.util.Arrays;
+import java.util.Objects;
 
 /**
  * One estimator against the exact expectation over all 2^L gate patterns (ALGORITHM.md section 3),
- * from {@link Model#checkEstimator}. Arrays hold one value per section (index = section).
+ * from {@link #run}. Arrays hold one value per section (index = section).
  *
  * @param estimator the estimator checked
  * @param fraction two-point: fraction of the live sections re-run
@@ -24,6 +31,63 @@ public record EstimatorCheck(Estimator estimator, double fraction, long rows, lo
         mean = mean.clone();
         stddev = stddev.clone();
         prior = prior.clone();
+    }
+
+    /** Most sections {@link #run} can enumerate (2^16 gate patterns). */
+    public static final int MAX_SECTIONS = 16;
+
+    /**
+     * Checks an estimator of the data part of dJ/dtheta against the exact expectation over all
+     * 2^L gate patterns (ALGORITHM.md section 3) at the model's current weights and theta, on the
+     * first {@code rows} samples of {@code data}. Overwrites the model's workspace only.
+     *
+     * @param fraction two-point: fraction of the live sections re-run; budgeted: its FLOP budget; in (0, 1]
+     * @param samples Monte-Carlo draws of the gate vector (>= 2)
+     * @param seed seed of the draws
+     * @param lambda prior strength for the prior part (>= 0)
+     * @param s2 per-weight variance floor (> 0)
+     * @param nTrain N of the objective (> 0)
+     * @throws IllegalArgumentException for bad arguments or more than {@value #MAX_SECTIONS} sections
+     */
+    public static EstimatorCheck run(Model model, Dataset data, long rows, Estimator estimator, double fraction,
+            long samples, long seed, double lambda, double s2, double nTrain) {
+        Objects.requireNonNull(model, "model");
+        LayerpruneNative.Model m = NativeHandle.pointer(model, LayerpruneNative.Model.class);
+        Objects.requireNonNull(data, "data");
+        Objects.requireNonNull(estimator, "estimator");
+        Checks.compatible(data.name(), data.dim(), data.classes(), model.inputSize(), model.classes(), "the model");
+        int n = model.sections();
+        if (n > MAX_SECTIONS) {
+            throw new IllegalArgumentException("exact enumeration needs at most " + MAX_SECTIONS
+                    + " sections, the model has " + n);
+        }
+        if (rows <= 0 || rows > data.size()) {
+            throw new IllegalArgumentException("rows must be in [1, " + data.size() + "] (the data set's size), got "
+                    + rows);
+        }
+        if (!(fraction > 0 && fraction <= 1)) {
+            throw new IllegalArgumentException("fraction must be in (0, 1], got " + fraction);
+        }
+        if (samples < 2) {
+            throw new IllegalArgumentException("samples must be >= 2 (a standard deviation needs two), got " + samples);
+        }
+        if (!(lambda >= 0) || !Double.isFinite(lambda)) {
+            throw new IllegalArgumentException("lambda must be >= 0, got " + lambda);
+        }
+        if (!(s2 > 0) || !Double.isFinite(s2)) {
+            throw new IllegalArgumentException("s2 must be > 0, got " + s2);
+        }
+        if (!(nTrain > 0) || !Double.isFinite(nTrain)) {
+            throw new IllegalArgumentException("nTrain must be > 0, got " + nTrain);
+        }
+        LayerpruneNative.Dataset d = NativeHandle.pointer(data, LayerpruneNative.Dataset.class);
+        double[] exact = new double[n];
+        double[] mean = new double[n];
+        double[] stddev = new double[n];
+        double[] prior = new double[n];
+        double loss = Native.callDouble(() -> LayerpruneNative.estimator_check(m, d, rows, estimator.code(), fraction,
+                samples, seed, lambda, s2, nTrain, exact, mean, stddev, prior));
+        return new EstimatorCheck(estimator, fraction, rows, samples, loss, exact, mean, stddev, prior);
     }
 
     /** Number of sections. */

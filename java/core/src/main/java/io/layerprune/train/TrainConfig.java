@@ -2,6 +2,7 @@ package io.layerprune.train;
 
 import io.layerprune.bindings.LayerpruneNative;
 import io.layerprune.internal.Native;
+import io.layerprune.internal.NativeHandle;
 import io.layerprune.model.Model;
 import io.layerprune.model.ModelSpec;
 import java.util.Objects;
@@ -115,8 +116,8 @@ public final class TrainConfig {
      */
     public static TrainConfig defaultsFor(Model model) {
         Objects.requireNonNull(model, "model");
-        model.ensureOpen();
-        int family = Native.callInt(() -> LayerpruneNative.model_family(model.handle()));
+        LayerpruneNative.Model m = NativeHandle.pointer(model, LayerpruneNative.Model.class);
+        int family = Native.callInt(() -> LayerpruneNative.model_family(m));
         return defaultsForFamily(family);
     }
 

@@ -3,8 +3,10 @@ package io.layerprune.train;
 import io.layerprune.EvalMode;
 import io.layerprune.LayerpruneException;
 import io.layerprune.bindings.LayerpruneNative;
-import io.layerprune.checkpoint.CheckpointState;
 import io.layerprune.data.Dataset;
+import io.layerprune.internal.Access;
+import io.layerprune.internal.Checks;
+import io.layerprune.internal.CheckpointMetadata;
 import io.layerprune.internal.Native;
 import io.layerprune.internal.NativeHandle;
 import io.layerprune.model.Evaluation;
@@ -49,6 +51,36 @@ public final class Trainer extends NativeHandle {
     private final List<EpochEvent> epochs = new ArrayList<>();
     private final List<PruneEvent> pruneEvents = new ArrayList<>();
 
+    static {
+        Access.register(new Access.Trainers() {
+            @Override
+            public Object progress(Object tree) {
+                return CheckpointState.fromTree(tree);
+            }
+
+            @Override
+            public Object restore(Object model, LayerpruneNative.Trainer handle, Object progress) {
+                CheckpointState.Progress p = (CheckpointState.Progress) progress;
+                return restored((Model) model, p.config().toConfig(), handle, p);
+            }
+
+            @Override
+            public Object config(Object progress) {
+                return ((CheckpointState.Progress) progress).config().toConfig();
+            }
+
+            @Override
+            public int epochsDone(Object progress) {
+                return ((CheckpointState.Progress) progress).epochsDone();
+            }
+
+            @Override
+            public boolean finished(Object progress) {
+                return ((CheckpointState.Progress) progress).finished();
+            }
+        });
+    }
+
     private Trainer(Model model, TrainConfig config) {
         super("trainer");
         this.model = model;
@@ -59,9 +91,9 @@ public final class Trainer extends NativeHandle {
     public static Trainer create(Model model, TrainConfig config) {
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(config, "config");
-        model.ensureOpen();
+        NativeHandle.requireOpen(model);
         Trainer t = new Trainer(model, config);
-        model.register(t);
+        Access.models().own(model, t);
         return t;
     }
 
@@ -124,7 +156,7 @@ public final class Trainer extends NativeHandle {
      */
     public TrainingResult fit(Dataset train, Dataset test, TrainingListener... listeners) {
         ensureOpen();
-        model.ensureOpen();
+        NativeHandle.requireOpen(model);
         Objects.requireNonNull(train, "train");
         List<TrainingListener> ls = new ArrayList<>();
         if (listeners != null) {
@@ -137,9 +169,9 @@ public final class Trainer extends NativeHandle {
         if (fitted) {
             throw new IllegalStateException("fit was already called on this trainer; create a new one");
         }
-        model.checkCompatible(train);
+        checkCompatible(train);
         if (test != null) {
-            model.checkCompatible(test);
+            checkCompatible(test);
             if (test.size() == 0) {
                 throw new IllegalArgumentException("test set " + test.name() + " is empty");
             }
@@ -186,7 +218,7 @@ public final class Trainer extends NativeHandle {
             handle = Native.call(() -> {
                 try (LayerpruneNative.TrainConfig c = new LayerpruneNative.TrainConfig()) {
                     config.toNative(c, resolvedLambda, n, totalSteps);
-                    return LayerpruneNative.trainer_create(model.handle(), c);
+                    return LayerpruneNative.trainer_create(modelPointer(), c);
                 }
             });
             if (handle == null || handle.isNull()) {
@@ -215,17 +247,17 @@ public final class Trainer extends NativeHandle {
         running = true;
         try (LayerpruneNative.StepStats stats = new LayerpruneNative.StepStats()) {
             for (int epoch = epochsDone + 1; epoch <= config.epochs(); epoch++) {
-                long steps = Native.callLong(() -> LayerpruneNative.trainer_begin_epoch(handle, train.handle()));
+                long steps = Native.callLong(() -> LayerpruneNative.trainer_begin_epoch(handle, dataPointer(train)));
                 double lossSum = 0;
                 double accSum = 0;
                 for (long b = 0; b < steps; b++) {
                     long bi = b;
-                    Native.run(() -> LayerpruneNative.trainer_step(handle, train.handle(), bi, stats));
+                    Native.run(() -> LayerpruneNative.trainer_step(handle, dataPointer(train), bi, stats));
                     samples += batch;
                     lossSum += stats.loss();
                     accSum += stats.accuracy();
                     long step = stats.step();
-                    model.lastStep(step);
+                    Access.models().lastStep(model, step);
                     if (stats.pruned_this_step() > 0) {
                         detectPrunes(pruned, step, epoch, false, pruneEvents, ls);
                     }
@@ -244,7 +276,7 @@ public final class Trainer extends NativeHandle {
                 // The deterministic network differs from the expected one only while some live
                 // theta is strictly between 0 and 1; otherwise the same numbers, not a second pass.
                 Evaluation det = test == null ? null
-                        : model.hasInteriorTheta() ? model.evaluate(test, EvalMode.DETERMINISTIC) : eval;
+                        : hasInteriorTheta() ? model.evaluate(test, EvalMode.DETERMINISTIC) : eval;
                 evaluationNanos += System.nanoTime() - e0;
                 List<SectionState> states = model.sectionStates();
                 double[] theta = states.stream().mapToDouble(SectionState::theta).toArray();
@@ -281,7 +313,7 @@ public final class Trainer extends NativeHandle {
         Native.run(() -> LayerpruneNative.trainer_finish(handle));
         finished = true;
         long finalStep = stepsDone();
-        model.lastStep(finalStep);
+        Access.models().lastStep(model, finalStep);
         detectPrunes(pruned, finalStep, Math.max(1, config.epochs()), true, pruneEvents, ls);
         // The native trainer keeps a pruned section's tau from the step it was pruned at.
         for (int i = 0; i < sections; i++) {
@@ -317,7 +349,7 @@ public final class Trainer extends NativeHandle {
      */
     public void save(java.nio.file.Path file, String metadata) {
         ensureOpen();
-        model.ensureOpen();
+        NativeHandle.requireOpen(model);
         Objects.requireNonNull(file, "file");
         if (handle == null) {
             throw new IllegalStateException("trainer has not started: call fit first, or Model.save for the model alone");
@@ -325,7 +357,9 @@ public final class Trainer extends NativeHandle {
         CheckpointState.Progress progress = new CheckpointState.Progress(CheckpointState.Config.of(config), start,
                 epochsDone, samples, running ? seconds(t0) : secondsBefore, finished, trainSamples,
                 List.copyOf(epochs), List.copyOf(pruneEvents));
-        model.saveWith(handle, progress, metadata, file);
+        String json = CheckpointMetadata.write(model.initialParams(), model.initialFlopsPerSample(),
+                CheckpointState.toTree(progress), metadata);
+        CheckpointMetadata.save(modelPointer(), handle, json, file);
     }
 
     /** {@link #save(java.nio.file.Path, String)} without metadata. */
@@ -339,7 +373,7 @@ public final class Trainer extends NativeHandle {
     }
 
     /** A trainer restored from a checkpoint; {@link #fit} continues the saved run. */
-    public static Trainer restored(Model model, TrainConfig config, LayerpruneNative.Trainer handle,
+    static Trainer restored(Model model, TrainConfig config, LayerpruneNative.Trainer handle,
             CheckpointState.Progress progress) {
         Trainer t = new Trainer(model, config);
         t.handle = handle;
@@ -348,7 +382,7 @@ public final class Trainer extends NativeHandle {
         t.finished = progress.finished();
         t.start = progress.start();
         t.lambda = progress.start() == null ? Double.NaN : progress.start().lambda();
-        model.register(t);
+        Access.models().own(model, t);
         return t;
     }
 
@@ -370,6 +404,30 @@ public final class Trainer extends NativeHandle {
         }
     }
 
+    private void checkCompatible(Dataset data) {
+        Checks.compatible(data.name(), data.dim(), data.classes(), model.inputSize(), model.classes(), "the model");
+    }
+
+    /** Whether a live section's theta is strictly between 0 and 1 (expected and deterministic networks differ). */
+    private boolean hasInteriorTheta() {
+        int n = model.sections();
+        for (int i = 0; i < n; i++) {
+            double t = model.theta(i);
+            if (t > 0 && t < 1) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private LayerpruneNative.Model modelPointer() {
+        return NativeHandle.pointer(model, LayerpruneNative.Model.class);
+    }
+
+    private static LayerpruneNative.Dataset dataPointer(Dataset data) {
+        return NativeHandle.pointer(data, LayerpruneNative.Dataset.class);
+    }
+
     private static double seconds(long t0) {
         return (System.nanoTime() - t0) / 1e9;
     }
@@ -382,7 +440,7 @@ public final class Trainer extends NativeHandle {
 
     @Override
     protected void free() {
-        model.unregister(this);
+        Access.models().disown(model, this);
         if (handle != null) {
             LayerpruneNative.trainer_destroy(handle);
             handle.setNull();

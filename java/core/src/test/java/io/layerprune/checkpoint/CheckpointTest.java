@@ -162,7 +162,7 @@ class CheckpointTest {
             before = m.predict(x, 2, EvalMode.DETERMINISTIC);
             m.save(file);
         }
-        try (Model m = Model.load(file)) {
+        try (Model m = Checkpoint.loadModel(file)) {
             assertArrayEquals(before, m.predict(x, 2, EvalMode.DETERMINISTIC));
             assertTrue(m.section(2).pruned());
             assertEquals(2, m.liveSections());
@@ -178,7 +178,7 @@ class CheckpointTest {
         Path file = dir.resolve("bad.lpckpt");
         Files.write(file, bytes);
         LayerpruneException e = assertThrows(LayerpruneException.class, () -> Checkpoint.load(file));
-        assertThrows(LayerpruneException.class, () -> Model.load(file));
+        assertThrows(LayerpruneException.class, () -> Checkpoint.loadModel(file));
         return e.getMessage();
     }
 

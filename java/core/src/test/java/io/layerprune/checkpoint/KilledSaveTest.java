@@ -75,11 +75,11 @@ class KilledSaveTest {
                 withTemporary++;  // killed in the middle of a save
             }
             // The previous checkpoint (or the one just completed) loads.
-            try (Model m = Model.load(file)) {
+            try (Model m = Checkpoint.loadModel(file)) {
                 assertEquals(12, m.sections());
             }
             // The next successful save of the same target cleans up the dead child's temporary.
-            try (Model m = Model.load(file)) {
+            try (Model m = Checkpoint.loadModel(file)) {
                 m.save(file);
             }
             assertEquals(0, temporaries(file).length, Arrays.toString(temporaries(file)));

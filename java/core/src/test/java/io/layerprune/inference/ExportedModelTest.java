@@ -25,7 +25,7 @@ class ExportedModelTest {
         ResidualMlp.Spec spec = ResidualMlp.builder().inputSize(20).width(32).sections(6).classes(4).seed(2).spec();
         try (Model model = ExportTestModels.trained(spec, 0.9, 0.2, 0.7, 0.1, 0.3, 0.6)) {
             Path file = dir.resolve("mlp.lpx");
-            model.export(file);
+            ExportedModel.export(model, file);
             float[] x = ExportTestModels.batch(9, 20, 5);
             float[] want = model.predict(x, 9, EvalMode.DETERMINISTIC);
             try (ExportedModel exported = ExportedModel.load(file)) {
