@@ -13,6 +13,7 @@
 #include "core/error.h"
 #include "io/binary_container.h"
 #include "io/network_state.h"
+#include "io/normalizer_record.h"
 
 namespace layerprune {
 
@@ -172,6 +173,7 @@ void checkpoint_save(Model* model, Trainer* trainer, const char* metadata, const
   put_architecture(model->recipe, c);
   c.put_string("metadata", metadata ? metadata : "");
   io::save_network_state(*model->net, c);
+  io::put_normalizer(model->normalizer, c);
   c.put_u32("has_trainer", trainer ? 1 : 0);
   if (trainer) {
     io::save_train_config(trainer->session->config(), c);
@@ -257,6 +259,7 @@ Model* checkpoint_restore_model(const ContainerFile* f) {
   }
   std::unique_ptr<Model, void (*)(Model*)> guard(model, model_destroy);
   io::restore_network_state(*model->net, f->container);
+  model->normalizer = io::get_normalizer(f->container, model->net->input_size());
   return guard.release();
 }
 

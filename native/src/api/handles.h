@@ -2,6 +2,7 @@
 #pragma once
 #include <memory>
 
+#include "io/normalizer_record.h"
 #include "layerprune/api.h"
 #include "method/trainer.h"
 #include "model/gated_network.h"
@@ -21,6 +22,7 @@ struct Model {
   std::unique_ptr<GatedNetwork> net;
   Trainer* trainer = nullptr;  // the trainer bound to this model, if any
   ModelRecipe recipe;
+  io::Normalizer normalizer;  // raw features -> the training data's (api_data.h); empty: none
 };
 
 struct Trainer {
