@@ -218,7 +218,7 @@ class LifecycleTest {
             assertEquals(32L * 32, r.samplesTrained());
             assertTrue(r.cumulativeTrainingFlops() > 0);
             assertTrue(r.cumulativeTrainingFlopsUnpruned() > 0);
-            assertTrue(r.testAccuracy() >= 0 && r.testAccuracy() <= 1);
+            assertTrue(r.validationAccuracy() >= 0 && r.validationAccuracy() <= 1);
             assertEquals(r.sectionsTotal() - r.sectionsKept(), r.pruneEvents().size());
             IllegalStateException again = assertThrows(IllegalStateException.class, () -> trainer.fit(train, test));
             assertTrue(again.getMessage().contains("already"), again.getMessage());
@@ -246,7 +246,7 @@ class LifecycleTest {
                 assertEquals(8, e.step());
             }
             assertEquals(events, r.pruneEvents());
-            assertTrue(Double.isNaN(r.testAccuracy()), "no test set: NaN");
+            assertTrue(Double.isNaN(r.validationAccuracy()), "no validation set: NaN");
             for (SectionState s : r.sections()) {
                 assertTrue(s.pruned());
                 assertEquals(8, s.prunedAtStep());

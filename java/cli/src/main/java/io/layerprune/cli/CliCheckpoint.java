@@ -11,20 +11,34 @@ import java.util.List;
 
 /**
  * What {@code train --save} stores in a checkpoint's metadata string, for {@code train --resume}
- * and {@code eval}: the command's arguments, the native threads used, the data folder and the
- * normalisation computed from its training images, and the report collected so far.
+ * and {@code eval}: the command's arguments, the native threads used, the data folder, the share
+ * of its training images held out for validation and the seed of that draw, the normalisation
+ * computed from the training images, and the report collected so far. Checkpoints written before
+ * the validation set existed have no {@code validation_fraction}: their runs held none out.
  */
-@JsonPropertyOrder({"format", "args", "threads", "data", "train_limit", "test_limit", "mean", "std", "report"})
+@JsonPropertyOrder({"format", "args", "threads", "data", "train_limit", "test_limit", "validation_fraction",
+        "split_seed", "mean", "std", "report"})
 record CliCheckpoint(String format, List<String> args, int threads, String data, int trainLimit, int testLimit,
-        double[] mean, double[] std, Report report) {
+        double[] mean, double[] std, Report report, Double validationFraction, Long splitSeed) {
     static final String FORMAT = "layerprune.cli-checkpoint/1";
 
     /** Everything but the report, fixed when training starts. */
-    record Run(List<String> args, int threads, String data, int trainLimit, int testLimit, double[] mean,
-            double[] std) {
+    record Run(List<String> args, int threads, String data, int trainLimit, int testLimit, double validationFraction,
+            long splitSeed, double[] mean, double[] std) {
         CliCheckpoint with(Report report) {
-            return new CliCheckpoint(FORMAT, args, threads, data, trainLimit, testLimit, mean, std, report);
+            return new CliCheckpoint(FORMAT, args, threads, data, trainLimit, testLimit, mean, std, report,
+                    validationFraction, splitSeed);
         }
+    }
+
+    /** The share of the training images the run held out (0 for checkpoints of earlier versions). */
+    double heldOut() {
+        return validationFraction == null ? 0 : validationFraction;
+    }
+
+    /** The seed of the validation draw (that of the run; 0 when none was held out). */
+    long seedOfSplit() {
+        return splitSeed == null ? 0 : splitSeed;
     }
 
     String toJson() {

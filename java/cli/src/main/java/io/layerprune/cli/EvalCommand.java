@@ -83,7 +83,10 @@ public final class EvalCommand implements Callable<Integer> {
             Model model = ckpt.model();
             int trainLimit = meta != null ? meta.trainLimit() : 0;
             int testLimit = meta != null ? meta.testLimit() : 0;
-            try (DataSplits splits = DataSplits.load(folder, trainLimit, testLimit, model.classes())) {
+            double heldOut = meta != null ? meta.heldOut() : 0;
+            long splitSeed = meta != null ? meta.seedOfSplit() : 0;
+            try (DataSplits splits = DataSplits.load(folder, trainLimit, testLimit, model.classes(), heldOut,
+                    splitSeed)) {
                 if (meta != null) {
                     meta.checkNormalisation(splits.mean(), splits.std(), folder);
                 }

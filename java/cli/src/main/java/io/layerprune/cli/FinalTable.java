@@ -13,6 +13,9 @@ final class FinalTable {
         row(out, "", "final", "initial");
         row(out, "test accuracy (deterministic)", pct(r.testAccuracy()), "");
         row(out, "test accuracy (expected)", pct(r.testAccuracyExpected()), "");
+        if (Double.isFinite(r.validationAccuracy())) {
+            row(out, "validation accuracy (determ.)", pct(r.validationAccuracy()), "");
+        }
         row(out, "sections kept", r.sectionsKept() + " / " + r.sectionsTotal(), r.sectionsTotal() + " / " + r.sectionsTotal());
         row(out, "parameters", String.format(Locale.ROOT, "%,d", r.params()),
                 String.format(Locale.ROOT, "%,d", r.paramsInitial()));
@@ -21,6 +24,9 @@ final class FinalTable {
                 r.trainingFlopsRatio()), sci(r.cumulativeTrainingFlopsUnpruned()) + " (unpruned)");
         row(out, "training time", String.format(Locale.ROOT, "%.1f s", r.seconds()), "");
         row(out, "samples/s", String.format(Locale.ROOT, "%.0f", r.samplesPerSecond()), "");
+        if (r.stopped()) {
+            row(out, "stopped early", "after epoch " + r.epochs().size(), "");
+        }
         out.flush();
     }
 

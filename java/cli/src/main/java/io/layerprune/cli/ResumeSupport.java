@@ -65,6 +65,9 @@ final class ResumeSupport {
             // Bit-exact continuation needs the thread count the run had (0 = cores would differ elsewhere).
             again.threads = now.hasMatchedOption("--threads") ? cmd.threads : meta.threads();
             again.stopAfterEpochs = cmd.stopAfterEpochs;  // the stored one stopped the saved run: not again
+            // The run's validation share (none for checkpoints written before it existed, whatever the
+            // default is now): the same training images, hence the same normalisation.
+            again.validationFraction = meta.heldOut();
             again.resume = cmd.resume;
             again.resumeFrom = ckpt;
             again.resumeMeta = meta;

@@ -85,6 +85,13 @@ public final class TrainCommand implements Callable<Integer> {
             description = "Use only the first N test images; 0 = all (default: ${DEFAULT-VALUE}).")
     int testLimit;
 
+    @Option(names = "--validation-fraction", paramLabel = "F", defaultValue = "0.1",
+            description = "Share of the training images held out (drawn with --seed) as the validation set, in "
+                    + "[0, 1): its numbers are shown and reported after every epoch, and the normalisation is computed "
+                    + "on the rest; the test set is evaluated once, at the end. 0 = none (no per-epoch numbers) "
+                    + "(default: ${DEFAULT-VALUE}).")
+    double validationFraction;
+
     @Option(names = "--model", paramLabel = "NAME", defaultValue = "mlp",
             description = "Architecture: mlp (residual MLP, --sections/--width), resnet20, resnet32, resnet56, "
                     + "resnet110 (CIFAR ResNets on the data's image shape, every basic block a gated section), vgg16 (9 gated "
@@ -294,7 +301,7 @@ public final class TrainCommand implements Callable<Integer> {
             Map.entry("stepGamma", "--step-gamma"), Map.entry("thetaSchedule", "--theta-schedule"),
             Map.entry("thetaStepEvery", "--theta-step-every"), Map.entry("thetaStepGamma", "--theta-step-gamma"),
             Map.entry("estimatorBudget", "--estimator-budget"), Map.entry("evidenceHorizon", "--evidence-horizon"),
-            Map.entry("evidenceZ", "--evidence-z"));
+            Map.entry("evidenceZ", "--evidence-z"), Map.entry("validationFraction", "--validation-fraction"));
 
     /** Image shape of the data: channels x height x width. */
     record Shape(int channels, int height, int width) {
@@ -422,25 +429,20 @@ public final class TrainCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         Runnable closeData;
         Dataset trainSet;
+        Dataset validationSet;
         Dataset testSet;
         double[] normMean;
         double[] normStd;
         try {
-            if (cifar) {
-                CifarDataset.Splits s = CifarDataset.load(data, trainLimit, testLimit);
-                closeData = s::close;
-                trainSet = s.train();
-                testSet = s.test();
-                normMean = s.mean();
-                normStd = s.std();
-            } else {
-                IdxDataset.Splits s = IdxDataset.load(data, trainLimit, testLimit, modelSpec.classes());
-                closeData = s::close;
-                trainSet = s.train();
-                testSet = s.test();
-                normMean = new double[] {s.mean()};
-                normStd = new double[] {s.std()};
-            }
+            // The validation images are drawn (seeded by --seed) from the training images used
+            // before the normalisation is computed on the rest.
+            DataSplits s = DataSplits.load(data, trainLimit, testLimit, modelSpec.classes(), validationFraction, seed);
+            closeData = s::close;
+            trainSet = s.train();
+            validationSet = s.validation();
+            testSet = s.test();
+            normMean = s.mean();
+            normStd = s.std();
         } catch (IllegalArgumentException e) {
             throw usage(cl, e);
         }
@@ -457,8 +459,9 @@ public final class TrainCommand implements Callable<Integer> {
                     : data.toAbsolutePath().normalize().getFileName() == null ? "dataset"
                     : data.toAbsolutePath().normalize().getFileName().toString();
             if (!quiet) {
-                err.printf("layerprune %s: %s, %d training / %d test images (loaded in %.1f s), %d threads%n",
-                        Layerprune.version(), name, trainSet.size(), testSet.size(),
+                err.printf("layerprune %s: %s, %d training / %d validation / %d test images (loaded in %.1f s), "
+                        + "%d threads%n", Layerprune.version(), name, trainSet.size(),
+                        validationSet == null ? 0 : validationSet.size(), testSet.size(),
                         (System.nanoTime() - t0) / 1e9, threadsUsed);
                 String arch = convolutional
                         ? String.format("%s on %s, %d gated %s sections%s", modelSpec.type(), shape,
@@ -488,7 +491,8 @@ public final class TrainCommand implements Callable<Integer> {
                 Trainer run = resumeFrom != null ? resumeFrom.trainer() : trainer;
                 List<TrainingListener> listeners = new ArrayList<>();
                 ReportCollector collector = new ReportCollector(modelSpec, config, threadsUsed, Layerprune.version(),
-                        name, trainSet.size(), testSet.size(), reportPath);
+                        name, trainSet.size(), validationSet == null ? 0 : validationSet.size(), testSet.size(),
+                        reportPath);
                 if (resumeMeta != null) {
                     collector.restore(resumeMeta.report());
                 }
@@ -499,7 +503,8 @@ public final class TrainCommand implements Callable<Integer> {
                     List<String> args = List.copyOf(cl.getParseResult().originalArgs());
                     List<String> original = resumeMeta != null ? resumeMeta.args() : args;
                     CliCheckpoint.Run meta = new CliCheckpoint.Run(original, threadsUsed,
-                            data.toAbsolutePath().toString(), trainLimit, testLimit, normMean, normStd);
+                            data.toAbsolutePath().toString(), trainLimit, testLimit, validationFraction, seed, normMean,
+                            normStd);
                     saver = new CheckpointSaver(run, save, () -> meta.with(collector.report()).toJson());
                     listeners.add(saver);  // after the collector: the saved report has the epoch just done
                     int totalEpochs = config.epochs();
@@ -526,7 +531,8 @@ public final class TrainCommand implements Callable<Integer> {
                 }
                 TrainingResult result;
                 try {
-                    result = run.fit(trainSet, testSet, listeners.toArray(new TrainingListener[0]));
+                    // Per-epoch numbers on the validation set; the test set once, at the end.
+                    result = run.fit(trainSet, validationSet, testSet, listeners.toArray(new TrainingListener[0]));
                 } catch (StopAfterEpochs stop) {
                     out.println("stopped after epoch " + stop.epoch + "; continue with: layerprune train --resume " + save);
                     out.flush();

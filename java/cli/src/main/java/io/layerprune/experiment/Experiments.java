@@ -251,7 +251,8 @@ public final class Experiments {
         ResidualMlp.Spec spec = ResidualMlp.builder().inputSize(784).width(s.width()).sections(v.depth()).classes(10)
                 .seed(v.seed()).spec();
         try (Model model = spec.build(); Trainer trainer = Trainer.create(model, config)) {
-            TrainingResult r = trainer.fit(splits.train(), splits.test());
+            // No per-epoch numbers: the grid is compared on the test set once, at the end.
+            TrainingResult r = trainer.fit(splits.train(), null, splits.test());
             List<Pruning> pruned = new ArrayList<>();
             Long last = null;
             int atFinish = 0;

@@ -1,12 +1,17 @@
 package io.layerprune.report;
 
+import com.fasterxml.jackson.annotation.JsonAlias;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import java.util.List;
 
 /**
  * The JSON report of one training run, schema {@value #SCHEMA}. Keys are snake_case; accuracies
- * are fractions in [0, 1]; numbers that do not exist (no test set) are null. See
+ * are fractions in [0, 1]; numbers that do not exist (no validation or test set) are null. The
+ * per-epoch numbers are of the validation set (held out of the training images), the test set
+ * appears only in {@code final}. Schema 2 renamed the per-epoch {@code test_*} keys of schema 1
+ * (whose per-epoch set was the test set) to {@code validation_*} and added {@code
+ * dataset.validation} and {@code final.validation_*}; {@link ReportReader} reads both. See
  * {@link ReportCollector} to build one and {@link ReportWriter} to write it.
  *
  * @param finalResult null until training has finished
@@ -17,7 +22,9 @@ public record Report(String schema, String version, String created, Config confi
         List<Section> sections, List<Epoch> epochs, List<Prune> pruneEvents,
         @JsonProperty("final") Final finalResult) {
 
-    public static final String SCHEMA = "layerprune.report/1";
+    public static final String SCHEMA = "layerprune.report/2";
+    /** The schema before the validation set: its per-epoch test_* numbers read as validation_*. */
+    public static final String SCHEMA_1 = "layerprune.report/1";
 
     /** The architecture. */
     @JsonPropertyOrder({"type", "input", "width", "sections", "classes", "seed"})
@@ -37,31 +44,40 @@ public record Report(String schema, String version, String created, Config confi
             int batchSize, int epochs, long seed, int threads, Double estimatorBudget, String pruningRule,
             Double evidenceHorizon, Double evidenceZ) {}
 
-    @JsonPropertyOrder({"name", "train", "test"})
-    public record DatasetInfo(String name, long train, long test) {}
+    /** Images of each set; {@code validation} is null in reports of schema 1. */
+    @JsonPropertyOrder({"name", "train", "validation", "test"})
+    public record DatasetInfo(String name, long train, long test, Long validation) {
+        public DatasetInfo(String name, long train, long test) {
+            this(name, train, test, null);
+        }
+    }
 
     /** Final state of one section; tau is the last value before pruning for pruned sections. */
     @JsonPropertyOrder({"index", "weights", "tau", "theta_final", "pruned_at_step"})
     public record Section(int index, long weights, Double tau, Double thetaFinal, Long prunedAtStep) {}
 
-    @JsonPropertyOrder({"epoch", "step", "loss", "train_accuracy", "test_loss_expected", "test_accuracy_expected",
-            "theta", "tau", "live_sections", "params", "flops_per_sample", "cumulative_training_flops",
-            "cumulative_training_flops_unpruned", "seconds", "test_loss_deterministic", "test_accuracy_deterministic",
-            "estimator_flops"})
-    public record Epoch(int epoch, long step, Double loss, Double trainAccuracy, Double testLossExpected,
-            Double testAccuracyExpected, double[] theta, double[] tau, int liveSections, long params,
-            double flopsPerSample, double cumulativeTrainingFlops, double seconds,
-            Double cumulativeTrainingFlopsUnpruned, Double testLossDeterministic, Double testAccuracyDeterministic,
+    /** One epoch; the {@code validation_*} numbers are of the held-out validation set. */
+    @JsonPropertyOrder({"epoch", "step", "loss", "train_accuracy", "validation_loss_expected",
+            "validation_accuracy_expected", "theta", "tau", "live_sections", "params", "flops_per_sample",
+            "cumulative_training_flops", "cumulative_training_flops_unpruned", "seconds",
+            "validation_loss_deterministic", "validation_accuracy_deterministic", "estimator_flops"})
+    public record Epoch(int epoch, long step, Double loss, Double trainAccuracy,
+            @JsonAlias("test_loss_expected") Double validationLossExpected,
+            @JsonAlias("test_accuracy_expected") Double validationAccuracyExpected, double[] theta, double[] tau,
+            int liveSections, long params, double flopsPerSample, double cumulativeTrainingFlops, double seconds,
+            Double cumulativeTrainingFlopsUnpruned,
+            @JsonAlias("test_loss_deterministic") Double validationLossDeterministic,
+            @JsonAlias("test_accuracy_deterministic") Double validationAccuracyDeterministic,
             Double estimatorFlops) {
         /**
          * The record before {@code cumulative_training_flops_unpruned} was added (reports written
          * by older versions read it as null).
          */
-        public Epoch(int epoch, long step, Double loss, Double trainAccuracy, Double testLossExpected,
-                Double testAccuracyExpected, double[] theta, double[] tau, int liveSections, long params,
+        public Epoch(int epoch, long step, Double loss, Double trainAccuracy, Double validationLossExpected,
+                Double validationAccuracyExpected, double[] theta, double[] tau, int liveSections, long params,
                 double flopsPerSample, double cumulativeTrainingFlops, double seconds) {
-            this(epoch, step, loss, trainAccuracy, testLossExpected, testAccuracyExpected, theta, tau, liveSections,
-                    params, flopsPerSample, cumulativeTrainingFlops, seconds, null, null, null, null);
+            this(epoch, step, loss, trainAccuracy, validationLossExpected, validationAccuracyExpected, theta, tau,
+                    liveSections, params, flopsPerSample, cumulativeTrainingFlops, seconds, null, null, null, null);
         }
     }
 
@@ -69,21 +85,25 @@ public record Report(String schema, String version, String created, Config confi
     @JsonPropertyOrder({"section", "step", "epoch", "final"})
     public record Prune(int section, long step, int epoch, @JsonProperty("final") boolean atFinish) {}
 
+    /**
+     * The end of training. {@code test_accuracy}/{@code test_loss} are of the deterministic network
+     * after determinisation (what is saved and exported) on the test set, evaluated once here;
+     * {@code test_accuracy_expected}/{@code test_loss_expected} of the expected network just before
+     * it; {@code validation_*} the same on the validation set. {@code estimator_flops} are the
+     * estimator's extra passes (part of {@code cumulative_training_flops}); {@code evaluation_seconds}
+     * the part of {@code seconds} spent in the per-epoch evaluations; {@code stopped} whether
+     * training was stopped before its last epoch (null in schema 1).
+     */
     @JsonPropertyOrder({"test_accuracy", "test_accuracy_expected", "test_loss", "test_loss_expected",
+            "validation_accuracy", "validation_accuracy_expected", "validation_loss", "validation_loss_expected",
             "sections_kept", "sections_total", "params", "params_initial", "flops_per_sample",
             "flops_per_sample_initial", "cumulative_training_flops", "cumulative_training_flops_unpruned",
             "training_flops_ratio", "seconds", "samples_per_second", "steps", "samples_trained", "estimator_flops",
-            "evaluation_seconds"})
-    /**
-     * The end of training. {@code test_accuracy}/{@code test_loss} are of the deterministic network
-     * after determinisation (what is saved and exported); {@code test_accuracy_expected}/{@code
-     * test_loss_expected} of the expected network just before it. {@code estimator_flops} are the
-     * estimator's extra passes (part of {@code cumulative_training_flops}); {@code evaluation_seconds}
-     * the part of {@code seconds} spent in the per-epoch evaluations.
-     */
+            "evaluation_seconds", "stopped"})
     public record Final(Double testAccuracy, Double testAccuracyExpected, Double testLoss, Double testLossExpected,
             int sectionsKept, int sectionsTotal, long params, long paramsInitial, double flopsPerSample,
             double flopsPerSampleInitial, double cumulativeTrainingFlops, double cumulativeTrainingFlopsUnpruned,
             Double trainingFlopsRatio, double seconds, Double samplesPerSecond, long steps, long samplesTrained,
-            Double estimatorFlops, Double evaluationSeconds) {}
+            Double estimatorFlops, Double evaluationSeconds, Double validationAccuracy,
+            Double validationAccuracyExpected, Double validationLoss, Double validationLossExpected, Boolean stopped) {}
 }

@@ -45,18 +45,25 @@ public final class ReportCollector implements TrainingListener {
      * @param version library version for the report
      * @param datasetName e.g. "fashion-mnist"
      * @param trainSamples training samples used
+     * @param validationSamples validation samples used (0: none)
      * @param testSamples test samples used
      * @param file where to write after each epoch and at the end, or null to only collect
      */
     public ReportCollector(ModelSpec spec, TrainConfig config, int threads, String version, String datasetName,
-            long trainSamples, long testSamples, Path file) {
+            long trainSamples, long validationSamples, long testSamples, Path file) {
         this.spec = Objects.requireNonNull(spec, "spec");
         this.config = Objects.requireNonNull(config, "config");
         this.threads = threads;
         this.version = version;
-        this.dataset = new Report.DatasetInfo(datasetName, trainSamples, testSamples);
+        this.dataset = new Report.DatasetInfo(datasetName, trainSamples, testSamples, validationSamples);
         this.created = OffsetDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ISO_OFFSET_DATE_TIME);
         this.file = file;
+    }
+
+    /** A collector of a run without a validation set. */
+    public ReportCollector(ModelSpec spec, TrainConfig config, int threads, String version, String datasetName,
+            long trainSamples, long testSamples, Path file) {
+        this(spec, config, threads, version, datasetName, trainSamples, 0, testSamples, file);
     }
 
     @Override
@@ -73,9 +80,10 @@ public final class ReportCollector implements TrainingListener {
     @Override
     public void onEpoch(EpochEvent e) {
         epochs.add(new Report.Epoch(e.epoch(), e.step(), num(e.loss()), num(e.trainAccuracy()),
-                num(e.testLossExpected()), num(e.testAccuracyExpected()), e.theta().clone(), e.tau().clone(),
-                e.liveSections(), e.params(), e.flopsPerSample(), e.cumulativeTrainingFlops(), e.seconds(),
-                flopsUnpruned, num(e.testLossDeterministic()), num(e.testAccuracyDeterministic()),
+                num(e.validationLossExpected()), num(e.validationAccuracyExpected()), e.theta().clone(),
+                e.tau().clone(), e.liveSections(), e.params(), e.flopsPerSample(), e.cumulativeTrainingFlops(),
+                e.seconds(), flopsUnpruned, num(e.validationLossDeterministic()),
+                num(e.validationAccuracyDeterministic()),
                 e.cumulativeEstimatorFlops()));
         write();
     }
@@ -99,7 +107,8 @@ public final class ReportCollector implements TrainingListener {
                 r.flopsPerSample(), r.flopsPerSampleInitial(), r.cumulativeTrainingFlops(),
                 r.cumulativeTrainingFlopsUnpruned(), num(r.trainingFlopsRatio()), r.seconds(),
                 num(r.samplesPerSecond()), r.steps(), r.samplesTrained(), r.cumulativeEstimatorFlops(),
-                r.evaluationSeconds());
+                r.evaluationSeconds(), num(r.validationAccuracy()), num(r.validationAccuracyExpected()),
+                num(r.validationLoss()), num(r.validationLossExpected()), r.stopped());
         write();
     }
 

@@ -45,9 +45,9 @@ public final class ReportReader {
         if (schema == null || !schema.isTextual() || !schema.asText().startsWith("layerprune.report/")) {
             throw new LayerpruneException(file + ": not a layerprune report (no \"schema\": \"" + Report.SCHEMA + "\")");
         }
-        if (!schema.asText().equals(Report.SCHEMA)) {
+        if (!schema.asText().equals(Report.SCHEMA) && !schema.asText().equals(Report.SCHEMA_1)) {
             throw new LayerpruneException(file + ": report schema " + schema.asText() + " is not supported (this version "
-                    + "reads " + Report.SCHEMA + ")");
+                    + "reads " + Report.SCHEMA + " and " + Report.SCHEMA_1 + ")");
         }
         try {
             return MAPPER.treeToValue(tree, Report.class);

@@ -24,12 +24,14 @@ class CifarTrainTest {
         MainTest.Run r = MainTest.run("train", "--data", data.toString(), "--model", "resnet20", "--epochs", "1",
                 "--batch", "8", "--threads", "1", "--report", report.toString());
         assertEquals(0, r.code(), r.err());
-        assertTrue(r.err().contains("cifar-10, " + CifarTestData.trainTotal() + " training / "
-                + CifarTestData.TEST_COUNT + " test images"), r.err());
+        int held = (int) Math.round(0.1 * CifarTestData.trainTotal());  // --validation-fraction's default
+        assertTrue(r.err().contains("cifar-10, " + (CifarTestData.trainTotal() - held) + " training / " + held
+                + " validation / " + CifarTestData.TEST_COUNT + " test images"), r.err());
         assertTrue(r.err().contains("model: resnet20 on 3x32x32, 9 gated W-B-a-W sections"), r.err());
         JsonNode n = ReportWriter.mapper().readTree(report.toFile());
         assertEquals("cifar-10", n.get("dataset").get("name").asText());
-        assertEquals(CifarTestData.trainTotal(), n.get("dataset").get("train").asInt());
+        assertEquals(CifarTestData.trainTotal() - held, n.get("dataset").get("train").asInt());
+        assertEquals(held, n.get("dataset").get("validation").asInt());
         assertEquals(CifarTestData.TEST_COUNT, n.get("dataset").get("test").asInt());
         assertEquals(9, n.get("final").get("sections_total").asInt());
         assertEquals(3072, n.get("config").get("model").get("input").asLong());
@@ -47,7 +49,7 @@ class CifarTrainTest {
         assertTrue(r.err().contains("model: 3072 -> 16 stem, 2 gated sections"), r.err());
         JsonNode n = ReportWriter.mapper().readTree(report.toFile());
         assertEquals(3072, n.get("config").get("model").get("input").asLong());
-        assertEquals(30, n.get("dataset").get("train").asInt());
+        assertEquals(27, n.get("dataset").get("train").asInt(), "30 less the 3 validation images");
         assertEquals(5, n.get("dataset").get("test").asInt());
     }
 

@@ -59,20 +59,25 @@ class MainTest {
         assertTrue(Files.exists(report));
 
         JsonNode n = ReportWriter.mapper().readTree(report.toFile());
-        assertEquals("layerprune.report/1", n.get("schema").asText());
+        assertEquals(io.layerprune.report.Report.SCHEMA, n.get("schema").asText());
         JsonNode cfg = n.get("config");
         assertEquals(32, cfg.get("model").get("width").asInt());
         assertEquals(3, cfg.get("model").get("sections").asInt());
         assertEquals("budgeted", cfg.get("estimator").asText());
         assertEquals(0.02, cfg.get("tau").asDouble(), 0);
-        // lambda actually used: 2 N tau / max n_l
-        assertEquals(2.0 * 2000 * 0.02 / (2 * 32 * 32), cfg.get("lambda").asDouble(), 1e-12);
+        // lambda actually used: 2 N tau / max n_l, N the training images without the 10 % held out
+        assertEquals(2.0 * 1800 * 0.02 / (2 * 32 * 32), cfg.get("lambda").asDouble(), 1e-12);
         assertEquals(2, cfg.get("threads").asInt());
         assertEquals(64, cfg.get("batch_size").asInt());
         assertEquals(1, cfg.get("epochs").asInt());
         assertEquals(1, cfg.get("seed").asInt());
-        assertEquals(2000, n.get("dataset").get("train").asInt());
+        // --validation-fraction 0.1 (the default): 200 of the 2000 training images held out
+        assertEquals(1800, n.get("dataset").get("train").asInt());
+        assertEquals(200, n.get("dataset").get("validation").asInt());
         assertEquals(500, n.get("dataset").get("test").asInt());
+        JsonNode e0 = n.get("epochs").get(0);
+        assertTrue(e0.get("validation_accuracy_expected").isNumber(), "per-epoch numbers of the validation set");
+        assertTrue(!e0.has("test_accuracy_expected"), "no per-epoch test numbers");
         assertEquals("fashion-mnist", n.get("dataset").get("name").asText());
         assertEquals(3, n.get("sections").size());
         assertEquals(1, n.get("epochs").size());
@@ -81,7 +86,9 @@ class MainTest {
         double acc = f.get("test_accuracy").asDouble();
         assertTrue(acc > 0.5 && acc <= 1, "accuracy " + acc);
         assertEquals(3, f.get("sections_total").asInt());
-        assertEquals(2000 / 64, f.get("steps").asInt());
+        assertEquals(1800 / 64, f.get("steps").asInt());
+        assertTrue(f.get("validation_accuracy").isNumber());
+        assertTrue(r.err().contains("1800 training / 200 validation / 500 test images"), r.err());
         int kept = f.get("sections_kept").asInt();
         int prunedInSections = 0;
         for (JsonNode s : n.get("sections")) {
@@ -107,7 +114,8 @@ class MainTest {
     void quietPrintsOnlyTheReportPathAndTerminalRedrawsInPlace() {
         assumeTrue(TestData.fashionAvailable(), "Fashion-MNIST is not installed: skipping");
         String[] common = {"train", "--data", TestData.FASHION.toString(), "--train-limit", "1024", "--test-limit",
-            "200", "--width", "16", "--sections", "2", "--epochs", "1", "--batch", "64", "--threads", "2"};
+            "200", "--width", "16", "--sections", "2", "--epochs", "1", "--batch", "64", "--threads", "2",
+            "--validation-fraction", "0"};
 
         Path quietReport = dir.resolve("quiet.json");
         List<String> args = new java.util.ArrayList<>(List.of(common));

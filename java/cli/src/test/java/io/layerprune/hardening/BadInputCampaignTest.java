@@ -279,25 +279,25 @@ class BadInputCampaignTest {
     }
 
     private void modelSpecs() {
-        api("inputSize(0)", "inputSize", () -> ResidualMlp.builder().inputSize(0).build());
-        api("inputSize(-1)", "inputSize", () -> ResidualMlp.builder().inputSize(-1).build());
-        api("inputSize(MIN)", "inputSize", () -> ResidualMlp.builder().inputSize(Long.MIN_VALUE).build());
-        api("width(0)", "width", () -> ResidualMlp.builder().width(0).build());
-        api("width(-1)", "width", () -> ResidualMlp.builder().width(-1).build());
-        api("sections(-1)", "sections", () -> ResidualMlp.builder().sections(-1).build());
-        api("sections(MIN)", "sections", () -> ResidualMlp.builder().sections(Integer.MIN_VALUE).build());
-        api("classes(1)", "classes", () -> ResidualMlp.builder().classes(1).build());
-        api("classes(0)", "classes", () -> ResidualMlp.builder().classes(0).build());
-        api("classes(-1)", "classes", () -> ResidualMlp.builder().classes(-1).build());
+        api("inputSize(0)", "inputSize", () -> ResidualMlp.builder().inputSize(0).classes(2).build());
+        api("inputSize(-1)", "inputSize", () -> ResidualMlp.builder().inputSize(-1).classes(2).build());
+        api("inputSize(MIN)", "inputSize", () -> ResidualMlp.builder().inputSize(Long.MIN_VALUE).classes(2).build());
+        api("width(0)", "width", () -> ResidualMlp.builder().inputSize(4).classes(2).width(0).build());
+        api("width(-1)", "width", () -> ResidualMlp.builder().inputSize(4).classes(2).width(-1).build());
+        api("sections(-1)", "sections", () -> ResidualMlp.builder().inputSize(4).classes(2).sections(-1).build());
+        api("sections(MIN)", "sections", () -> ResidualMlp.builder().inputSize(4).classes(2).sections(Integer.MIN_VALUE).build());
+        api("classes(1)", "classes", () -> ResidualMlp.builder().inputSize(4).classes(1).build());
+        api("classes(0)", "classes", () -> ResidualMlp.builder().inputSize(4).classes(0).build());
+        api("classes(-1)", "classes", () -> ResidualMlp.builder().inputSize(4).classes(-1).build());
         api("inputSize(MAX)", "unreasonably large",
-                () -> ResidualMlp.builder().inputSize(Long.MAX_VALUE).width(4).sections(1).build());
-        api("width(2^40)", "unreasonably large", () -> ResidualMlp.builder().inputSize(4).width(1L << 40).build());
+                () -> ResidualMlp.builder().inputSize(Long.MAX_VALUE).classes(10).width(4).sections(1).build());
+        api("width(2^40)", "unreasonably large", () -> ResidualMlp.builder().inputSize(4).classes(10).width(1L << 40).build());
         api("classes(MAX)", "unreasonably large",
                 () -> ResidualMlp.builder().inputSize(4).width(4).classes(Integer.MAX_VALUE).build());
     }
 
     private void datasets() {
-        api("Dataset.of null features", "features", () -> Dataset.of("x", null, new int[1], 1, 2));
+        api("Dataset.of null features", "features", () -> Dataset.of("x", (float[]) null, new int[1], 1, 2));
         api("Dataset.of null labels", "labels", () -> Dataset.of("x", new float[1], null, 1, 2));
         api("Dataset.of too few features", "features", () -> Dataset.of("x", new float[3], new int[2], 2, 2));
         api("Dataset.of too many features", "features", () -> Dataset.of("x", new float[5], new int[2], 2, 2));
@@ -338,7 +338,7 @@ class BadInputCampaignTest {
             api("predict features too long", "features", () -> m.predict(new float[9], 1, EvalMode.EXPECTED));
             api("predict count -1", "count", () -> m.predict(new float[0], -1, EvalMode.EXPECTED));
             api("predict count MIN", "count", () -> m.predict(new float[0], Integer.MIN_VALUE, EvalMode.EXPECTED));
-            api("predict null features", "features", () -> m.predict(null, 1, EvalMode.EXPECTED));
+            api("predict null features", "features", () -> m.predict((float[]) null, 1, EvalMode.EXPECTED));
             api("predict null mode", "mode", () -> m.predict(new float[8], 1, null));
             for (float v : new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}) {
                 api("predict feature " + v, "finite", () -> {

@@ -28,7 +28,7 @@ class ReportWriterTest {
                         1, 60000, 120000, 1e10, 1.5)),
                 List.of(new Report.Prune(1, 40, 1, false)),
                 new Report.Final(0.81, 0.81, 0.5, 0.5, 1, 2, 60000, 68000, 120000, 136000, 1e10, 1.2e10, 0.83, 1.5,
-                        8000.0, 94, 12032, 1e8, 0.2));
+                        8000.0, 94, 12032, 1e8, 0.2, 0.8, 0.8, 0.55, 0.55, false));
     }
 
     @Test
@@ -40,7 +40,7 @@ class ReportWriterTest {
             assertEquals(List.of(file), s.toList(), "no temporary file left behind");
         }
         JsonNode n = ReportWriter.mapper().readTree(file.toFile());
-        assertEquals("layerprune.report/1", n.get("schema").asText());
+        assertEquals(Report.SCHEMA, n.get("schema").asText());
         for (String key : List.of("config", "dataset", "sections", "epochs", "final")) {
             assertTrue(n.has(key), key);
         }
@@ -58,12 +58,14 @@ class ReportWriterTest {
         assertEquals(1.0, s0.get("theta_final").asDouble());
         assertEquals(40, n.get("sections").get(1).get("pruned_at_step").asInt());
         JsonNode e = n.get("epochs").get(0);
-        for (String key : List.of("epoch", "step", "loss", "train_accuracy", "test_accuracy_expected", "theta", "tau",
+        assertFalse(e.has("test_accuracy_expected"), "schema 2: per-epoch numbers are the validation set's");
+        for (String key : List.of("epoch", "step", "loss", "train_accuracy", "validation_accuracy_expected", "theta", "tau",
                 "live_sections", "params", "flops_per_sample", "cumulative_training_flops", "seconds")) {
             assertTrue(e.has(key), key);
         }
         JsonNode f = n.get("final");
-        for (String key : List.of("test_accuracy", "test_accuracy_expected", "sections_kept", "sections_total",
+        for (String key : List.of("test_accuracy", "test_accuracy_expected", "validation_accuracy", "stopped",
+                "sections_kept", "sections_total",
                 "params", "params_initial", "flops_per_sample", "flops_per_sample_initial",
                 "cumulative_training_flops", "cumulative_training_flops_unpruned", "seconds", "samples_per_second")) {
             assertTrue(f.has(key), key);

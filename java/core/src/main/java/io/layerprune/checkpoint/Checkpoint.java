@@ -27,7 +27,7 @@ import java.util.Optional;
  *
  * <pre>{@code
  * try (Checkpoint ckpt = Checkpoint.load(Path.of("run.lpckpt"))) {
- *     TrainingResult r = ckpt.resume(splits.train(), splits.test(), listener); // bit-exact continuation
+ *     TrainingResult r = ckpt.resume(split.train(), split.validation(), listener); // bit-exact continuation
  * }
  * }</pre>
  *
@@ -221,8 +221,13 @@ public final class Checkpoint extends NativeHandle {
      * Continues the saved run to its configured number of epochs on the same data (same seed and
      * threads give the uninterrupted run's result bit for bit, timings aside).
      */
-    public TrainingResult resume(Dataset train, Dataset test, TrainingListener... listeners) {
-        return trainer().fit(train, test, listeners);
+    public TrainingResult resume(Dataset train, Dataset validation, TrainingListener... listeners) {
+        return trainer().fit(train, validation, listeners);
+    }
+
+    /** {@link #resume(Dataset, Dataset, TrainingListener...)}, with the test set evaluated at the end. */
+    public TrainingResult resume(Dataset train, Dataset validation, Dataset test, TrainingListener... listeners) {
+        return trainer().fit(train, validation, test, listeners);
     }
 
     @Override

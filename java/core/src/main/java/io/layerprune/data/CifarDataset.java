@@ -12,14 +12,17 @@ import java.util.List;
  * {@link DataException} naming it, even when a limit means its records would not be used, so an
  * incomplete copy is never trained on by accident.
  *
- * <p>Samples are 3 x 32 x 32 images in NHWC order (the layout of {@link ResNet}): for pixel
+ * <p>Samples are 3 x 32 x 32 images in NHWC order (the layout of {@code io.layerprune.model.zoo.ResNet}): for pixel
  * {@code (y, x)} the red, green and blue values are consecutive, at feature
  * {@code (y * 32 + x) * 3 + c}. The files store each image as three planes (CHW); they are
  * converted while loading.
  *
  * <p>Normalisation: per channel, pixel / 255 standardised with the mean and (population) standard
  * deviation of that channel over the training images that are used (the first {@code trainLimit}
- * if limited); the test images use the same training statistics.
+ * if limited, without those held out for validation); the validation and test images use the same
+ * training statistics. Each data set records it as its {@link Dataset#normalizer()} on the raw
+ * scale, one pair per channel: raw features are the NHWC pixel values 0..255 as floats,
+ * {@code mean[c] = 255 * mean()[c]}, {@code std[c] = 255 * std()[c]}.
  */
 public final class CifarDataset {
     /** The data set's name in reports. */
@@ -33,15 +36,24 @@ public final class CifarDataset {
     private CifarDataset() {}
 
     /**
-     * The training and test split; closing it closes both data sets.
+     * The data sets; closing it closes them all.
      *
      * @param mean per-channel mean (red, green, blue) of pixel / 255 over the training images used
      * @param std per-channel standard deviation of pixel / 255 over the training images used
+     * @param validation the images held out of the training images for validation, or null when none
+     *     were asked for
+     * @param normalizer raw NHWC pixel values (0..255) to the standardised features of all three sets
      */
-    public record Splits(Dataset train, Dataset test, double[] mean, double[] std) implements AutoCloseable {
+    public record Splits(Dataset train, Dataset test, double[] mean, double[] std, Dataset validation,
+            Normalizer normalizer) implements AutoCloseable {
         public Splits {
             mean = mean.clone();
             std = std.clone();
+        }
+
+        /** Whether images were held out for validation. */
+        public boolean hasValidation() {
+            return validation != null;
         }
 
         @Override
@@ -59,7 +71,13 @@ public final class CifarDataset {
             try {
                 train.close();
             } finally {
-                test.close();
+                try {
+                    test.close();
+                } finally {
+                    if (validation != null) {
+                        validation.close();
+                    }
+                }
             }
         }
     }
@@ -74,31 +92,77 @@ public final class CifarDataset {
         return load(folder, 0, 0);
     }
 
+    /** {@link #load(Path, int, int, double, long)} without a validation set. */
+    public static Splits load(Path folder, int trainLimit, int testLimit) {
+        return load(folder, trainLimit, testLimit, 0, 0);
+    }
+
     /**
-     * Loads both splits.
+     * Loads the training, validation and test sets.
      *
      * @param trainLimit use only the first {@code trainLimit} training images (0 = all)
      * @param testLimit use only the first {@code testLimit} test images (0 = all)
+     * @param validationFraction share of the training images used that is held out as the validation
+     *     set, in [0, 1) (0: none), drawn as {@link Dataset#split} draws it
+     * @param seed seed of that draw
      */
-    public static Splits load(Path folder, int trainLimit, int testLimit) {
+    public static Splits load(Path folder, int trainLimit, int testLimit, double validationFraction, long seed) {
+        if (!(validationFraction >= 0 && validationFraction < 1)) {
+            throw new IllegalArgumentException("validationFraction must be in [0, 1), got " + validationFraction);
+        }
         Raw train = readTrain(folder, trainLimit);
         Raw test = readTest(folder, testLimit);
+        Raw validation = null;
+        if (validationFraction > 0) {
+            if (train.count < 2) {
+                throw new IllegalArgumentException("validationFraction needs >= 2 training images, got " + train.count);
+            }
+            long[][] rows = Dataset.splitRows(train.count, validationFraction, seed);
+            validation = train.rows(rows[1]);
+            train = train.rows(rows[0]);
+        }
         Stats stats = stats(train);
         float[][] tables = tables(stats);
+        double[] rawMean = new double[CifarReader.CHANNELS];
+        double[] rawStd = new double[CifarReader.CHANNELS];
+        for (int c = 0; c < rawMean.length; c++) {
+            rawMean[c] = 255 * stats.mean[c];
+            rawStd[c] = 255 * (stats.std[c] > 1e-12 ? stats.std[c] : 1.0);
+        }
+        Normalizer normalizer = Normalizer.of(rawMean, rawStd);
 
-        Dataset trainSet = toDataset(NAME + "/train", train, tables);
+        Dataset trainSet = toDataset(NAME + "/train", train, tables, normalizer);
         train = null; // let the bytes go before the test set's floats are made
+        Dataset testSet = null;
         try {
-            Dataset testSet = toDataset(NAME + "/test", test, tables);
-            return new Splits(trainSet, testSet, stats.mean, stats.std);
+            testSet = toDataset(NAME + "/test", test, tables, normalizer);
+            Dataset validationSet = validation == null ? null
+                    : toDataset(NAME + "/validation", validation, tables, normalizer);
+            return new Splits(trainSet, testSet, stats.mean, stats.std, validationSet, normalizer);
         } catch (RuntimeException | Error e) {
             trainSet.close();
+            if (testSet != null) {
+                testSet.close();
+            }
             throw e;
         }
     }
 
     /** Records of one split: labels and CHW pixels, record after record. */
-    record Raw(int count, byte[] labels, byte[] pixels) {}
+    record Raw(int count, byte[] labels, byte[] pixels) {
+        /** The given records, in that order. */
+        Raw rows(long[] rows) {
+            int b = CifarReader.IMAGE_BYTES;
+            byte[] l = new byte[rows.length];
+            byte[] px = new byte[rows.length * b];
+            for (int k = 0; k < rows.length; k++) {
+                int r = (int) rows[k];
+                l[k] = labels[r];
+                System.arraycopy(pixels, r * b, px, k * b, b);
+            }
+            return new Raw(rows.length, l, px);
+        }
+    }
 
     /** Per-channel mean and standard deviation of pixel / 255. */
     record Stats(double[] mean, double[] std) {}
@@ -235,7 +299,8 @@ public final class CifarDataset {
         return l;
     }
 
-    private static Dataset toDataset(String name, Raw raw, float[][] tables) {
-        return Dataset.of(name, toNhwc(raw, tables), labels(raw), CifarReader.IMAGE_BYTES, CifarReader.CLASSES);
+    private static Dataset toDataset(String name, Raw raw, float[][] tables, Normalizer normalizer) {
+        return Dataset.ofNormalized(name, toNhwc(raw, tables), labels(raw), CifarReader.IMAGE_BYTES,
+                CifarReader.CLASSES, normalizer);
     }
 }

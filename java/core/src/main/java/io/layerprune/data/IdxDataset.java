@@ -3,6 +3,8 @@ package io.layerprune.data;
 import io.layerprune.DataException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Loads an MNIST-format data set (MNIST, Fashion-MNIST, ...) from a folder holding
@@ -12,7 +14,10 @@ import java.nio.file.Path;
  *
  * <p>Normalisation (ALGORITHM.md section 7): pixels are divided by 255 and standardised with the
  * global mean and standard deviation of the training images that are used (the first
- * {@code trainLimit} if limited); the test images use the same training statistics.
+ * {@code trainLimit} if limited, without those held out for validation); the validation and test
+ * images use the same training statistics. Each data set records it as its
+ * {@link Dataset#normalizer()} on the raw scale, one pair for every pixel: raw features are the
+ * pixel values 0..255 as floats, {@code mean = 255 * mean()}, {@code std = 255 * std()}.
  */
 public final class IdxDataset {
     /** Where the Fashion-MNIST files are installed on the project's machines. */
@@ -20,31 +25,62 @@ public final class IdxDataset {
 
     private IdxDataset() {}
 
-    /** The training and test split of one folder; closing it closes both data sets. */
-    public record Splits(Dataset train, Dataset test, double mean, double std) implements AutoCloseable {
+    /**
+     * The data sets of one folder; closing it closes them all.
+     *
+     * @param train the training images used (without the validation images)
+     * @param test the test images
+     * @param mean mean of pixel / 255 over {@code train}
+     * @param std standard deviation of pixel / 255 over {@code train}
+     * @param validation the images held out of the training images for validation, or null when none
+     *     were asked for
+     * @param normalizer raw pixel values (0..255) to the standardised features of all three sets
+     */
+    public record Splits(Dataset train, Dataset test, double mean, double std, Dataset validation,
+            Normalizer normalizer) implements AutoCloseable {
+        /** Whether images were held out for validation. */
+        public boolean hasValidation() {
+            return validation != null;
+        }
+
         @Override
         public void close() {
             try {
                 train.close();
             } finally {
-                test.close();
+                try {
+                    test.close();
+                } finally {
+                    if (validation != null) {
+                        validation.close();
+                    }
+                }
             }
         }
     }
 
-    /** Loads both splits completely with 10 classes. */
+    /** Loads both splits completely with 10 classes, no validation set. */
     public static Splits load(Path folder) {
         return load(folder, 0, 0, 10);
     }
 
+    /** {@link #load(Path, int, int, int, double, long)} without a validation set. */
+    public static Splits load(Path folder, int trainLimit, int testLimit, int classes) {
+        return load(folder, trainLimit, testLimit, classes, 0, 0);
+    }
+
     /**
-     * Loads both splits.
+     * Loads the training, validation and test sets.
      *
      * @param trainLimit use only the first {@code trainLimit} training images (0 = all)
      * @param testLimit use only the first {@code testLimit} test images (0 = all)
      * @param classes labels must lie in {@code [0, classes)}
+     * @param validationFraction share of the training images used that is held out as the validation
+     *     set, in [0, 1) (0: none), drawn as {@link Dataset#split} draws it
+     * @param seed seed of that draw
      */
-    public static Splits load(Path folder, int trainLimit, int testLimit, int classes) {
+    public static Splits load(Path folder, int trainLimit, int testLimit, int classes, double validationFraction,
+            long seed) {
         if (trainLimit < 0) {
             throw new IllegalArgumentException("trainLimit must be >= 0 (0 = all), got " + trainLimit);
         }
@@ -53,6 +89,9 @@ public final class IdxDataset {
         }
         if (classes < 2) {
             throw new IllegalArgumentException("classes must be >= 2, got " + classes);
+        }
+        if (!(validationFraction >= 0 && validationFraction < 1)) {
+            throw new IllegalArgumentException("validationFraction must be in [0, 1), got " + validationFraction);
         }
         if (!Files.isDirectory(folder)) {
             throw new DataException(folder + ": no such directory (expected MNIST-format IDX files in it)");
@@ -68,6 +107,15 @@ public final class IdxDataset {
         }
         if (train.count == 0) {
             throw new DataException(folder + ": the training set is empty");
+        }
+        Raw validation = null;
+        if (validationFraction > 0) {
+            if (train.count < 2) {
+                throw new IllegalArgumentException("validationFraction needs >= 2 training images, got " + train.count);
+            }
+            long[][] rows = Dataset.splitRows(train.count, validationFraction, seed);
+            validation = train.rows(rows[1]);
+            train = train.rows(rows[0]);
         }
 
         // Global mean and std of pixel/255 over the training images used, exact via a histogram.
@@ -95,22 +143,45 @@ public final class IdxDataset {
         for (int v = 0; v < 256; v++) {
             table[v] = (float) ((v / 255.0 - mean) / std);
         }
+        Normalizer normalizer = Normalizer.of(new double[] {255 * mean}, new double[] {255 * std});
 
-        Dataset trainSet = Dataset.fromBytes(name + "/train", train.images.pixels(), train.count, train.dim(),
-                train.labels, classes, table);
+        List<Dataset> made = new ArrayList<>();
         try {
-            Dataset testSet = Dataset.fromBytes(name + "/test", test.images.pixels(), test.count, test.dim(),
-                    test.labels, classes, table);
-            return new Splits(trainSet, testSet, mean, std);
+            Dataset trainSet = add(made, Dataset.fromBytes(name + "/train", train.images.pixels(), train.count,
+                    train.dim(), train.labels, classes, table, normalizer));
+            Dataset testSet = add(made, Dataset.fromBytes(name + "/test", test.images.pixels(), test.count,
+                    test.dim(), test.labels, classes, table, normalizer));
+            Dataset validationSet = validation == null ? null
+                    : add(made, Dataset.fromBytes(name + "/validation", validation.images.pixels(), validation.count,
+                            validation.dim(), validation.labels, classes, table, normalizer));
+            return new Splits(trainSet, testSet, mean, std, validationSet, normalizer);
         } catch (RuntimeException e) {
-            trainSet.close();
+            made.forEach(Dataset::close);
             throw e;
         }
+    }
+
+    private static Dataset add(List<Dataset> made, Dataset d) {
+        made.add(d);
+        return d;
     }
 
     private record Raw(IdxReader.Images images, byte[] labels, int count) {
         int dim() {
             return images.pixelsPerImage();
+        }
+
+        /** The given images (of the first {@code count}), in that order. */
+        Raw rows(long[] rows) {
+            int d = dim();
+            byte[] px = new byte[rows.length * d];
+            byte[] l = new byte[rows.length];
+            for (int k = 0; k < rows.length; k++) {
+                int r = (int) rows[k];
+                System.arraycopy(images.pixels(), r * d, px, k * d, d);
+                l[k] = labels[r];
+            }
+            return new Raw(new IdxReader.Images(rows.length, images.rows(), images.cols(), px), l, rows.length);
         }
     }
 

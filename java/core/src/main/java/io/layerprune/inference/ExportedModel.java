@@ -4,15 +4,19 @@ import io.layerprune.DataException;
 import io.layerprune.LayerpruneException;
 import io.layerprune.bindings.LayerpruneNative;
 import io.layerprune.data.Dataset;
+import io.layerprune.data.Normalizer;
+import io.layerprune.internal.Checks;
 import io.layerprune.internal.Json;
 import io.layerprune.internal.Native;
 import io.layerprune.internal.NativeHandle;
 import io.layerprune.model.Evaluation;
 import io.layerprune.model.Model;
 import io.layerprune.model.ModelSpec;
+import io.layerprune.model.Predictor;
 import io.layerprune.model.zoo.ConvPreset;
 import io.layerprune.model.zoo.ResNet;
 import io.layerprune.model.zoo.ResidualMlp;
+import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -28,7 +32,7 @@ import org.bytedeco.javacpp.FloatPointer;
  * linear maps (projection skips, a projection and the head) folded into one, batch norms folded into
  * their convolutions. It holds only the surviving weights: no gradients, no momentum, no theta.
  *
- * <p>Create one with {@link #of(Model)} or {@link Model#export(Path)}, read one with
+ * <p>Create one with {@link #of(Model)} or {@link #export(Model, Path)}, read one with
  * {@link #load(Path)}. The file ({@code LPEXPORT} container: versioned, CRC-32 checksummed, written
  * atomically) stores the graph, the weights and the source model's spec as JSON.
  * {@code io.layerprune.onnx.OnnxWriter} (artifact {@code io.layerprune:layerprune-onnx}) writes the same
@@ -36,10 +40,11 @@ import org.bytedeco.javacpp.FloatPointer;
  *
  * <p>Owns native memory: close it when done. Not thread-safe.
  */
-public final class ExportedModel extends NativeHandle {
+public final class ExportedModel extends NativeHandle implements Predictor {
     private final LayerpruneNative.ExportedModel handle;
     private final Summary summary;
     private final String metadata;
+    private final Normalizer normalizer;  // of the source model, or null
 
     /** What the exported network holds and what export removed. */
     public record Summary(long inputSize, boolean imageInput, long channels, long height, long width, int classes,
@@ -65,8 +70,17 @@ public final class ExportedModel extends NativeHandle {
     /** A weight tensor: dense (K, C), conv (K, C, k, k), bias (K). */
     public record Tensor(long[] shape, float[] data) {}
 
-    /** The whole graph: values[0] is the input, ops in execution order, {@code output} the logits. */
-    public record Graph(Summary summary, List<Value> values, List<Op> ops, List<Tensor> tensors, int output) {}
+    /**
+     * The whole graph: values[0] is the input, ops in execution order, {@code output} the logits;
+     * {@code normalizer} (null: none) is applied to the raw input before the first op.
+     */
+    public record Graph(Summary summary, List<Value> values, List<Op> ops, List<Tensor> tensors, int output,
+            Normalizer normalizer) {
+        /** A graph without normalisation. */
+        public Graph(Summary summary, List<Value> values, List<Op> ops, List<Tensor> tensors, int output) {
+            this(summary, values, ops, tensors, output, null);
+        }
+    }
 
     private ExportedModel(LayerpruneNative.ExportedModel handle) {
         super("exported model");
@@ -78,6 +92,15 @@ public final class ExportedModel extends NativeHandle {
                     s.folded_maps(), s.folded_batchnorms(), s.post_activation() != 0, s.ops());
         }
         this.metadata = Native.call(() -> LayerpruneNative.exported_metadata(handle));
+        int groups = (int) Native.callLong(() -> LayerpruneNative.exported_normalizer_groups(handle));
+        if (groups > 0) {
+            double[] mean = new double[groups];
+            double[] std = new double[groups];
+            Native.run(() -> LayerpruneNative.exported_normalizer(handle, mean, std));
+            this.normalizer = Normalizer.of(mean, std);
+        } else {
+            this.normalizer = null;
+        }
     }
 
     private static ExportedModel wrap(LayerpruneNative.ExportedModel h) {
@@ -156,7 +179,7 @@ public final class ExportedModel extends NativeHandle {
     }
 
     /**
-     * The source model's spec, when known (recorded in the file by {@link Model#export} or
+     * The source model's spec, when known (recorded in the file by {@link #export(Model, Path)} or
      * {@link #save}): lets tools rebuild the unpruned equivalent for comparisons.
      */
     public Optional<ModelSpec> sourceSpec() {
@@ -168,34 +191,60 @@ public final class ExportedModel extends NativeHandle {
     }
 
     /**
-     * Logits of {@code rows} samples.
-     *
-     * @param batch {@code rows * inputSize()} finite floats, normalised like the training data
-     * @return {@code rows * classes()} logits, sample after sample
+     * The source model's normalisation, applied by {@link #predict} to raw features (stored in the
+     * file; empty for a model trained on data used as given).
      */
-    public float[] predict(float[] batch, int rows) {
+    @Override
+    public Optional<Normalizer> normalizer() {
         ensureOpen();
-        Objects.requireNonNull(batch, "batch");
-        if (rows < 0) {
-            throw new IllegalArgumentException("rows must be >= 0, got " + rows);
-        }
-        long in = summary.inputSize();
-        if (batch.length != (long) rows * in) {
-            throw new IllegalArgumentException("batch must hold rows * inputSize = " + rows + " * " + in + " = "
-                    + (long) rows * in + " floats, got " + batch.length);
-        }
-        for (int i = 0; i < batch.length; i++) {
-            if (!Float.isFinite(batch[i])) {
-                throw new IllegalArgumentException("batch must be finite: feature " + i % in + " of sample " + i / in
-                        + " is " + batch[i]);
-            }
-        }
-        if (rows == 0) {
+        return Optional.ofNullable(normalizer);
+    }
+
+    /**
+     * Logits of {@code count} samples.
+     *
+     * @param features {@code count * inputSize()} finite raw floats (the {@link #normalizer()} is applied)
+     * @return {@code count * classes()} logits, sample after sample
+     */
+    @Override
+    public float[] predict(float[] features, int count) {
+        ensureOpen();
+        Checks.features(features, count, summary.inputSize(), "features");
+        if (count == 0) {
             return new float[0];
         }
-        long outLen = (long) rows * summary.classes();
-        try (FloatPointer x = new FloatPointer(batch); FloatPointer y = new FloatPointer(outLen)) {
-            Native.run(() -> LayerpruneNative.exported_predict(handle, x, rows, y));
+        try (FloatPointer x = new FloatPointer(features)) {
+            return predict(x, count);
+        }
+    }
+
+    /** {@link #predict(float[], int)} of a buffer's remaining floats (a direct one is not copied). */
+    @Override
+    public float[] predict(FloatBuffer features, int count) {
+        ensureOpen();
+        Checks.features(features, count, summary.inputSize(), "features");
+        if (count == 0) {
+            return new float[0];
+        }
+        FloatBuffer view = features.slice();
+        float[] heap = null;
+        if (!view.isDirect()) {
+            heap = new float[view.remaining()];
+            view.duplicate().get(heap);
+        }
+        try (FloatPointer x = heap == null ? new FloatPointer(view) : new FloatPointer(heap)) {
+            return predict(x, count);
+        }
+    }
+
+    private float[] predict(FloatPointer x, int count) {
+        long outLen = (long) count * summary.classes();
+        if (outLen > Integer.MAX_VALUE - 16) {
+            throw new IllegalArgumentException("count too large: " + count + " samples of " + summary.classes()
+                    + " logits do not fit a float[]");
+        }
+        try (FloatPointer y = new FloatPointer(outLen)) {
+            Native.run(() -> LayerpruneNative.exported_predict(handle, x, count, y));
             float[] logits = new float[(int) outLen];
             y.get(logits);
             return logits;
@@ -212,6 +261,11 @@ public final class ExportedModel extends NativeHandle {
         }
         if (data.size() == 0) {
             throw new IllegalArgumentException("cannot evaluate on an empty data set (" + data.name() + ")");
+        }
+        if (normalizer != null && !data.normalizer().equals(Optional.of(normalizer))) {
+            throw new IllegalArgumentException("dataset " + data.name() + " is "
+                    + data.normalizer().map(n -> "normalised with " + n).orElse("not normalised")
+                    + " but the exported model was trained on data normalised with " + normalizer);
         }
         try (LayerpruneNative.EvalStats stats = new LayerpruneNative.EvalStats()) {
             LayerpruneNative.Dataset d = NativeHandle.pointer(data, LayerpruneNative.Dataset.class);
@@ -254,7 +308,8 @@ public final class ExportedModel extends NativeHandle {
                 Native.run(() -> LayerpruneNative.exported_tensor_data(handle, index, data));
                 tensors.add(new Tensor(shape, data));
             }
-            return new Graph(summary, List.copyOf(values), List.copyOf(ops), List.copyOf(tensors), s.output());
+            return new Graph(summary, List.copyOf(values), List.copyOf(ops), List.copyOf(tensors), s.output(),
+                    normalizer);
         }
     }
 

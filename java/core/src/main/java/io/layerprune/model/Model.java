@@ -5,15 +5,18 @@ import io.layerprune.EvalMode;
 import io.layerprune.LayerpruneException;
 import io.layerprune.bindings.LayerpruneNative;
 import io.layerprune.data.Dataset;
+import io.layerprune.data.Normalizer;
 import io.layerprune.internal.Access;
 import io.layerprune.internal.Checks;
 import io.layerprune.internal.CheckpointMetadata;
 import io.layerprune.internal.Native;
 import io.layerprune.internal.NativeHandle;
+import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import org.bytedeco.javacpp.FloatPointer;
 
 /**
@@ -26,13 +29,14 @@ import org.bytedeco.javacpp.FloatPointer;
  * <p>Owns native memory: close it when done (closing it also closes the trainers bound to it).
  * Not thread-safe: use a model, its trainer and its data sets from one thread at a time.
  */
-public final class Model extends NativeHandle {
+public final class Model extends NativeHandle implements Predictor {
     private final LayerpruneNative.Model handle;
     private final ModelSpec spec;
     private final long initialParams;
     private final double initialFlops;
     private final List<AutoCloseable> dependents = new ArrayList<>();
     private long lastStep;
+    private Normalizer normalizer;  // mirrors the native model's (model_normalizer); null: none
 
     static {
         Access.register(new Access.Models() {
@@ -74,6 +78,13 @@ public final class Model extends NativeHandle {
         this.spec = spec;
         this.initialParams = initialParams;
         this.initialFlops = initialFlops;
+        int groups = (int) Native.callLong(() -> LayerpruneNative.model_normalizer_groups(handle));
+        if (groups > 0) {
+            double[] mean = new double[groups];
+            double[] std = new double[groups];
+            Native.run(() -> LayerpruneNative.model_normalizer(handle, mean, std));
+            this.normalizer = Normalizer.of(mean, std);
+        }
     }
 
     /**
@@ -227,40 +238,91 @@ public final class Model extends NativeHandle {
     }
 
     /**
-     * Logits of {@code count} samples.
+     * What turns raw features into the training data's: set by {@code Trainer.fit} from its training
+     * set ({@link Dataset#normalizer()}) or by {@link #setNormalizer}, stored in checkpoints and
+     * exports, applied by {@link #predict}. Empty: features are used as given.
+     */
+    @Override
+    public Optional<Normalizer> normalizer() {
+        ensureOpen();
+        return Optional.ofNullable(normalizer);
+    }
+
+    /**
+     * Sets the normalisation {@link #predict} applies to raw features (null: none); the data sets this
+     * model is evaluated on must carry the same one.
      *
-     * @param features {@code count * inputSize()} finite floats, normalised like the training data
+     * @throws IllegalArgumentException if its groups do not divide {@link #inputSize()}
+     */
+    public void setNormalizer(Normalizer normalizer) {
+        ensureOpen();
+        if (normalizer != null && !normalizer.fits(spec.inputSize())) {
+            throw new IllegalArgumentException("the normalizer's " + normalizer.groups() + " groups do not divide the "
+                    + spec.inputSize() + " features per sample of the model");
+        }
+        double[] mean = normalizer == null ? null : normalizer.mean();
+        double[] std = normalizer == null ? null : normalizer.std();
+        int groups = normalizer == null ? 0 : normalizer.groups();
+        Native.run(() -> LayerpruneNative.model_set_normalizer(handle, mean, std, groups));
+        this.normalizer = normalizer;
+    }
+
+    /** Logits of the deterministic network ({@link EvalMode#DETERMINISTIC}, what an export computes). */
+    @Override
+    public float[] predict(float[] features, int count) {
+        return predict(features, count, EvalMode.DETERMINISTIC);
+    }
+
+    /** Logits of the deterministic network for the remaining floats of {@code features}. */
+    @Override
+    public float[] predict(FloatBuffer features, int count) {
+        return predict(features, count, EvalMode.DETERMINISTIC);
+    }
+
+    /**
+     * Logits of {@code count} samples in the given mode.
+     *
+     * @param features {@code count * inputSize()} finite raw floats (the {@link #normalizer()} is applied)
      * @return {@code count * classes()} logits, sample after sample
      */
     public float[] predict(float[] features, int count, EvalMode mode) {
         ensureOpen();
-        Objects.requireNonNull(features, "features");
         Objects.requireNonNull(mode, "mode");
-        if (count < 0) {
-            throw new IllegalArgumentException("count must be >= 0, got " + count);
-        }
-        long expected = (long) count * spec.inputSize();
-        if (features.length != expected) {
-            throw new IllegalArgumentException("features must hold count * inputSize = " + count + " * "
-                    + spec.inputSize() + " = " + expected + " floats, got " + features.length);
-        }
-        for (int i = 0; i < features.length; i++) {
-            if (!Float.isFinite(features[i])) {
-                // The native forward pass would turn it into silent garbage (NaN logits, or 0 after a
-                // ReLU); data sets reject non-finite features the same way.
-                throw new IllegalArgumentException("features must be finite: feature " + i % spec.inputSize()
-                        + " of sample " + i / spec.inputSize() + " is " + features[i]);
-            }
-        }
+        Checks.features(features, count, spec.inputSize(), "features");
         if (count == 0) {
             return new float[0];
         }
+        try (FloatPointer in = new FloatPointer(features)) {
+            return predict(in, count, mode);
+        }
+    }
+
+    /** {@link #predict(float[], int, EvalMode)} of a buffer's remaining floats (a direct one is not copied). */
+    public float[] predict(FloatBuffer features, int count, EvalMode mode) {
+        ensureOpen();
+        Objects.requireNonNull(mode, "mode");
+        Checks.features(features, count, spec.inputSize(), "features");
+        if (count == 0) {
+            return new float[0];
+        }
+        FloatBuffer view = features.slice();
+        float[] heap = null;
+        if (!view.isDirect()) {
+            heap = new float[view.remaining()];
+            view.duplicate().get(heap);
+        }
+        try (FloatPointer in = heap == null ? new FloatPointer(view) : new FloatPointer(heap)) {
+            return predict(in, count, mode);
+        }
+    }
+
+    private float[] predict(FloatPointer in, int count, EvalMode mode) {
         long outLen = (long) count * spec.classes();
         if (outLen > Integer.MAX_VALUE - 16) {
             throw new IllegalArgumentException("count too large: " + count + " samples of " + spec.classes()
                     + " logits do not fit a float[]");
         }
-        try (FloatPointer in = new FloatPointer(features); FloatPointer out = new FloatPointer(outLen)) {
+        try (FloatPointer out = new FloatPointer(outLen)) {
             Native.run(() -> LayerpruneNative.model_predict(handle, in, count, mode.code(), out));
             float[] logits = new float[(int) outLen];
             out.get(logits);
@@ -287,6 +349,20 @@ public final class Model extends NativeHandle {
 
     private void checkCompatible(Dataset data) {
         Checks.compatible(data.name(), data.dim(), data.classes(), spec.inputSize(), spec.classes(), "the model");
+        checkNormalized(data);
+    }
+
+    /**
+     * Throws IllegalArgumentException when this model carries a normalizer and {@code data} was not
+     * made with the same one (its features would not be what the network was trained on).
+     */
+    void checkNormalized(Dataset data) {
+        if (normalizer != null && !data.normalizer().equals(Optional.of(normalizer))) {
+            throw new IllegalArgumentException("dataset " + data.name() + " is "
+                    + data.normalizer().map(n -> "normalised with " + n).orElse("not normalised")
+                    + " but the model was trained on data normalised with " + normalizer
+                    + " (use dataset.normalized(model.normalizer().get()) on raw features)");
+        }
     }
 
     @Override

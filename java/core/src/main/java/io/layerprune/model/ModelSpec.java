@@ -2,20 +2,18 @@ package io.layerprune.model;
 
 import io.layerprune.Device;
 import io.layerprune.bindings.LayerpruneNative;
-import io.layerprune.model.zoo.ConvPreset;
-import io.layerprune.model.zoo.ResNet;
-import io.layerprune.model.zoo.ResidualMlp;
 
 /**
- * The architecture of a gated residual network, validated, not yet built: {@link ResidualMlp.Spec}
- * (dense), {@link ResNet.Spec} or {@link ConvPreset.Spec} (convolutional). {@link #build()} creates the native model.
+ * The architecture of a gated residual network, validated, not yet built: the presets of
+ * {@code io.layerprune.model.zoo} ({@code ResidualMlp.Spec}, dense; {@code ResNet.Spec} or
+ * {@code ConvPreset.Spec}, convolutional). {@link #build()} creates the native model.
  */
 public interface ModelSpec {
     /** Short name for reports: "residual-mlp", "resnet20", ... */
     String type();
 
     /**
-     * The architecture family whose training defaults apply ({@link TrainConfig#defaultsFor(ModelSpec)}):
+     * The architecture family whose training defaults apply ({@code TrainConfig.defaultsFor(ModelSpec)}):
      * a {@code LayerpruneNative.FAMILY_*} code.
      */
     int family();
@@ -41,7 +39,7 @@ public interface ModelSpec {
     /**
      * Creates the native model on {@code device}.
      *
-     * @throws LayerpruneException for {@link Device#CUDA} without the GPU build or without a GPU
+     * @throws io.layerprune.LayerpruneException for {@link Device#CUDA} without the GPU build or without a GPU
      */
     default Model build(Device device) {
         return Model.create(this, device);

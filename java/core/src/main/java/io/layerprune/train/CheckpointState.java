@@ -3,6 +3,7 @@ package io.layerprune.train;
 import io.layerprune.internal.Json;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The training progress stored in a checkpoint's metadata ({@code progress} of
@@ -56,7 +57,36 @@ final class CheckpointState {
 
     /** The progress of a JSON tree from {@link #toTree} (or a file of an earlier version); null for null. */
     static Progress fromTree(Object tree) {
-        return tree == null ? null : Json.fromTree(tree, Progress.class, Json.Naming.SNAKE_CASE);
+        return tree == null ? null : Json.fromTree(upgrade(tree), Progress.class, Json.Naming.SNAKE_CASE);
+    }
+
+    /**
+     * Files written before the validation set existed call its numbers "test": their per-epoch
+     * {@code test_*} values and {@code start.test_samples} are the set fit evaluated each epoch,
+     * which is now the validation set.
+     */
+    @SuppressWarnings("unchecked")
+    private static Object upgrade(Object tree) {
+        if (!(tree instanceof Map<?, ?> progress)) {
+            return tree;
+        }
+        if (progress.get("start") instanceof Map<?, ?> start && !start.containsKey("validation_samples")) {
+            Map<String, Object> m = (Map<String, Object>) start;
+            m.put("validation_samples", m.get("test_samples"));
+            m.put("test_samples", 0L);
+        }
+        if (progress.get("epochs") instanceof List<?> epochs) {
+            for (Object e : epochs) {
+                if (e instanceof Map<?, ?> epoch && !epoch.containsKey("validation_loss_expected")) {
+                    Map<String, Object> m = (Map<String, Object>) epoch;
+                    for (String k : List.of("loss_expected", "accuracy_expected", "loss_deterministic",
+                            "accuracy_deterministic")) {
+                        m.put("validation_" + k, m.remove("test_" + k));
+                    }
+                }
+            }
+        }
+        return tree;
     }
 
     static <T> List<T> copy(List<T> list) {

@@ -9,7 +9,7 @@ public enum PruningRule implements CliNamed {
      * {@code evidenceZ} standard errors, {@code etaTheta} per step for each tau_l of it.
      */
     EVIDENCE("evidence", LayerpruneNative.PRUNING_RULE_EVIDENCE),
-    /** ALGORITHM.md section 4 as written: theta <- clip(theta - etaTheta * estimate). */
+    /** ALGORITHM.md section 4 as written: theta &lt;- clip(theta - etaTheta * estimate). */
     PLAIN("plain", LayerpruneNative.PRUNING_RULE_PLAIN);
 
     private final String cliName;

@@ -4,6 +4,7 @@ import io.layerprune.EvalMode;
 import io.layerprune.LayerpruneException;
 import io.layerprune.bindings.LayerpruneNative;
 import io.layerprune.data.Dataset;
+import io.layerprune.data.Normalizer;
 import io.layerprune.internal.Access;
 import io.layerprune.internal.Checks;
 import io.layerprune.internal.CheckpointMetadata;
@@ -15,14 +16,15 @@ import io.layerprune.model.SectionState;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Trains a {@link Model} with concurrent layer pruning (ALGORITHM.md sections 2-5).
  *
  * <pre>{@code
- * try (Model model = ResidualMlp.builder().build();
+ * try (Model model = ResidualMlp.builder().inputSize(784).classes(10).build();
  *      Trainer trainer = Trainer.create(model, TrainConfig.defaults())) {
- *     TrainingResult r = trainer.fit(splits.train(), splits.test(), listener);
+ *     TrainingResult r = trainer.fit(split.train(), split.validation(), listener);
  * }
  * }</pre>
  *
@@ -48,6 +50,7 @@ public final class Trainer extends NativeHandle {
     private boolean finished;
     private long trainSamples;
     private long evaluationNanos;
+    private volatile boolean stopRequested;
     private final List<EpochEvent> epochs = new ArrayList<>();
     private final List<PruneEvent> pruneEvents = new ArrayList<>();
 
@@ -148,13 +151,37 @@ public final class Trainer extends NativeHandle {
     }
 
     /**
-     * Trains for {@code config.epochs()} epochs, evaluating the expected network on {@code test}
-     * after each, then makes the model deterministic and evaluates it.
+     * Trains for {@code config.epochs()} epochs, evaluating the expected and the deterministic network
+     * on {@code validation} after each (the numbers of {@link EpochEvent}), then makes the model
+     * deterministic and evaluates it on {@code validation} once more ({@link TrainingResult}'s
+     * {@code validation*} numbers). The test set is not used: give it to
+     * {@link #fit(Dataset, Dataset, Dataset, TrainingListener...)}, or evaluate the model on it
+     * yourself afterwards, once, so that no choice is tuned on it.
+     *
+     * <p>If the model has no {@link Model#normalizer()} yet it takes the training set's
+     * ({@link Dataset#normalizer()}), so that its {@code predict} then takes raw features; the
+     * validation and test sets must be normalised the same way.
+     *
+     * <p>{@link #stop()} (from a listener or another thread) ends training after the current step;
+     * the model is then made deterministic and evaluated as after the last epoch.
      *
      * @param train training set (its size is N unless {@link TrainConfig#trainSize()} is set)
-     * @param test test set, or null to skip evaluations (their numbers are then NaN)
+     * @param validation held-out set for the per-epoch and final numbers (e.g. from
+     *     {@link Dataset#split}), or null to skip them (they are then NaN)
      */
-    public TrainingResult fit(Dataset train, Dataset test, TrainingListener... listeners) {
+    public TrainingResult fit(Dataset train, Dataset validation, TrainingListener... listeners) {
+        return fit(train, validation, null, listeners);
+    }
+
+    /**
+     * {@link #fit(Dataset, Dataset, TrainingListener...)}, and at the very end the test set:
+     * the expected network just before determinisation and the deterministic one after it
+     * ({@link TrainingResult}'s {@code test*} numbers). The per-epoch numbers stay on
+     * {@code validation}.
+     *
+     * @param test test set, or null (the {@code test*} numbers are then NaN)
+     */
+    public TrainingResult fit(Dataset train, Dataset validation, Dataset test, TrainingListener... listeners) {
         ensureOpen();
         NativeHandle.requireOpen(model);
         Objects.requireNonNull(train, "train");
@@ -170,10 +197,13 @@ public final class Trainer extends NativeHandle {
             throw new IllegalStateException("fit was already called on this trainer; create a new one");
         }
         checkCompatible(train);
-        if (test != null) {
-            checkCompatible(test);
-            if (test.size() == 0) {
-                throw new IllegalArgumentException("test set " + test.name() + " is empty");
+        for (Dataset d : new Dataset[] {validation, test}) {
+            if (d != null) {
+                checkCompatible(d);
+                if (d.size() == 0) {
+                    throw new IllegalArgumentException((d == validation ? "validation" : "test") + " set " + d.name()
+                            + " is empty");
+                }
             }
         }
         int batch = config.batchSize();
@@ -182,6 +212,7 @@ public final class Trainer extends NativeHandle {
             throw new IllegalArgumentException("training set " + train.name() + " has " + train.size()
                     + " samples, fewer than one batch of " + batch);
         }
+        adoptNormalizer(train, validation, test);
         int sections = model.sections();
         if (restored != null) {
             // A trainer restored from a checkpoint continues where the saved run stood.
@@ -227,8 +258,8 @@ public final class Trainer extends NativeHandle {
             }
             int live0 = (int) initial.stream().filter(s -> !s.pruned()).count();
             start = new TrainingStart(config.epochs(), stepsPerEpoch, batch, train.size(),
-                    test == null ? 0 : test.size(), n, lambda, config.tau(), totalSteps, sections, live0,
-                    model.params(), model.flopsPerSample(EvalMode.EXPECTED));
+                    validation == null ? 0 : validation.size(), n, lambda, config.tau(), totalSteps, sections, live0,
+                    model.params(), model.flopsPerSample(EvalMode.EXPECTED), test == null ? 0 : test.size());
             trainSamples = train.size();
         }
 
@@ -245,8 +276,13 @@ public final class Trainer extends NativeHandle {
 
         t0 = System.nanoTime() - (long) (secondsBefore * 1e9);
         running = true;
+        boolean stopped = false;
         try (LayerpruneNative.StepStats stats = new LayerpruneNative.StepStats()) {
-            for (int epoch = epochsDone + 1; epoch <= config.epochs(); epoch++) {
+            for (int epoch = epochsDone + 1; epoch <= config.epochs() && !stopped; epoch++) {
+                if (stopRequested) {
+                    stopped = true;  // asked between epochs (e.g. by an onEpoch listener)
+                    break;
+                }
                 long steps = Native.callLong(() -> LayerpruneNative.trainer_begin_epoch(handle, dataPointer(train)));
                 double lossSum = 0;
                 double accSum = 0;
@@ -270,13 +306,20 @@ public final class Trainer extends NativeHandle {
                             l.onStep(ev);
                         }
                     }
+                    if (stopRequested && b + 1 < steps) {
+                        stopped = true;  // mid-epoch: this epoch gets no EpochEvent and is not done
+                        break;
+                    }
+                }
+                if (stopped) {
+                    break;
                 }
                 long e0 = System.nanoTime();
-                Evaluation eval = test == null ? null : model.evaluate(test, EvalMode.EXPECTED);
+                Evaluation eval = validation == null ? null : model.evaluate(validation, EvalMode.EXPECTED);
                 // The deterministic network differs from the expected one only while some live
                 // theta is strictly between 0 and 1; otherwise the same numbers, not a second pass.
-                Evaluation det = test == null ? null
-                        : hasInteriorTheta() ? model.evaluate(test, EvalMode.DETERMINISTIC) : eval;
+                Evaluation det = validation == null ? null
+                        : hasInteriorTheta() ? model.evaluate(validation, EvalMode.DETERMINISTIC) : eval;
                 evaluationNanos += System.nanoTime() - e0;
                 List<SectionState> states = model.sectionStates();
                 double[] theta = states.stream().mapToDouble(SectionState::theta).toArray();
@@ -300,6 +343,9 @@ public final class Trainer extends NativeHandle {
                 for (TrainingListener l : ls) {
                     l.onEpoch(ev);
                 }
+                if (stopRequested && epoch < config.epochs()) {
+                    stopped = true;
+                }
             }
         } finally {
             running = false;
@@ -309,37 +355,82 @@ public final class Trainer extends NativeHandle {
 
         // The expected network as training left it, before determinisation prunes theta < 0.5
         // and fixes the rest at xi = 1 (afterwards "expected" would be a hybrid of the two).
-        Evaluation exp = test == null ? null : model.evaluate(test, EvalMode.EXPECTED);
+        Evaluation exp = validation == null ? null : model.evaluate(validation, EvalMode.EXPECTED);
+        Evaluation testExp = test == null ? null : model.evaluate(test, EvalMode.EXPECTED);
         Native.run(() -> LayerpruneNative.trainer_finish(handle));
         finished = true;
         long finalStep = stepsDone();
         Access.models().lastStep(model, finalStep);
-        detectPrunes(pruned, finalStep, Math.max(1, config.epochs()), true, pruneEvents, ls);
+        detectPrunes(pruned, finalStep, Math.max(1, stopped ? epochsDone : config.epochs()), true, pruneEvents, ls);
         // The native trainer keeps a pruned section's tau from the step it was pruned at.
         for (int i = 0; i < sections; i++) {
             lastTau[i] = tau(i);
         }
 
-        Evaluation det = test == null ? null : model.evaluate(test, EvalMode.DETERMINISTIC);
+        Evaluation det = validation == null ? null : model.evaluate(validation, EvalMode.DETERMINISTIC);
+        Evaluation testDet = test == null ? null : model.evaluate(test, EvalMode.DETERMINISTIC);
         List<SectionState> finalStates = model.sectionStates();
         int kept = (int) finalStates.stream().filter(s -> !s.pruned()).count();
-        TrainingResult result = new TrainingResult(det == null ? Double.NaN : det.accuracy(),
-                det == null ? Double.NaN : det.loss(), exp == null ? Double.NaN : exp.accuracy(),
-                exp == null ? Double.NaN : exp.loss(), kept, sections, model.params(), model.initialParams(),
-                model.flopsPerSample(EvalMode.DETERMINISTIC), model.initialFlopsPerSample(), cumulativeFlops(),
-                cumulativeFlopsUnpruned(), seconds, seconds > 0 ? samples / seconds : Double.NaN, finalStep, samples,
-                lambda, config.tau(), start.trainSize(), List.copyOf(finalStates), lastTau, List.copyOf(epochs),
-                List.copyOf(pruneEvents), cumulativeEstimatorFlops(), evaluationNanos / 1e9);
+        TrainingResult result = new TrainingResult(accuracy(det), loss(det), accuracy(exp), loss(exp), kept, sections,
+                model.params(), model.initialParams(), model.flopsPerSample(EvalMode.DETERMINISTIC),
+                model.initialFlopsPerSample(), cumulativeFlops(), cumulativeFlopsUnpruned(), seconds,
+                seconds > 0 ? samples / seconds : Double.NaN, finalStep, samples, lambda, config.tau(),
+                start.trainSize(), List.copyOf(finalStates), lastTau, List.copyOf(epochs), List.copyOf(pruneEvents),
+                cumulativeEstimatorFlops(), evaluationNanos / 1e9, accuracy(testDet), loss(testDet),
+                accuracy(testExp), loss(testExp), stopped);
         for (TrainingListener l : ls) {
             l.onFinish(result);
         }
         return result;
     }
 
+    private static double accuracy(Evaluation e) {
+        return e == null ? Double.NaN : e.accuracy();
+    }
+
+    private static double loss(Evaluation e) {
+        return e == null ? Double.NaN : e.loss();
+    }
+
+    /**
+     * Asks {@link #fit} to end after the step it is in (or, between epochs, before the next one);
+     * it then makes the model deterministic, evaluates it and returns its result with
+     * {@link TrainingResult#stopped()} set. Callable from a {@link TrainingListener} (the usual
+     * way: {@link EarlyStopping}) or from another thread; a no-op once training has ended. The
+     * partial epoch gets no {@link EpochEvent} and does not count as done.
+     */
+    public void stop() {
+        stopRequested = true;
+    }
+
+    /** Whether {@link #stop()} was called. */
+    public boolean stopRequested() {
+        return stopRequested;
+    }
+
+    /** The model takes the training set's normalizer; every set must then carry the model's. */
+    private void adoptNormalizer(Dataset train, Dataset validation, Dataset test) {
+        if (model.normalizer().isEmpty() && train.normalizer().isPresent()) {
+            model.setNormalizer(train.normalizer().get());
+        }
+        Optional<Normalizer> n = model.normalizer();
+        if (n.isEmpty()) {
+            return;
+        }
+        for (Dataset d : new Dataset[] {train, validation, test}) {
+            if (d != null && !d.normalizer().equals(n)) {
+                throw new IllegalArgumentException("dataset " + d.name() + " is "
+                        + d.normalizer().map(x -> "normalised with " + x).orElse("not normalised")
+                        + " but the model's normalizer is " + n.get() + " (every data set of a run must be "
+                        + "normalised like the training set)");
+            }
+        }
+    }
+
     /**
      * Saves this training run to {@code file} (atomically: a crash during the save leaves the previous
      * file intact): the model, the optimizer, RNG and counters, the configuration and the progress of
-     * {@link #fit}, so {@link Checkpoint#load} and {@link Checkpoint#resume} continue it bit-exactly
+     * {@link #fit}, so {@code Checkpoint.load} and {@code Checkpoint.resume} continue it bit-exactly
      * (same seed and threads). Callable from a {@link TrainingListener} during {@code fit} (at the end
      * of an epoch) and after it.
      *

@@ -99,9 +99,9 @@ class CheckpointTest {
             assertEquals(config, c.config().orElseThrow());
             assertEquals(spec.get(), c.model().spec());
             TrainingResult resumed = c.resume(train, test);
-            assertEquals(straight.testAccuracy(), resumed.testAccuracy());
-            assertEquals(straight.testLoss(), resumed.testLoss());
-            assertEquals(straight.testLossExpected(), resumed.testLossExpected());
+            assertEquals(straight.validationAccuracy(), resumed.validationAccuracy());
+            assertEquals(straight.validationLoss(), resumed.validationLoss());
+            assertEquals(straight.validationLossExpected(), resumed.validationLossExpected());
             assertEquals(straight.steps(), resumed.steps());
             assertEquals(straight.samplesTrained(), resumed.samplesTrained());
             assertEquals(straight.params(), resumed.params());
@@ -116,7 +116,7 @@ class CheckpointTest {
                 EpochEvent a = straight.epochs().get(i);
                 EpochEvent b = resumed.epochs().get(i);
                 assertEquals(a.loss(), b.loss());
-                assertEquals(a.testAccuracyExpected(), b.testAccuracyExpected());
+                assertEquals(a.validationAccuracyExpected(), b.validationAccuracyExpected());
                 assertArrayEquals(a.theta(), b.theta());
                 assertArrayEquals(a.tau(), b.tau());
                 assertEquals(a.cumulativeTrainingFlops(), b.cumulativeTrainingFlops());

@@ -73,10 +73,10 @@ class EndToEndTest {
                 }
             });
 
-            assertTrue(r.testAccuracy() > 0.7, "deterministic test accuracy " + r.testAccuracy());
-            assertTrue(r.testAccuracyExpected() > 0.7, "expected test accuracy " + r.testAccuracyExpected());
+            assertTrue(r.validationAccuracy() > 0.7, "deterministic validation accuracy " + r.validationAccuracy());
+            assertTrue(r.validationAccuracyExpected() > 0.7, "expected validation accuracy " + r.validationAccuracyExpected());
             assertEquals(2, epochs.size());
-            assertTrue(epochs.get(1).testAccuracyExpected() > 0.7);
+            assertTrue(epochs.get(1).validationAccuracyExpected() > 0.7);
             assertEquals(2 * (6000 / trainer.config().batchSize()), r.steps());
 
             // Final network: every kept section has theta >= 0.5, every pruned one holds no weights.
@@ -143,8 +143,8 @@ class EndToEndTest {
                 assertFalse(s.pruned());
                 assertEquals(1.0, s.theta(), 0);
             }
-            assertTrue(r.testAccuracy() > 0.7, "accuracy " + r.testAccuracy());
-            assertEquals(r.testAccuracy(), r.testAccuracyExpected(), 1e-9);
+            assertTrue(r.validationAccuracy() > 0.7, "accuracy " + r.validationAccuracy());
+            assertEquals(r.validationAccuracy(), r.validationAccuracyExpected(), 1e-9);
         }
     }
 }

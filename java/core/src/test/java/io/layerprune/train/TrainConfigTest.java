@@ -108,13 +108,13 @@ class TrainConfigTest {
     @Test
     void widthZeroInTheModelBuilderNamesTheField() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> ResidualMlp.builder().width(0).spec());
+                () -> ResidualMlp.builder().inputSize(4).classes(2).width(0).spec());
         assertEquals("width must be > 0, got 0", e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> ResidualMlp.builder().classes(1).build());
+        e = assertThrows(IllegalArgumentException.class, () -> ResidualMlp.builder().inputSize(4).classes(1).build());
         assertTrue(e.getMessage().startsWith("classes "), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> ResidualMlp.builder().sections(-1).build());
+        e = assertThrows(IllegalArgumentException.class, () -> ResidualMlp.builder().inputSize(4).classes(2).sections(-1).build());
         assertTrue(e.getMessage().startsWith("sections "), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> ResidualMlp.builder().inputSize(0).build());
+        e = assertThrows(IllegalArgumentException.class, () -> ResidualMlp.builder().inputSize(0).classes(2).build());
         assertTrue(e.getMessage().startsWith("inputSize "), e.getMessage());
     }
 

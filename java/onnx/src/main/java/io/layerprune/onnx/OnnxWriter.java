@@ -30,6 +30,11 @@ import java.util.Set;
  * were trained on. Dense ops are Gemm (transB = 1, our weights are (out, in)), convolutions Conv
  * with their folded bias, max pooling MaxPool 2x2 stride 2 with ceil_mode = 1.
  *
+ * <p>A network trained on normalised data ({@link ExportedModel#normalizer()}) takes raw features
+ * here too: the graph starts with {@code Sub} (the means) and {@code Div} (the standard
+ * deviations), one value per input feature, computed in double between two {@code Cast}s, so that ONNX Runtime and {@link ExportedModel#predict}
+ * give the same logits for the same raw input.
+ *
  * <p>Field numbers are those of onnx.proto (onnx/onnx, stable since IR version 3).
  */
 public final class OnnxWriter {
@@ -37,6 +42,7 @@ public final class OnnxWriter {
     static final long OPSET = 17;
     private static final int FLOAT = 1;
     private static final int INT64 = 7;
+    private static final int DOUBLE = 11;
 
     // onnx.proto field numbers
     private static final int MODEL_IR_VERSION = 1, MODEL_PRODUCER_NAME = 2, MODEL_PRODUCER_VERSION = 3,
@@ -98,11 +104,32 @@ public final class OnnxWriter {
     private byte[] model() {
         ExportedModel.Summary s = graph.summary();
         Value in = graph.values().get(0);
+        String input = "input";
+        if (graph.normalizer() != null) {
+            // Raw features: (x - mean) / std per input feature, in double and rounded once, as the
+            // native core computes it (raw features far from 0 lose their low bits to a float mean).
+            int dim = (int) s.inputSize();
+            double[] mean = graph.normalizer().mean();
+            double[] std = graph.normalizer().std();
+            double[] m = new double[dim];
+            double[] d = new double[dim];
+            for (int i = 0; i < dim; i++) {
+                m[i] = mean[i % mean.length];
+                d[i] = std[i % std.length];
+            }
+            String wide = node("Cast", List.of(input), attr("to", DOUBLE));
+            String centred = node("Sub", List.of(wide, doubles("normalizer.mean", m, dim)), new Proto[0]);
+            String scaled = node("Div", List.of(centred, doubles("normalizer.std", d, dim)), new Proto[0]);
+            input = node("Cast", List.of(scaled), attr("to", FLOAT));
+        }
         if (s.imageInput()) {  // (N, H*W*C) -> (N, H, W, C) -> (N, C, H, W)
-            String nhwc = node("Reshape", List.of("input", longs("shape.input", -1, in.height(), in.width(),
+            String nhwc = node("Reshape", List.of(input, longs("shape.input", -1, in.height(), in.width(),
                     in.channels())), new Proto[0]);
             name[0] = node("Transpose", List.of(nhwc), ints("perm", 0, 3, 1, 2));
             rank[0] = 4;
+        } else if (!input.equals("input")) {
+            name[0] = input;
+            rank[0] = 2;
         } else {
             name[0] = "input";
             rank[0] = 2;
@@ -269,6 +296,22 @@ public final class OnnxWriter {
             p.int64(TENSOR_DIMS, d);
         }
         p.int32(TENSOR_DATA_TYPE, FLOAT).string(TENSOR_NAME, n).bytes(TENSOR_RAW_DATA, raw.array());
+        body.message(GRAPH_INITIALIZER, p);
+        return n;
+    }
+
+    /** A double initializer of the given shape. */
+    private String doubles(String n, double[] values, long... dims) {
+        if (!initializers.add(n)) {
+            return n;
+        }
+        ByteBuffer raw = ByteBuffer.allocate(8 * values.length).order(ByteOrder.LITTLE_ENDIAN);
+        raw.asDoubleBuffer().put(values);
+        Proto p = new Proto();
+        for (long d : dims) {
+            p.int64(TENSOR_DIMS, d);
+        }
+        p.int32(TENSOR_DATA_TYPE, DOUBLE).string(TENSOR_NAME, n).bytes(TENSOR_RAW_DATA, raw.array());
         body.message(GRAPH_INITIALIZER, p);
         return n;
     }

@@ -6,6 +6,8 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 import io.layerprune.ExportTestModels;
+import io.layerprune.TabularData;
+import io.layerprune.data.Normalizer;
 import io.layerprune.inference.ExportedModel;
 import io.layerprune.model.Model;
 import io.layerprune.model.ModelSpec;
@@ -42,6 +44,48 @@ class OnnxExportTest {
     void leNetWithOddPoolingAndSpatialFlatten() throws Exception {
         // 13x13: ceil-mode pooling of odd sizes, and a flatten of a 2x2x16 map (NHWC order in ONNX too).
         check(LeNet5.spec(1, 13, 13, 4, 6), 0.9, 0.8);
+    }
+
+    /** A model trained from raw features: the ONNX graph starts with Sub/Div and takes raw features too. */
+    @Test
+    void rawFeaturesGoThroughLeadingSubAndDiv() throws Exception {
+        TabularData test = TabularData.blobs(200, 3, 99);
+        float[] raw = test.flat();
+        Path onnx = dir.resolve("raw.onnx");
+        try (Model model = TabularData.trainedOnRaw(5); ExportedModel exported = ExportedModel.of(model)) {
+            assertTrue(exported.normalizer().isPresent());
+            float[] ours = exported.predict(raw, 200);
+            OnnxWriter.write(exported, onnx);
+            float[] theirs = runOnnx(onnx, raw, 200, TabularData.DIM);
+            double err = ExportTestModels.relativeError(theirs, ours);
+            assertTrue(err < 1e-4, "ONNX Runtime differs from our logits on raw features by " + err);
+            double acc = TabularData.accuracy(io.layerprune.model.Predictor.argmax(theirs, 3), test.labels());
+            assertTrue(acc > 0.9, "ONNX Runtime's accuracy on raw features " + acc);
+        }
+        String graph = new String(java.nio.file.Files.readAllBytes(onnx), java.nio.charset.StandardCharsets.ISO_8859_1);
+        assertTrue(graph.contains("Sub") && graph.contains("Div") && graph.contains("normalizer.mean"));
+    }
+
+    /** Per-channel normalisation of NHWC images: pair c for every feature of channel c, before the transpose. */
+    @Test
+    void perChannelNormalizerOfImages() throws Exception {
+        ModelSpec spec = LeNet5.spec(3, 13, 13, 4, 6);
+        int rows = 5;
+        float[] x = ExportTestModels.batch(rows, spec.inputSize(), 12);
+        for (int i = 0; i < x.length; i++) {
+            x[i] = 128 + 60 * x[i];  // raw pixel-like values
+        }
+        Path onnx = dir.resolve("lenet-norm.onnx");
+        try (Model model = ExportTestModels.trained(spec, 0.9, 0.8)) {
+            model.setNormalizer(Normalizer.of(new double[] {120, 130, 110}, new double[] {50, 60, 70}));
+            try (ExportedModel exported = ExportedModel.of(model)) {
+                float[] ours = exported.predict(x, rows);
+                assertTrue(ExportTestModels.relativeError(ours, model.predict(x, rows)) < 1e-5);
+                OnnxWriter.write(exported, onnx);
+                double err = ExportTestModels.relativeError(runOnnx(onnx, x, rows, spec.inputSize()), ours);
+                assertTrue(err < 1e-4, "ONNX Runtime differs from our logits by " + err);
+            }
+        }
     }
 
     private ExportedModel.Summary check(ModelSpec spec, double... thetas) throws Exception {

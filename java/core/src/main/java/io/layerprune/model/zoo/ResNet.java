@@ -85,13 +85,16 @@ public final class ResNet {
         return new Builder();
     }
 
-    /** Defaults: ResNet-20 on 1x28x28 (Fashion-MNIST), 10 classes, identity h, seed 1. */
+    /**
+     * Builder. {@link #input} and {@link #classes} are required (they come from the data); depth 20,
+     * identity h and seed 1 are defaults.
+     */
     public static final class Builder {
         private int depth = 20;
-        private long channels = 1;
-        private long height = 28;
-        private long width = 28;
-        private int classes = 10;
+        private Long channels;
+        private long height;
+        private long width;
+        private Integer classes;
         private boolean postActivation;
         private long seed = 1;
         private Device device = Device.CPU;
@@ -131,7 +134,20 @@ public final class ResNet {
             return this;
         }
 
+        /**
+         * Validates the architecture without creating anything native.
+         *
+         * @throws IllegalStateException if {@link #input} or {@link #classes} was not given
+         * @throws IllegalArgumentException for an invalid size
+         */
         public Spec spec() {
+            if (channels == null) {
+                throw new IllegalStateException("input is required: call input(channels, height, width) with the image "
+                        + "shape (e.g. 1, 28, 28 or 3, 32, 32)");
+            }
+            if (classes == null) {
+                throw new IllegalStateException("classes is required: call classes(n) with the number of classes");
+            }
             return new Spec(depth, channels, height, width, classes, postActivation, seed);
         }
 

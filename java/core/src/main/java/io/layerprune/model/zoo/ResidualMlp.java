@@ -10,7 +10,7 @@ import io.layerprune.model.ModelSpec;
  * and a head {@code width -> classes}.
  *
  * <pre>{@code
- * try (Model model = ResidualMlp.builder().inputSize(784).width(256).sections(12).classes(10).seed(1).build()) {
+ * try (Model model = ResidualMlp.builder().inputSize(784).classes(10).width(256).sections(12).seed(1).build()) {
  *     ...
  * }
  * }</pre>
@@ -66,12 +66,15 @@ public final class ResidualMlp {
         return new Builder();
     }
 
-    /** Builder with the defaults of the main experiment: 784 -> 256, 12 sections, 10 classes, seed 1. */
+    /**
+     * Builder. {@link #inputSize} and {@link #classes} are required (they come from the data);
+     * width 256, 12 sections and seed 1 (the main experiment's) are defaults.
+     */
     public static final class Builder {
-        private long inputSize = 784;
+        private Long inputSize;
         private long width = 256;
         private int sections = 12;
-        private int classes = 10;
+        private Integer classes;
         private long seed = 1;
         private Device device = Device.CPU;
 
@@ -108,8 +111,20 @@ public final class ResidualMlp {
             return this;
         }
 
-        /** Validates the architecture without creating anything native. */
+        /**
+         * Validates the architecture without creating anything native.
+         *
+         * @throws IllegalStateException if {@link #inputSize} or {@link #classes} was not given
+         * @throws IllegalArgumentException for an invalid size
+         */
         public Spec spec() {
+            if (inputSize == null) {
+                throw new IllegalStateException("inputSize is required: call inputSize(n) with the features per sample "
+                        + "(e.g. 784 for 28x28 images)");
+            }
+            if (classes == null) {
+                throw new IllegalStateException("classes is required: call classes(n) with the number of classes");
+            }
             return new Spec(inputSize, width, sections, classes, seed);
         }
 
