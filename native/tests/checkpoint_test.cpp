@@ -131,17 +131,17 @@ void check_resume(const std::function<Model*()>& build, const TrainConfig& confi
 }
 
 // The plain rule prunes within the first epoch of a few steps; the evidence rule needs
-// kMinEvidence estimates first, so its runs are longer (batch 8 on 960 rows: 120 steps an
-// epoch) and its sections go in the second epoch, after the restore.
+// kMinEvidence estimates and 1 / kMaxThetaStep steps first, so its runs are longer (batch 8
+// on 1600 rows: 200 steps an epoch) and its sections go in the second epoch, after the restore.
 TrainConfig pruning_config(int32_t estimator, int32_t rule = PRUNING_RULE_PLAIN) {
   TrainConfig c = default_train_config();
   c.batch_size = rule == PRUNING_RULE_PLAIN ? 16 : 8;
-  c.lambda = 4.0;  // strong prior: sections are pruned during the run
+  c.lambda = rule == PRUNING_RULE_PLAIN ? 4.0 : 1.0;  // strong prior: sections are pruned during the run
   c.eta_theta = rule == PRUNING_RULE_PLAIN ? 0.5 : 0.05;
   c.patience = 2;
   c.estimator = estimator;
   c.pruning_rule = rule;
-  c.total_steps = rule == PRUNING_RULE_PLAIN ? 12 : 240;
+  c.total_steps = rule == PRUNING_RULE_PLAIN ? 12 : 400;
   c.seed = 7;
   return c;
 }
@@ -157,7 +157,7 @@ TEST(Checkpoint, ResumedMlpRunEqualsTheUninterruptedOne) {
     }, pruning_config(estimator), data.get());
   }
   // The default estimator and rule: the evidence and the estimator's fits round-trip too.
-  const DatasetPtr longer = blobs(960, 12, 3, 5);
+  const DatasetPtr longer = blobs(1600, 12, 3, 5);
   check_resume([] {
     MlpSpec spec{12, 16, 4, 3, 11};
     return model_create_mlp(&spec);

@@ -81,8 +81,9 @@ TEST(Trainer, StrongPriorPrunesAndTheCostVanishes) {
   c.eta_theta = 0.05;  // evidence rule: from 1 to 0 in about 20 steps once the evidence is in
   const int64_t params_initial = m.param_count();
   const int64_t bytes_initial = m.native_bytes();
-  // The evidence rule moves no theta before kMinEvidence estimates: 10 epochs of 16 steps.
-  const RunResult r = train(m, data.operator*(), c, 10);
+  // The evidence rule moves no theta before kMinEvidence estimates (~80 steps) and takes at
+  // least 1 / kMaxThetaStep steps from 1 to 0: 16 epochs of 16 steps.
+  const RunResult r = train(m, data.operator*(), c, 16);
   EXPECT_LT(m.live_sections(), 6);
   int pruned = 0;
   int64_t expected_params = params_initial;
@@ -218,6 +219,38 @@ TEST(TrainerFreeze, ThetaHeldAndNothingPrunedWhileFrozen) {
   EXPECT_EQ(m.live_sections(), 0);  // after the freeze the prior prunes them all
   for (int32_t l = 0; l < 4; ++l) EXPECT_GE(m.section(l).pruned_at_step, 16);
   EXPECT_GT(flops_after, flops_frozen);  // the estimator's passes start after the freeze
+}
+
+}  // namespace
+}  // namespace layerprune
+
+namespace layerprune {
+namespace {
+
+TEST(TrainerFlops, StepFlopsFollowTheFormulaByHand) {
+  // small_arch(10, 32, 6, 4): stem 10 -> 32, six W-a-W sections 32 -> 32 -> 32, head 32 -> 4.
+  // FLOPs count 2 per multiply-add of the matrix products; a training step counts the forward
+  // once and the backward twice (model/cost.h), plus the estimator's extra passes.
+  const double stem = 2.0 * 10 * 32, section = 2.0 * (32 * 32 + 32 * 32), head = 2.0 * 32 * 4;
+  auto data = test::blobs(256, 10, 4, 13);
+  for (int no_gates : {1, 0}) {
+    ResidualMlp m(make_cpu_backend(), test::small_arch(10, 32, 6, 4), 4);
+    TrainConfig c = small_config();
+    c.no_gates = no_gates;
+    c.theta0 = 0.5;  // with gates, about half the sections run in each step
+    TrainingSession t(m, c);
+    t.begin_epoch(*data);
+    for (int64_t b = 0; b < 4; ++b) {
+      const StepStats s = t.step(*data, b);
+      const double forward = stem + head + section * s.active_sections;
+      EXPECT_DOUBLE_EQ(s.step_flops, 3.0 * c.batch_size * forward + s.estimator_flops) << "step " << b;
+      EXPECT_DOUBLE_EQ(s.step_flops_unpruned, 3.0 * c.batch_size * (stem + head + 6 * section));
+      if (no_gates) {
+        EXPECT_EQ(s.active_sections, 6);
+        EXPECT_EQ(s.estimator_flops, 0.0);
+      }
+    }
+  }
 }
 
 }  // namespace

@@ -222,9 +222,12 @@ void trainer_finish(Trainer* trainer);
 // L(xi_l=0)] (data part of dJ/dtheta), mean[l] and stddev[l] of the estimator's
 // per-sample values over `samples` draws of xi, prior[l] = the prior part of dJ/dtheta
 // for (lambda, s2, n_train). `fraction` is the two-point subset or the budgeted estimator's
-// budget. Returns E_xi[L]. Overwrites the model's workspace only.
+// budget. cost[0] = mean FLOPs of the estimator's extra passes per draw as a fraction of
+// one training step of the live network on those rows (for variance at equal cost).
+// Returns E_xi[L]. Overwrites the model's workspace only.
 double estimator_check(Model* model, const Dataset* data, int64_t rows, int32_t estimator,
                        double fraction, int64_t samples, int64_t seed, double lambda, double s2,
-                       double n_train, double* exact, double* mean, double* stddev, double* prior);
+                       double n_train, double* exact, double* mean, double* stddev, double* prior,
+                       double* cost);
 
 }  // namespace layerprune

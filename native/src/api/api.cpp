@@ -258,10 +258,10 @@ void trainer_finish(Trainer* t) { session(t).finish(); }
 
 double estimator_check(Model* m, const Dataset* data, int64_t rows, int32_t estimator, double fraction,
                        int64_t samples, int64_t seed, double lambda, double s2, double n_train,
-                       double* exact, double* mean, double* stddev, double* prior) {
+                       double* exact, double* mean, double* stddev, double* prior, double* cost) {
   checked(m, "model");
   checked(data, "data set");
-  require(exact && mean && stddev && prior, "estimator_check needs four output arrays");
+  require(exact && mean && stddev && prior && cost, "estimator_check needs five output arrays");
   GatedNetwork& net = *m->net;
   require(data->dim == net.input_size(), "could not check the estimator because the data set has ",
           data->dim, " features per sample but the model expects ", net.input_size());
@@ -277,6 +277,9 @@ double estimator_check(Model* m, const Dataset* data, int64_t rows, int32_t esti
   const ExactGradient ex = exact_theta_gradient(net, rows);
   const EstimatorStats st = sample_estimator(net, *est, rows, samples, static_cast<uint64_t>(seed));
   const prior::Terms terms{lambda, s2, n_train};
+  std::vector<float> live(static_cast<size_t>(net.sections()));
+  for (int32_t l = 0; l < net.sections(); ++l) live[l] = net.gate(l).pruned ? 0.f : 1.f;
+  cost[0] = st.mean_flops / cost::training_step_flops(net.forward_flops(live), rows);
   for (int32_t l = 0; l < net.sections(); ++l) {
     exact[l] = ex.data_grad[l];
     mean[l] = st.mean[l];

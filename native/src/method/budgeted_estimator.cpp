@@ -19,7 +19,8 @@
 //
 // The re-runs are drawn so that their expected cost is a fixed fraction (`budget`) of the
 // live network's training step, at every depth:
-//   sum_l p_l cost_l = budget * 3 * F_live * rows,
+//   sum_l p_l cost_l = budget * 3 * F_live * rows * (sum_l pi_l cost_l / sum_l cost_l),
+// scaled down by the cost-weighted mean priority (to a tenth when every section is decided),
 // and within that budget p_l follows Neyman allocation, p_l proportional to
 // pi_l sqrt(V_l / cost_l): V_l is the running mean of the squared residual (d_l - pred_l)^2,
 // shrunk half-way to the mean over sections so that one lucky small residual cannot starve a
@@ -185,9 +186,19 @@ class BudgetedEstimator final : public ThetaEstimator {
       const double priority = ctx.priority ? std::clamp((*ctx.priority)[l], 0.1, 1.0) : 1.0;
       weight_[l] = priority * std::sqrt(v / cost_[l]);
     }
+    // The budget is spent in full while every section's evidence is ambiguous (priority 1) and
+    // shrinks with the cost-weighted mean priority as sections are decided (down to a tenth):
+    // re-runs are bought only while they are worth something.
+    double cost_sum = 0.0, worth = 0.0;
+    for (int32_t l = 0; l < L; ++l) {
+      if (model.gate(l).pruned) continue;
+      const double priority = ctx.priority ? std::clamp((*ctx.priority)[l], 0.1, 1.0) : 1.0;
+      cost_sum += cost_[l], worth += priority * cost_[l];
+    }
+    const double scale = cost_sum > 0.0 ? worth / cost_sum : 1.0;
     planned_ = allocate_reruns(cost_, weight_,
-                               budget_ * cost::training_step_flops(model.forward_flops(live_on_), ctx.rows), rate_,
-                               fixed_);
+                               scale * budget_ * cost::training_step_flops(model.forward_flops(live_on_), ctx.rows),
+                               rate_, fixed_);
   }
 
   double budget_;

@@ -13,6 +13,7 @@ struct EstimatorStats {
   std::vector<double> mean;    // per section
   std::vector<double> stddev;  // per-sample standard deviation
   std::vector<double> stderr_; // standard error of the mean
+  double mean_flops = 0;        // FLOPs of the extra passes per draw (re-runs, skipped bodies)
 };
 
 // Draws `samples` gate vectors xi ~ Bernoulli(theta) and runs the estimator on each,

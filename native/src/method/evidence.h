@@ -20,7 +20,11 @@
 // most recent quarter of the section's estimates (decay 1 - 1/h, h = count/4), at most
 // `horizon` steps; its standard error is that of a weighted mean, sqrt(var / n_eff),
 // n_eff = (sum w)^2 / sum w^2 (about count/2, at most 2 horizon), and no theta moves before
-// n_eff reaches kMinEvidence. var is the larger of the window's sample variance and the
+// n_eff reaches kMinEvidence. The usefulness of a section also swings for stretches of 50-100
+// steps while the network changes fast (measured on ResNet-56), so a move towards removal must
+// be supported by a second, longer window as well (the whole history so far, at most
+// 4 horizon steps): both must say, at z standard errors, that the section does not pay.
+// Moves towards keeping need the recent window only. var is the larger of the window's sample variance and the
 // variance the estimator's own subsampling adds (ThetaEstimator::sampling_variance), so a
 // window that happened to hold no re-run of the section does not look certain.
 #pragma once
@@ -43,13 +47,17 @@ class ThetaEvidence {
   // Standard error of mean(l); infinite before kMinEvidence effective estimates.
   double standard_error(int32_t l) const;
   double effective_samples(int32_t l) const;
-  // The part of mean(l) + prior that the evidence supports (soft threshold at z SE).
+  // The long window's mean and standard error.
+  double long_mean(int32_t l) const;
+  double long_standard_error(int32_t l) const;
+  // The part of mean(l) + prior that the evidence supports (soft threshold at z SE); towards
+  // removal (positive) at most what the long window supports as well.
   double supported(int32_t l, double prior) const;
   // How much a new full measurement of section l is worth, in [0.1, 1]: 1 while the evidence
   // is ambiguous (|mean + prior| within z SE), falling as z SE / |mean + prior| once it is not.
   double priority(int32_t l, double prior) const;
 
-  // Serialization hooks (checkpoints): kStateValues numbers per section.
+  // Serialization hooks (checkpoints): 2 kStateValues numbers per section.
   std::vector<double> state() const;
   void restore(const std::vector<double>& state);
 
@@ -58,22 +66,37 @@ class ThetaEvidence {
     double w = 0, w2 = 0, sum = 0, sum2 = 0;  // exponentially weighted sums
     double sampling = 0;                       // weighted sum of the sampling variances
     double count = 0;                          // estimates seen
+
+    void add(double estimate, double sampling_variance, double h);
+    double mean() const;
+    double effective_samples() const;
+    double standard_error() const;  // infinite before kMinEvidence effective estimates
+    double supported(double prior, double z) const;
   };
   static constexpr int kStateValues = 6;
-  std::vector<Running> s_;
+  std::vector<Running> s_;     // the recent window
+  std::vector<Running> long_;  // the long window
   double horizon_;
   double z_;
 };
 
 // No section's theta changes by more than this in one step under the evidence rule (from 1
-// to 0 takes at least 20 steps, then `patience` more before it is pruned).
-constexpr double kMaxThetaStep = 0.05;
+// to 0 takes at least 100 steps, then `patience` more before it is pruned): longer than the
+// stretches over which a section's usefulness swings early in training.
+constexpr double kMaxThetaStep = 0.01;
+
+// In doubt, keep: while the evidence supports neither direction, theta drifts back towards 1
+// by this much per step (0 to 1 in 1000 steps), so a section does not sit half-gated for the
+// rest of training and is not decided by the 0.5 threshold of determinisation on no evidence.
+constexpr double kKeepDrift = 0.001;
 
 // Theta's decrease in one step under the evidence rule: eta * supported / tau (theta moves
 // by eta per step for each tau_l of supported gradient), clamped to kMaxThetaStep. With
-// tau = 0 (lambda = 0: no prior) the full kMaxThetaStep in the supported direction.
+// tau = 0 (lambda = 0: no prior) the full kMaxThetaStep in the supported direction. Without
+// support, -kKeepDrift (theta rises; the projection keeps it at 1).
 inline double evidence_step(double eta, double supported, double tau) {
-  if (supported == 0.0 || eta == 0.0) return 0.0;
+  if (eta == 0.0) return 0.0;
+  if (supported == 0.0) return -kKeepDrift;
   const double step = tau > 0.0 ? eta * supported / tau : (supported > 0.0 ? kMaxThetaStep : -kMaxThetaStep);
   return step > kMaxThetaStep ? kMaxThetaStep : step < -kMaxThetaStep ? -kMaxThetaStep : step;
 }

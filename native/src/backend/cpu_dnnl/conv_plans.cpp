@@ -18,8 +18,10 @@ memory owned(const memory::desc& d, const dnnl::engine& e, std::vector<float>& s
 }  // namespace
 
 ConvPlan& ConvPlans::plan(const ConvGeometry& g) {
-  auto found = plans_.find(g);
-  if (found != plans_.end()) return *found->second;
+  return plans_.get(g, [&] { return make_plan(g); });
+}
+
+std::unique_ptr<ConvPlan> ConvPlans::make_plan(const ConvGeometry& g) {
   require(g.N > 0 && g.C > 0 && g.H > 0 && g.W > 0 && g.K > 0 && g.R > 0 && g.S > 0 && g.stride > 0 &&
               g.pad >= 0 && g.P() > 0 && g.Q() > 0,
           "could not plan a convolution because its geometry is invalid (N=", g.N, " C=", g.C, " H=", g.H,
@@ -69,9 +71,7 @@ ConvPlan& ConvPlans::plan(const ConvGeometry& g) {
   p->backward_weights_args = {{DNNL_ARG_DIFF_DST, p->diff_dst},
                               {DNNL_ARG_SRC, p->src},
                               {DNNL_ARG_DIFF_WEIGHTS, p->diff_weights_blocked}};
-  auto& ref = *p;
-  plans_.emplace(g, std::move(p));
-  return ref;
+  return p;
 }
 
 void ConvPlans::forward(const ConvGeometry& g, const float* x, const float* w, float* y) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "backend/backend.h"
+#include "core/lru_cache.h"
 #include "oneapi/dnnl/dnnl.hpp"
 
 namespace layerprune::cpu {
@@ -44,12 +45,17 @@ class ConvPlans {
   // Into dx, or into a scratch copy when `into_scratch` (the caller adds it).
   const float* backward_data(const ConvGeometry& g, const float* dy, const float* w, float* dx, bool into_scratch);
   void backward_weights(const ConvGeometry& g, const float* dy, const float* x, float* dw);
+  size_t plan_count() const { return plans_.size(); }
+  size_t evictions() const { return plans_.evictions(); }
+  // Geometries kept at most (each holds its reordered weight copies and a scratch buffer).
+  static constexpr size_t kCapacity = 128;
 
  private:
   ConvPlan& plan(const ConvGeometry& g);
+  std::unique_ptr<ConvPlan> make_plan(const ConvGeometry& g);
   dnnl::engine engine_;
   dnnl::stream stream_;
-  std::unordered_map<ConvGeometry, std::unique_ptr<ConvPlan>, ConvGeometryHash> plans_;
+  LruCache<ConvGeometry, ConvPlan, ConvGeometryHash> plans_{kCapacity};
 };
 
 }  // namespace layerprune::cpu

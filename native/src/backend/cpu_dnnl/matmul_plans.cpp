@@ -19,9 +19,10 @@ memory::desc matrix(int64_t rows, int64_t cols, bool transposed) {
 }  // namespace
 
 GemmPlan& MatmulPlans::plan(const GemmKey& key) {
-  auto found = plans_.find(key);
-  if (found != plans_.end()) return *found->second;
+  return plans_.get(key, [&] { return make_plan(key); });
+}
 
+std::unique_ptr<GemmPlan> MatmulPlans::make_plan(const GemmKey& key) {
   auto p = std::make_unique<GemmPlan>();
   const int64_t M = key.M, N = key.N, K = key.K;
   memory::desc src, wei, dst, bias;
@@ -66,9 +67,7 @@ GemmPlan& MatmulPlans::plan(const GemmKey& key) {
     p->bias = memory(bias, engine_, DNNL_MEMORY_NONE);
     p->args[DNNL_ARG_BIAS] = p->bias;
   }
-  auto& ref = *p;
-  plans_.emplace(key, std::move(p));
-  return ref;
+  return p;
 }
 
 void MatmulPlans::run(const GemmKey& key, const float* a, const float* b, const float* bias,

@@ -7,6 +7,8 @@
 #include <memory>
 #include <unordered_map>
 
+#include "core/lru_cache.h"
+
 #include "oneapi/dnnl/dnnl.hpp"
 
 namespace layerprune::cpu {
@@ -49,12 +51,17 @@ class MatmulPlans {
   // Runs C = A * B with the plan of `key`; `bias` only for the forward kinds.
   void run(const GemmKey& key, const float* a, const float* b, const float* bias, float* c);
   size_t plan_count() const { return plans_.size(); }
+  size_t evictions() const { return plans_.evictions(); }
+  // Plans kept at most: a training run of any preset uses a few dozen shapes (forward and
+  // backward per distinct layer, training and evaluation batch sizes).
+  static constexpr size_t kCapacity = 256;
 
  private:
   GemmPlan& plan(const GemmKey& key);
+  std::unique_ptr<GemmPlan> make_plan(const GemmKey& key);
   dnnl::engine engine_;
   dnnl::stream stream_;
-  std::unordered_map<GemmKey, std::unique_ptr<GemmPlan>, GemmKeyHash> plans_;
+  LruCache<GemmKey, GemmPlan, GemmKeyHash> plans_{kCapacity};
 };
 
 }  // namespace layerprune::cpu

@@ -3,6 +3,8 @@ package io.layerprune.cli;
 import io.layerprune.DataException;
 import io.layerprune.data.IdxDataset;
 import io.layerprune.model.Model;
+import io.layerprune.model.ModelSpec;
+import io.layerprune.model.zoo.ResNet;
 import io.layerprune.model.zoo.ResidualMlp;
 import io.layerprune.runtime.Layerprune;
 import io.layerprune.train.Estimator;
@@ -49,6 +51,11 @@ public final class EstimatorCheckCommand implements Callable<Integer> {
     @Option(names = "--data", paramLabel = "DIR", defaultValue = "/usr/share/datasets/fashion-mnist",
             description = "Folder of MNIST-format IDX files (default: ${DEFAULT-VALUE}).")
     Path data;
+
+    @Option(names = "--model", paramLabel = "NAME", defaultValue = "mlp",
+            description = "mlp (a residual MLP of --sections and --width) or resnet20 / resnet32 (9 / 15 gated "
+                    + "sections on 1x28x28) (default: ${DEFAULT-VALUE}).")
+    String model;
 
     @Option(names = "--sections", paramLabel = "L", defaultValue = "4",
             description = "Gated sections L, at most 16 (default: ${DEFAULT-VALUE}).")
@@ -129,13 +136,24 @@ public final class EstimatorCheckCommand implements Callable<Integer> {
         OptionErrors.requireAtLeast(cl, "--train-limit", trainLimit, 0, "(0 = all)");
         OptionErrors.requireAtLeast(cl, "--rows", rows, 1);
         OptionErrors.requireAtLeast(cl, "--threads", threads, 0);
-        double[] thetas = new double[sections];
+        ModelSpec mspec;
+        if (model.equals("mlp")) {
+            mspec = ResidualMlp.builder().inputSize(784).width(width).sections(sections).classes(10).seed(seed).spec();
+        } else if (model.equals("resnet20") || model.equals("resnet32")) {
+            mspec = ResNet.builder().depth(Integer.parseInt(model.substring(6))).input(1, 28, 28).classes(10).seed(seed)
+                    .spec();
+        } else {
+            throw new ParameterException(cl, "invalid value for --model: use mlp, resnet20 or resnet32 (at most "
+                    + EstimatorCheck.MAX_SECTIONS + " sections for exact enumeration), got '" + model + "'");
+        }
+        int nSections = mspec.sections();
+        double[] thetas = new double[nSections];
         if (theta.length == 1) {
             Arrays.fill(thetas, theta[0]);
-        } else if (theta.length == sections) {
+        } else if (theta.length == nSections) {
             thetas = theta.clone();
         } else {
-            throw new ParameterException(cl, "invalid value for --theta: give one value or " + sections
+            throw new ParameterException(cl, "invalid value for --theta: give one value or " + nSections
                     + " (one per section), got " + theta.length);
         }
         for (double t : thetas) {
@@ -170,23 +188,22 @@ public final class EstimatorCheckCommand implements Callable<Integer> {
                 throw new ParameterException(cl, "invalid value for --rows: must be <= the training images used ("
                         + trainSize + "), got " + rows);
             }
-            ResidualMlp.Spec mspec = ResidualMlp.builder().inputSize(784).width(width).sections(sections).classes(10)
-                    .seed(seed).spec();
             try (Model model = mspec.build()) {
                 if (trainEpochs > 0) {
-                    TrainConfig cfg = defaults.toBuilder().noGates(true).epochs(trainEpochs).seed(seed).build();
+                    TrainConfig cfg = TrainConfig.defaultsFor(mspec).toBuilder().noGates(true).epochs(trainEpochs)
+                            .seed(seed).build();
                     try (Trainer t = Trainer.create(model, cfg)) {
                         long t0 = System.nanoTime();
                         var r = t.fit(splits.train(), null);
                         err.printf(Locale.ROOT, "trained %d epoch(s) without gates on %d images in %.1f s%n",
                                 trainEpochs, trainSize, (System.nanoTime() - t0) / 1e9);
                         err.flush();
-                        if (r.sectionsKept() != sections) {
+                        if (r.sectionsKept() != mspec.sections()) {
                             throw new IllegalStateException("no-gates training pruned sections");
                         }
                     }
                 }
-                for (int l = 0; l < sections; l++) {
+                for (int l = 0; l < mspec.sections(); l++) {
                     model.setTheta(l, thetas[l]);
                 }
                 for (Estimator e : estimators) {
@@ -212,8 +229,9 @@ public final class EstimatorCheckCommand implements Callable<Integer> {
     }
 
     private void print(PrintWriter o, List<EstimatorCheck> checks, double[] thetas) {
-        o.printf(Locale.ROOT, "residual MLP 784->%d, %d sections, %d rows, %d draws of xi, theta %s%n", width, sections,
-                rows, samples, Arrays.toString(thetas));
+        o.printf(Locale.ROOT, "%s, %d sections, %d rows, %d draws of xi, theta %s%n",
+                model.equals("mlp") ? "residual MLP 784->" + width : model, thetas.length, rows, samples,
+                Arrays.toString(thetas));
         for (EstimatorCheck c : checks) {
             o.println();
             o.printf(Locale.ROOT, "%s%s   E[L] = %.5f%n", c.estimator().cliName(),
@@ -242,15 +260,18 @@ public final class EstimatorCheckCommand implements Callable<Integer> {
     /** One row per estimator: max |relative bias|, mean per-sample std, sections within 4 SE. */
     static String markdownSummary(List<EstimatorCheck> checks) {
         StringBuilder sb = new StringBuilder();
-        sb.append("| estimator | max abs. rel. bias | mean std/sample | sections within 4 SE |\n");
-        sb.append("|---|---|---|---|\n");
+        sb.append("| estimator | max abs. rel. bias | mean std/sample | cost/step | mean variance at one step's cost "
+                + "| sections within 4 SE |\n");
+        sb.append("|---|---|---|---|---|---|\n");
         for (EstimatorCheck c : checks) {
             int within = 0;
             for (int l = 0; l < c.sections(); l++) {
                 within += c.withinStandardErrors(l, 4) ? 1 : 0;
             }
-            sb.append(String.format(Locale.ROOT, "| %s | %.3f | %.4f | %d / %d |%n", c.estimator().cliName(),
-                    c.maxAbsRelativeBias(), c.meanStddev(), within, c.sections()));
+            sb.append(String.format(Locale.ROOT, "| %s | %.3f | %.4f | %.4f | %s | %d / %d |%n", c.estimator().cliName(),
+                    c.maxAbsRelativeBias(), c.meanStddev(), c.costPerStep(),
+                    c.costPerStep() > 0 ? String.format(Locale.ROOT, "%.3e", c.meanVarianceAtOneStep()) : "-",
+                    within, c.sections()));
         }
         return sb.toString().stripTrailing();
     }
@@ -260,7 +281,8 @@ public final class EstimatorCheckCommand implements Callable<Integer> {
         root.put("schema", SCHEMA);
         root.put("version", Layerprune.version());
         Map<String, Object> settings = new LinkedHashMap<>();
-        settings.put("sections", sections);
+        settings.put("model", model);
+        settings.put("sections", thetas.length);
         settings.put("width", width);
         settings.put("rows", rows);
         settings.put("samples", samples);
@@ -278,6 +300,8 @@ public final class EstimatorCheckCommand implements Callable<Integer> {
             e.put("expected_loss", c.expectedLoss());
             e.put("max_abs_relative_bias", finite(c.maxAbsRelativeBias()));
             e.put("mean_stddev", c.meanStddev());
+            e.put("cost_per_step", c.costPerStep());
+            e.put("mean_variance_at_one_step", finite(c.meanVarianceAtOneStep()));
             List<Object> secs = new ArrayList<>();
             for (int l = 0; l < c.sections(); l++) {
                 Map<String, Object> s = new LinkedHashMap<>();
@@ -290,6 +314,7 @@ public final class EstimatorCheckCommand implements Callable<Integer> {
                 s.put("stddev", c.stddev()[l]);
                 s.put("stderr", c.stderr(l));
                 s.put("within_4se", c.withinStandardErrors(l, 4));
+                s.put("variance_at_one_step", finite(c.varianceAtOneStep(l)));
                 s.put("prior", c.prior()[l]);
                 secs.add(s);
             }

@@ -12,7 +12,7 @@ final class FinalTable {
         out.println();
         row(out, "", "final", "initial");
         row(out, "test accuracy (deterministic)", pct(r.testAccuracy()), "");
-        row(out, "test accuracy (expected)", pct(r.testAccuracyExpected()), "");
+        row(out, "test accuracy (expected)", pct(r.testAccuracyExpected()) + " (before determinisation)", "");
         if (Double.isFinite(r.validationAccuracy())) {
             row(out, "validation accuracy (determ.)", pct(r.validationAccuracy()), "");
         }
@@ -22,7 +22,11 @@ final class FinalTable {
         row(out, "FLOPs per sample", sci(r.flopsPerSample()), sci(r.flopsPerSampleInitial()));
         row(out, "training FLOPs", sci(r.cumulativeTrainingFlops()) + String.format(Locale.ROOT, " (%.2f of unpruned)",
                 r.trainingFlopsRatio()), sci(r.cumulativeTrainingFlopsUnpruned()) + " (unpruned)");
-        row(out, "training time", String.format(Locale.ROOT, "%.1f s", r.seconds()), "");
+        row(out, "estimator FLOPs", sci(r.cumulativeEstimatorFlops()) + String.format(Locale.ROOT,
+                " (%.3f of unpruned)", r.cumulativeTrainingFlopsUnpruned() > 0
+                        ? r.cumulativeEstimatorFlops() / r.cumulativeTrainingFlopsUnpruned() : Double.NaN), "");
+        row(out, "training time", String.format(Locale.ROOT, "%.1f s (%.1f s of it evaluating)", r.seconds(),
+                r.evaluationSeconds()), "");
         row(out, "samples/s", String.format(Locale.ROOT, "%.0f", r.samplesPerSecond()), "");
         if (r.stopped()) {
             row(out, "stopped early", "after epoch " + r.epochs().size(), "");

@@ -89,7 +89,9 @@ public final class Main implements Runnable {
 
     static CommandLine commandLine(boolean terminal) {
         CommandLine cl = new CommandLine(new Main());
-        cl.addSubcommand("train", new CommandLine(new TrainCommand(terminal)));
+        CommandLine train = new CommandLine(new TrainCommand(terminal));
+        train.getCommandSpec().usageMessage().footer(TrainCommand.footer());
+        cl.addSubcommand("train", train);
         cl.addSubcommand("estimator-check", new CommandLine(new EstimatorCheckCommand()));
         cl.addSubcommand("experiment", new CommandLine(new ExperimentCommand()));
         cl.addSubcommand("plot", new CommandLine(new PlotCommand()));

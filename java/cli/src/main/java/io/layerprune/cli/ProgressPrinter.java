@@ -98,8 +98,10 @@ final class ProgressPrinter implements TrainingListener {
     public void onEpoch(EpochEvent e) {
         closeLine();
         err.println(String.format(Locale.ROOT,
-                "epoch %d/%d  step %d  loss %.4f  train acc %.4f  val acc %.4f (expected)  live %d/%d  %.1f s  theta %s",
-                e.epoch(), epochs, e.step(), e.loss(), e.trainAccuracy(), e.validationAccuracyExpected(), e.liveSections(),
+                "epoch %d/%d  step %d  loss %.4f  train acc %.4f  val acc %.4f expected, %.4f deterministic  live %d/%d"
+                        + "  %.1f s  theta %s",
+                e.epoch(), epochs, e.step(), e.loss(), e.trainAccuracy(), e.validationAccuracyExpected(),
+                e.validationAccuracyDeterministic(), e.liveSections(),
                 sections, e.seconds(), thetas(e.theta(), e.pruned())));
         err.flush();
     }

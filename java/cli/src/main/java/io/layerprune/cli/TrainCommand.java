@@ -61,10 +61,7 @@ import picocli.CommandLine.Spec;
                     + "validation; 10k test, evaluated once at the end), 784->256 stem, 12 sections of width 256, "
                     + "10 classes, the library's default hyper-parameters.",
             ""},
-        footer = {"",
-            "Pruning off is --no-gates, not --lambda 0: with lambda 0 the data term alone still prunes "
-                    + "sections whose presence raises the loss.",
-            "Exit codes: 0 success, 1 failure while running, 2 usage error."})
+        footer = {})  // set by Main from footer(): it holds the native per-model defaults
 public final class TrainCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -580,6 +577,39 @@ public final class TrainCommand implements Callable<Integer> {
             super("stopped after epoch " + epoch, null, false, false);
             this.epoch = epoch;
         }
+    }
+
+    /**
+     * The help footer: each model family's training defaults as the native core gives them
+     * (the flags above show the mlp's), then the notes.
+     */
+    static String[] footer() {
+        List<String> lines = new ArrayList<>();
+        lines.add("");
+        lines.add("Training defaults per model (from the native core; a flag overrides one):");
+        try {
+            lines.add(String.format(java.util.Locale.ROOT, "  %-10s %-6s %-12s %-9s %-7s %-9s %-7s %s", "model", "lr",
+                    "weight-decay", "augment", "lambda", "eta-theta", "budget", "evidence z / horizon"));
+            Shape s = IDX_SHAPE;
+            List<Map.Entry<String, ModelSpec>> families = List.of(
+                    Map.entry("mlp", ResidualMlp.builder().inputSize(s.size()).classes(10).spec()),
+                    Map.entry("resnet*", ResNet.builder().depth(20).input(1, 28, 28).classes(10).spec()),
+                    Map.entry("vgg16", Vgg16.spec(1, 32, 32, 10, 1)),
+                    Map.entry("lenet5", LeNet5.spec(1, 28, 28, 10, 1)));
+            for (Map.Entry<String, ModelSpec> f : families) {
+                TrainConfig d = TrainConfig.defaultsFor(f.getValue());
+                lines.add(String.format(java.util.Locale.ROOT, "  %-10s %-6s %-12s %-9s %-7s %-9s %-7s %s / %s",
+                        f.getKey(), d.etaW(), d.weightDecay(), d.augmentPad() > 0 || d.augmentFlip() ? "crop+flip" : "off",
+                        d.lambda(), d.etaTheta(), d.estimatorBudget(), d.evidenceZ(), d.evidenceHorizon()));
+            }
+        } catch (RuntimeException | LinkageError e) {
+            lines.add("  (the native library is unavailable: " + e.getMessage() + ")");
+        }
+        lines.add("");
+        lines.add("Pruning off is --no-gates, not --lambda 0: with lambda 0 the data term alone still prunes "
+                + "sections whose presence raises the loss.");
+        lines.add("Exit codes: 0 success, 1 failure while running, 2 usage error.");
+        return lines.toArray(new String[0]);
     }
 
     private static String estimatorLine(TrainConfig c) {

@@ -22,9 +22,11 @@ import java.util.Objects;
  * @param mean the estimator's mean over the draws
  * @param stddev the estimator's per-sample standard deviation over the draws
  * @param prior the prior part of dJ/dtheta_l (for the lambda, s2 and N given)
+ * @param costPerStep mean FLOPs of the estimator's extra passes per draw, as a fraction of one
+ *     training step of the network on those rows
  */
 public record EstimatorCheck(Estimator estimator, double fraction, long rows, long samples, double expectedLoss,
-        double[] exact, double[] mean, double[] stddev, double[] prior) {
+        double[] exact, double[] mean, double[] stddev, double[] prior, double costPerStep) {
 
     public EstimatorCheck {
         exact = exact.clone();
@@ -85,9 +87,10 @@ public record EstimatorCheck(Estimator estimator, double fraction, long rows, lo
         double[] mean = new double[n];
         double[] stddev = new double[n];
         double[] prior = new double[n];
+        double[] cost = new double[1];
         double loss = Native.callDouble(() -> LayerpruneNative.estimator_check(m, d, rows, estimator.code(), fraction,
-                samples, seed, lambda, s2, nTrain, exact, mean, stddev, prior));
-        return new EstimatorCheck(estimator, fraction, rows, samples, loss, exact, mean, stddev, prior);
+                samples, seed, lambda, s2, nTrain, exact, mean, stddev, prior, cost));
+        return new EstimatorCheck(estimator, fraction, rows, samples, loss, exact, mean, stddev, prior, cost[0]);
     }
 
     /** Number of sections. */
@@ -113,6 +116,25 @@ public record EstimatorCheck(Estimator estimator, double fraction, long rows, lo
     @Override
     public double[] prior() {
         return prior.clone();
+    }
+
+    /**
+     * Variance of section l's estimate at a cost of one training step: stddev^2 x costPerStep
+     * (averaging k independent draws divides the variance by k and multiplies the cost by k),
+     * so estimators of different cost compare at equal cost. NaN for an estimator with no
+     * extra passes (its cost is part of the step already).
+     */
+    public double varianceAtOneStep(int l) {
+        return costPerStep > 0 ? stddev[l] * stddev[l] * costPerStep : Double.NaN;
+    }
+
+    /** {@link #varianceAtOneStep} averaged over the sections. */
+    public double meanVarianceAtOneStep() {
+        double sum = 0;
+        for (int l = 0; l < sections(); l++) {
+            sum += varianceAtOneStep(l);
+        }
+        return sum / sections();
     }
 
     /** mean - exact of section l. */

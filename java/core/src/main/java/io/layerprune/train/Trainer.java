@@ -90,6 +90,16 @@ public final class Trainer extends NativeHandle {
         this.config = config;
     }
 
+    /**
+     * Binds a trainer to a model with the training defaults of the model's architecture family
+     * ({@link TrainConfig#defaultsFor(Model)}: a ResNet gets learning rate 0.1, weight decay and
+     * augmentation, an MLP {@link TrainConfig#defaults()}).
+     */
+    public static Trainer create(Model model) {
+        Objects.requireNonNull(model, "model");
+        return create(model, TrainConfig.defaultsFor(model));
+    }
+
     /** Binds a trainer to a model; nothing native is created until {@link #fit}. */
     public static Trainer create(Model model, TrainConfig config) {
         Objects.requireNonNull(model, "model");

@@ -31,6 +31,9 @@ class TrainConfigTest {
             assertTrue(r.etaW() > m.etaW(), r + " vs " + m);
             assertTrue(r.weightDecay() > 0 && m.weightDecay() == 0, r.toString());
             assertTrue(r.augmentPad() > 0 && r.augmentFlip() && m.augmentPad() == 0, r.toString());
+            try (Trainer t = Trainer.create(resnet)) {
+                assertEquals(r, t.config(), "Trainer.create(model) takes the model's defaults");
+            }
         }
     }
 
