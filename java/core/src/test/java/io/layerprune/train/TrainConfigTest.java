@@ -46,7 +46,7 @@ class TrainConfigTest {
         assertEquals(0.05, d.estimatorBudget(), 1e-12);
         assertEquals(PruningRule.EVIDENCE, d.pruningRule());
         assertEquals(0.25, d.estimatorFraction(), 1e-12);
-        assertEquals(0.01, d.lambda(), 1e-12);
+        assertEquals(0.02, d.lambda(), 1e-12);  // native default since 7756110 (chosen on a validation split)
         assertNull(d.tau());
         assertEquals(1e-3, d.s2(), 1e-15);
         assertEquals(1.0, d.theta0(), 0);
