@@ -191,7 +191,7 @@ class MainTest {
         Run r = run("train", "--help");
         assertEquals(0, r.code());
         assertTrue(r.out().contains("--lambda"), r.out());
-        assertTrue(r.out().contains("(default: 0.01)"), r.out());
+        assertTrue(r.out().contains("(default: 0.02)"), r.out());  // --lambda: the native MLP default since 7756110
         assertTrue(r.out().contains("(default: budgeted)"), r.out());
         assertTrue(r.out().contains("/usr/share/datasets/fashion-mnist"), r.out());
         assertTrue(r.out().contains("--no-gates"), r.out());
