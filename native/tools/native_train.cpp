@@ -110,6 +110,15 @@ int run(int argc, char** argv) {
     for (int32_t l = 0; l < model->sections(); ++l)
       std::printf(model->gate(l).pruned ? " -" : " %.2f", model->gate(l).theta);
     std::printf(" ]\n");
+    if (flag(argc, argv, "--trace-evidence")) {  // per section: 1e3 x (mean, SE, long mean, long SE, prior, tau)
+      for (int32_t l = 0; l < model->sections(); ++l) {
+        if (model->gate(l).pruned) continue;
+        std::printf("  s%-2d theta %.2f  mean %8.2f se %6.2f  long %8.2f se %6.2f  prior %6.2f tau %6.2f\n", l,
+                    model->gate(l).theta, 1e3 * session.evidence_mean(l), 1e3 * session.evidence_stderr(l),
+                    1e3 * session.evidence_long_mean(l), 1e3 * session.evidence_long_stderr(l),
+                    1e3 * session.prior_gradient()[l], 1e3 * session.tau(l));
+      }
+    }
     std::fflush(stdout);
   }
   const double train_seconds = seconds();

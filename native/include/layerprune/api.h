@@ -29,6 +29,14 @@ enum PruningRule {
   PRUNING_RULE_PLAIN = 1      // ALGORITHM.md 4 as written: theta <- clip(theta - eta_theta * estimate)
 };
 
+// How the prior's strength is shared out among sections (docs/ALGORITHM.md "Prior").
+enum PriorScaling {
+  PRIOR_PER_FLOP = 0,   // default: section l's prior strength is lambda n_max F_l / (n_l F_max), so its
+                        // threshold tau_l is proportional to its forward FLOPs F_l (every section of a
+                        // ResNet, whose sections cost alike, must buy the same loss reduction)
+  PRIOR_PER_WEIGHT = 1  // ALGORITHM.md 2 as written: lambda for every section, tau_l proportional to n_l
+};
+
 // The families whose training defaults the core knows (train_config_defaults_for_family).
 enum ArchitectureFamily {
   FAMILY_MLP = 0,     // residual MLP
@@ -106,6 +114,7 @@ struct TrainConfig {
   int32_t pruning_rule;       // PruningRule
   double evidence_horizon;    // evidence rule: steps the running mean of each estimate weighs (>= 1)
   double evidence_z;          // evidence rule: standard errors the running mean must clear (>= 0)
+  int32_t prior_scaling;      // PriorScaling
   int64_t theta_freeze_steps; // theta held (no estimator, no prior on theta, no pruning) for this many steps
   int32_t theta_schedule;     // SCHEDULE_CONSTANT or SCHEDULE_STEP for eta_theta
   int64_t theta_step_every;   // theta SCHEDULE_STEP: decay period in steps

@@ -100,6 +100,7 @@ void save_train_config(const TrainConfig& c, Container& out) {
   LP_CONFIG_DOUBLES(LP_PUT_D)
   LP_CONFIG_INTS(LP_PUT_I)
   LP_PUT_D(estimator_budget) LP_PUT_D(evidence_horizon) LP_PUT_D(evidence_z) LP_PUT_I(pruning_rule)
+  LP_PUT_I(prior_scaling)
 #undef LP_PUT_D
 #undef LP_PUT_I
 }
@@ -113,7 +114,7 @@ TrainConfig load_train_config(const Container& in) {
 #undef LP_GET_D
 #undef LP_GET_I
   // Fields added after format 1's first release: a checkpoint without them was trained
-  // with the plain pruning rule, which does not read the others.
+  // with the plain pruning rule and the per-weight prior; the others it does not read.
   const TrainConfig d = default_train_config();
   auto f64_or = [&](const char* name, double fallback) { return in.has(name) ? in.get_f64(name) : fallback; };
   c.estimator_budget = f64_or("config.estimator_budget", d.estimator_budget);
@@ -121,6 +122,8 @@ TrainConfig load_train_config(const Container& in) {
   c.evidence_z = f64_or("config.evidence_z", d.evidence_z);
   c.pruning_rule = in.has("config.pruning_rule") ? static_cast<int32_t>(in.get_i64("config.pruning_rule"))
                                                  : PRUNING_RULE_PLAIN;
+  c.prior_scaling = in.has("config.prior_scaling") ? static_cast<int32_t>(in.get_i64("config.prior_scaling"))
+                                                   : PRIOR_PER_WEIGHT;
   return c;
 }
 

@@ -5,17 +5,19 @@
 //                                        from section l to the loss (forward only)
 //   c_l    = <dL/d zbar_l, B_l(z_l)>     the linearized term, when section l ran (xi_l = 1):
 //                                        a dot product of two tensors backward already has
-//   pred_l = beta_l c_l + b_l            a control variate: the linear regression of d_l on c_l
-//                                        fitted on the section's earlier re-runs (for xi_l = 0,
-//                                        where c_l does not exist, the running mean of d_l of
-//                                        its re-runs with xi_l = 0, or with xi_l = 1 before any)
+//   pred_l = dbar_l + beta (c_l - cbar_l) a control variate: a linear regression of d_l on c_l,
+//                                        the section's running means dbar_l, cbar_l over its
+//                                        earlier re-runs and one slope beta pooled over all
+//                                        sections (for xi_l = 0, where c_l does not exist,
+//                                        dbar_l of its re-runs with xi_l = 0, or with xi_l = 1)
 //   g_l    = pred_l + (I_l / p_l) (d_l - pred_l),   I_l ~ Bernoulli(p_l) independently
-// so E[g_l | xi] = d_l: unbiased like the plain two-point estimator, because beta_l, b_l and
-// p_l depend only on earlier steps and on xi, never on this batch's losses. Measured on
+// so E[g_l | xi] = d_l: unbiased like the plain two-point estimator, because dbar_l, cbar_l,
+// beta and p_l depend only on earlier steps and on xi, never on this batch's losses. Measured on
 // ResNet-20 (docs/experiments/estimator-trace/), c_l alone follows d_l from batch to batch but
-// has almost no mean (the loss is strongly curved along a gate), so the intercept b_l carries
-// the mean and the slope beta_l the batch-to-batch part; only the residual d_l - pred_l is
-// sampled.
+// has almost no mean (the loss is strongly curved along a gate), so the section's running mean
+// carries the mean and the slope the batch-to-batch part; only the residual d_l - pred_l is
+// sampled. A section is re-run only a few times an epoch on deep networks, too few for a slope
+// of its own; the slope, close to 1 on most sections, is pooled.
 //
 // The re-runs are drawn so that their expected cost is a fixed fraction (`budget`) of the
 // live network's training step, at every depth:
@@ -41,31 +43,42 @@
 namespace layerprune {
 namespace {
 
-constexpr double kFitMomentum = 0.9;  // running means of the regression and the residual (~10 re-runs)
-constexpr double kMaxSlope = 2.0;     // beta_l in [0, kMaxSlope]
+constexpr double kFitMomentum = 0.9;     // a section's running means (~10 of its re-runs)
+constexpr double kSlopeMomentum = 0.98;  // the pooled slope's running sums (~50 re-runs of any section)
+constexpr double kMaxSlope = 2.0;        // beta in [0, kMaxSlope]
+constexpr double kPriorSlope = 1.0;      // beta before 5 re-runs: measured 0.9-1.2 on most ResNet sections
 
-// Running regression of d on c (xi_l = 1), or running mean of d (xi_l = 0, c = 0), with the
-// running second moment of its residual. n counts the re-runs seen.
-struct Fit {
-  double n = 0, d = 0, c = 0, dc = 0, cc = 0, r2 = 0, dd = 0;
-
-  double slope() const {
-    const double var = cc - c * c;
-    return n >= 3 && var > 1e-300 ? std::clamp((dc - d * c) / var, 0.0, kMaxSlope) : 0.0;
+// The slope of d on c, pooled over sections (within-section deviations from each section's
+// running means): each section is re-run only a few times an epoch, too few to fit a slope of
+// its own, while the slope is close to 1 for most of them (docs/experiments/estimator-trace/).
+struct PooledSlope {
+  double n = 0, dc = 0, cc = 0;
+  double value() const { return n >= 5 && cc > 1e-300 ? std::clamp(dc / cc, 0.0, kMaxSlope) : kPriorSlope; }
+  void add(double dev_d, double dev_c) {
+    dc = kSlopeMomentum * dc + dev_d * dev_c;
+    cc = kSlopeMomentum * cc + dev_c * dev_c;
+    n += 1;
   }
-  double predict(double control) const {
+};
+
+// One section's running means of d and c over its re-runs in one gate state (xi_l = 1, where
+// the control variate exists, or xi_l = 0, where c = 0), with the running second moments of d
+// and of the residual d - pred. n counts the re-runs seen.
+struct Fit {
+  double n = 0, d = 0, c = 0, r2 = 0, dd = 0;
+
+  double predict(double control, double beta) const {
     if (n == 0) return control;  // no re-run yet: the linearized term as it is
-    const double beta = slope();
-    return beta * control + (d - beta * c);
+    return d + beta * (control - c);
   }
   void add(double dv, double cv, double residual) {
     auto mix = [&](double& m, double v) { m = n == 0 ? v : kFitMomentum * m + (1.0 - kFitMomentum) * v; };
     mix(r2, residual * residual);
-    mix(d, dv), mix(c, cv), mix(dc, dv * cv), mix(cc, cv * cv), mix(dd, dv * dv);
+    mix(d, dv), mix(c, cv), mix(dd, dv * dv);
     n += 1;
   }
 };
-constexpr size_t kFitValues = 7;
+constexpr size_t kFitValues = 5;
 
 class BudgetedEstimator final : public ThetaEstimator {
  public:
@@ -119,13 +132,15 @@ class BudgetedEstimator final : public ThetaEstimator {
       const bool ran = ctx.gates[l] != 0.f;
       const double control = ran ? lin[l] : 0.0;
       Fit& fit = ran ? on_[l] : off_[l];
-      const double pred = ran || off_[l].n > 0 ? fit.predict(control) : on_[l].d;
+      const double beta = slope_.value();
+      const double pred = ran || off_[l].n > 0 ? fit.predict(control, beta) : on_[l].d;
       const double p = rate_[l];
       double correction = 0.0;
       if (p > 0.0 && ctx.rng.uniform() < p) {
         const double other = model.rerun_loss(ctx.rows, ctx.gates, l, ran ? 0.f : 1.f);
         const double d = ran ? ctx.step_loss - other : other - ctx.step_loss;
         correction = (d - pred) / p;
+        if (ran && fit.n > 0) slope_.add(d - fit.d, control - fit.c);
         fit.add(d, control, d - pred);
         flops += cost_[l];
       }
@@ -136,23 +151,25 @@ class BudgetedEstimator final : public ThetaEstimator {
 
   std::vector<double> state() const override {
     std::vector<double> s;
-    s.reserve(2 * on_.size() * kFitValues);
+    s.reserve(2 * on_.size() * kFitValues + 3);
     for (const std::vector<Fit>* fits : {&on_, &off_})
-      for (const Fit& f : *fits) s.insert(s.end(), {f.n, f.d, f.c, f.dc, f.cc, f.r2, f.dd});
+      for (const Fit& f : *fits) s.insert(s.end(), {f.n, f.d, f.c, f.r2, f.dd});
+    s.insert(s.end(), {slope_.n, slope_.dc, slope_.cc});
     return s;
   }
   void restore(const std::vector<double>& state) override {
-    require(state.size() == 2 * on_.size() * kFitValues,
+    require(state.size() == 2 * on_.size() * kFitValues + 3,
             "could not restore the budgeted estimator because its state has ", state.size(), " values, expected ",
-            2 * on_.size() * kFitValues);
+            2 * on_.size() * kFitValues + 3);
+    for (double v : state)
+      require(std::isfinite(v), "could not restore the budgeted estimator because a value is not finite (corrupt)");
     const double* v = state.data();
     for (std::vector<Fit>* fits : {&on_, &off_})
       for (Fit& f : *fits) {
-        for (size_t i = 0; i < kFitValues; ++i)
-          require(std::isfinite(v[i]), "could not restore the budgeted estimator because a value is not finite (corrupt)");
-        f = Fit{v[0], v[1], v[2], v[3], v[4], v[5], v[6]};
+        f = Fit{v[0], v[1], v[2], v[3], v[4]};
         v += kFitValues;
       }
+    slope_ = PooledSlope{v[0], v[1], v[2]};
   }
 
  private:
@@ -204,6 +221,7 @@ class BudgetedEstimator final : public ThetaEstimator {
   double budget_;
   double planned_ = 0.0;  // expected FLOPs of the last step's re-runs
   std::vector<Fit> on_, off_;  // per section: re-runs with xi_l = 1 (control variate) and xi_l = 0
+  PooledSlope slope_;
   std::vector<double> rate_;   // p_l of the last step
   std::vector<double> weight_, cost_;
   std::vector<char> fixed_;

@@ -34,6 +34,7 @@ TrainingSession::TrainingSession(GatedNetwork& model, const TrainConfig& config)
   all_on_.assign(L, 1.f);
   theta_grad_.assign(L, 0.0);
   prior_grad_.assign(L, 0.0);
+  prior_scale_ = prior_scales(model_, config_.prior_scaling);
   theta_step_.assign(L, 0.0);
   priority_.assign(L, 1.0);
   norm2_.assign(L, 0.0);
@@ -54,6 +55,31 @@ TrainingSession::TrainingSession(GatedNetwork& model, const TrainConfig& config)
 }
 
 TrainingSession::~TrainingSession() = default;
+
+// Per-FLOP scaling: lambda_l = lambda n_max F_l / (n_l F_max), so tau_l ~ lambda n_max F_l / 2N:
+// the threshold of the section with the most FLOPs is what the per-weight prior gives the
+// section with the most weights, and the others' scale with their compute.
+std::vector<double> prior_scales(const GatedNetwork& model, int32_t scaling) {
+  const int32_t L = model.sections();
+  std::vector<double> scale(static_cast<size_t>(L), 1.0);
+  if (scaling == PRIOR_PER_WEIGHT || L == 0) return scale;
+  std::vector<float> none(static_cast<size_t>(L), 0.f), one = none;
+  const double base = model.forward_flops(none);
+  std::vector<double> flops(static_cast<size_t>(L));
+  double f_max = 0.0;
+  int64_t n_max = 0;
+  for (int32_t l = 0; l < L; ++l) {
+    one[l] = 1.f;
+    flops[l] = model.forward_flops(one) - base;  // the body of section l alone
+    one[l] = 0.f;
+    f_max = std::max(f_max, flops[l]);
+    n_max = std::max(n_max, model.section_weights(l));
+  }
+  for (int32_t l = 0; l < L; ++l)
+    if (model.section_weights(l) > 0 && f_max > 0.0)
+      scale[l] = double(n_max) * flops[l] / (double(model.section_weights(l)) * f_max);
+  return scale;
+}
 
 prior::Terms TrainingSession::prior_terms(const Dataset* train) const {
   const double n = n_train_ > 0 ? n_train_ : (train ? double(train->count) : 1.0);
@@ -116,10 +142,11 @@ void TrainingSession::add_prior_and_decay(const prior::Terms& terms) {
     if (s.pruned) continue;
     const int64_t n = model_.section_weights(l);
     norm2_[l] = model_.section_weight_norm2(l);
-    tau_[l] = prior::tau(terms, n, norm2_[l]);
-    prior_grad_[l] = prior::theta_gradient(terms, n, s.theta, norm2_[l]);
+    const prior::Terms section_terms{terms.lambda * prior_scale_[l], terms.s2, terms.n_train};
+    tau_[l] = prior::tau(section_terms, n, norm2_[l]);
+    prior_grad_[l] = prior::theta_gradient(section_terms, n, s.theta, norm2_[l]);
     theta_grad_[l] += prior_grad_[l];
-    model_.add_prior_gradient(l, float(prior::weight_coefficient(terms, n, s.theta, norm2_[l])));
+    model_.add_prior_gradient(l, float(prior::weight_coefficient(section_terms, n, s.theta, norm2_[l])));
   }
 }
 
@@ -252,12 +279,24 @@ double TrainingSession::tau(int32_t l) {
   require(l >= 0 && l < model_.sections(), "section index ", l, " is outside [0, ", model_.sections(), ")");
   if (tau_[l] >= 0.0) return tau_[l];  // from the last step: no pass over the weights
   if (model_.gate(l).pruned) return 0.0;
-  return prior::tau(prior_terms(nullptr), model_.section_weights(l), model_.section_weight_norm2(l));
+  prior::Terms terms = prior_terms(nullptr);
+  terms.lambda *= prior_scale_[l];
+  return prior::tau(terms, model_.section_weights(l), model_.section_weight_norm2(l));
 }
 
 double TrainingSession::evidence_mean(int32_t l) const {
   require(l >= 0 && l < model_.sections(), "section index ", l, " is outside [0, ", model_.sections(), ")");
   return evidence_ ? evidence_->mean(l) : 0.0;
+}
+
+double TrainingSession::evidence_long_mean(int32_t l) const {
+  require(l >= 0 && l < model_.sections(), "section index ", l, " is outside [0, ", model_.sections(), ")");
+  return evidence_ ? evidence_->long_mean(l) : 0.0;
+}
+
+double TrainingSession::evidence_long_stderr(int32_t l) const {
+  require(l >= 0 && l < model_.sections(), "section index ", l, " is outside [0, ", model_.sections(), ")");
+  return evidence_ ? evidence_->long_standard_error(l) : std::numeric_limits<double>::infinity();
 }
 
 double TrainingSession::evidence_stderr(int32_t l) const {

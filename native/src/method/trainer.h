@@ -24,6 +24,10 @@ class Container;
 
 // Defaults and validation of TrainConfig live in method/training_defaults.h.
 
+// Each section's share of the prior strength (lambda_l = lambda * scale_l) under a
+// PriorScaling: all 1 per weight; n_max F_l / (n_l F_max) per FLOP.
+std::vector<double> prior_scales(const GatedNetwork& model, int32_t scaling);
+
 class TrainingSession {
  public:
   TrainingSession(GatedNetwork& model, const TrainConfig& config);
@@ -46,6 +50,9 @@ class TrainingSession {
   // Running mean of section l's data-term estimates and its standard error (evidence rule).
   double evidence_mean(int32_t l) const;
   double evidence_stderr(int32_t l) const;
+  // The evidence rule's long window (moves towards removal need it too).
+  double evidence_long_mean(int32_t l) const;
+  double evidence_long_stderr(int32_t l) const;
   // Theta change of each section in the last step (0 for pruned ones), before projection.
   const std::vector<double>& theta_steps() const { return theta_step_; }
   // Prior part of dJ/dtheta of the last step.
@@ -100,6 +107,7 @@ class TrainingSession {
   std::vector<double> prior_grad_;  // prior part of it (L)
   std::vector<double> theta_step_;  // theta change of this step before projection (L)
   std::vector<double> priority_;    // evidence rule: how much a re-run of each section is worth (L)
+  std::vector<double> prior_scale_; // lambda_l / lambda of each section (PriorScaling)
   std::vector<double> norm2_;       // ||W_l||^2 of this step (L)
   std::vector<double> tau_;         // tau_l of this step (L), kept when a section is pruned
   std::vector<double> directional_; // <dL/d zbar_l, B_l> from backward (linearized estimators)

@@ -28,6 +28,7 @@ TrainConfig default_train_config() {
   c.pruning_rule = PRUNING_RULE_EVIDENCE;
   c.evidence_horizon = 200;
   c.evidence_z = 2.0;
+  c.prior_scaling = PRIOR_PER_FLOP;
   c.theta_freeze_steps = 0;
   c.theta_schedule = SCHEDULE_CONSTANT;
   c.theta_step_every = 1000;
@@ -53,6 +54,9 @@ TrainConfig default_train_config(int32_t family) {
       c.weight_decay = 5e-4;
       c.augment_pad = 4;
       c.augment_flip = 1;
+      // Deep networks re-run each section rarely at a small budget: more evidence per step.
+      c.estimator_budget = 0.08;
+      c.lambda = 0.01;  // with the per-FLOP prior every section must buy tau = lambda n_max / 2N
       break;
     case FAMILY_VGG:
       c.eta_w = 0.05;
@@ -115,6 +119,8 @@ void validate(const TrainConfig& c) {
           "invalid training configuration: evidence_horizon must be >= 1 step, got ", c.evidence_horizon);
   require(std::isfinite(c.evidence_z) && c.evidence_z >= 0.0,
           "invalid training configuration: evidence_z must be a finite number >= 0, got ", c.evidence_z);
+  require(c.prior_scaling == PRIOR_PER_FLOP || c.prior_scaling == PRIOR_PER_WEIGHT,
+          "invalid training configuration: prior_scaling must be 0 (per FLOP) or 1 (per weight), got ", c.prior_scaling);
   require(c.augment_pad >= 0 && c.augment_pad <= 64 && (c.augment_flip == 0 || c.augment_flip == 1),
           "invalid training configuration: augment_pad must be in [0, 64] and augment_flip 0 or 1");
   require(c.train_size >= 0, "invalid training configuration: train_size must be >= 0, got ", c.train_size);

@@ -1,12 +1,12 @@
 package io.layerprune.cli;
 
-import io.layerprune.inference.ExportedModel;
 import io.layerprune.DataException;
 import io.layerprune.Device;
 import io.layerprune.data.CifarDataset;
 import io.layerprune.data.CifarReader;
 import io.layerprune.data.Dataset;
 import io.layerprune.data.IdxDataset;
+import io.layerprune.inference.ExportedModel;
 import io.layerprune.model.Model;
 import io.layerprune.model.ModelSpec;
 import io.layerprune.model.zoo.LeNet5;
@@ -19,6 +19,7 @@ import io.layerprune.report.StepCsv;
 import io.layerprune.report.StepCsvWriter;
 import io.layerprune.runtime.Layerprune;
 import io.layerprune.train.Estimator;
+import io.layerprune.train.PriorScaling;
 import io.layerprune.train.PruningRule;
 import io.layerprune.train.Schedule;
 import io.layerprune.train.TrainConfig;
@@ -181,6 +182,12 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--evidence-z", paramLabel = "Z", description = "evidence rule: standard errors the running mean "
             + "must clear before theta moves (default: ${DEFAULT-VALUE}).")
     Double evidenceZ;
+
+    @Option(names = "--prior-scaling", paramLabel = "NAME", converter = PriorScalingConverter.class,
+            description = "How the prior is shared out: per-flop (tau_l proportional to the section's FLOPs) or "
+                    + "per-weight (ALGORITHM.md 2 as written: tau_l proportional to its weights) "
+                    + "(default: ${DEFAULT-VALUE}).")
+    PriorScaling priorScaling;
 
     @Option(names = "--eta-theta", paramLabel = "ETA", description = "Learning rate of theta: per step per tau_l of "
             + "supported gradient (evidence rule) or per nat of estimate (plain rule) (default: ${DEFAULT-VALUE}).")
@@ -399,6 +406,7 @@ public final class TrainCommand implements Callable<Integer> {
             given.ifGiven("--pruning-rule", pruningRule, b::pruningRule);
             given.ifGiven("--evidence-horizon", evidenceHorizon, b::evidenceHorizon);
             given.ifGiven("--evidence-z", evidenceZ, b::evidenceZ);
+            given.ifGiven("--prior-scaling", priorScaling, b::priorScaling);
             given.ifGiven("--eta-theta", etaTheta, b::etaTheta);
             given.ifGiven("--theta0", theta0, b::theta0);
             given.ifGiven("--patience", patience, b::patience);
@@ -693,6 +701,8 @@ public final class TrainCommand implements Callable<Integer> {
                     return Double.toString(d.evidenceHorizon());
                 case "--evidence-z":
                     return Double.toString(d.evidenceZ());
+                case "--prior-scaling":
+                    return d.priorScaling().cliName();
                 case "--eta-theta":
                     return Double.toString(d.etaTheta());
                 case "--theta0":
@@ -718,6 +728,17 @@ public final class TrainCommand implements Callable<Integer> {
         public Estimator convert(String value) {
             try {
                 return Estimator.fromName(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    static final class PriorScalingConverter implements ITypeConverter<PriorScaling> {
+        @Override
+        public PriorScaling convert(String value) {
+            try {
+                return PriorScaling.fromName(value);
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.TypeConversionException(e.getMessage());
             }

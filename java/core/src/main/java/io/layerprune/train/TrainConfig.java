@@ -47,6 +47,7 @@ public final class TrainConfig {
     private final PruningRule pruningRule;
     private final double evidenceHorizon;
     private final double evidenceZ;
+    private final PriorScaling priorScaling;
     private final Schedule thetaSchedule;
     private final long thetaStepEvery;
     private final double thetaStepGamma;
@@ -81,6 +82,7 @@ public final class TrainConfig {
         pruningRule = b.pruningRule;
         evidenceHorizon = b.evidenceHorizon;
         evidenceZ = b.evidenceZ;
+        priorScaling = b.priorScaling;
         thetaSchedule = b.thetaSchedule;
         thetaStepEvery = b.thetaStepEvery;
         thetaStepGamma = b.thetaStepGamma;
@@ -160,6 +162,7 @@ public final class TrainConfig {
         b.pruningRule = PruningRule.fromCode(c.pruning_rule());
         b.evidenceHorizon = c.evidence_horizon();
         b.evidenceZ = c.evidence_z();
+        b.priorScaling = PriorScaling.fromCode(c.prior_scaling());
         b.thetaSchedule = Schedule.fromCode(c.theta_schedule());
         b.thetaStepEvery = c.theta_step_every();
         b.thetaStepGamma = c.theta_step_gamma();
@@ -203,6 +206,7 @@ public final class TrainConfig {
         b.pruningRule = pruningRule;
         b.evidenceHorizon = evidenceHorizon;
         b.evidenceZ = evidenceZ;
+        b.priorScaling = priorScaling;
         b.thetaSchedule = thetaSchedule;
         b.thetaStepEvery = thetaStepEvery;
         b.thetaStepGamma = thetaStepGamma;
@@ -240,6 +244,7 @@ public final class TrainConfig {
                 .pruning_rule(pruningRule.code())
                 .evidence_horizon(evidenceHorizon)
                 .evidence_z(evidenceZ)
+                .prior_scaling(priorScaling.code())
                 .theta_schedule(thetaSchedule.code())
                 .theta_step_every(thetaStepEvery)
                 .theta_step_gamma(thetaStepGamma)
@@ -357,6 +362,11 @@ public final class TrainConfig {
         return evidenceZ;
     }
 
+    /** How the prior's strength is shared out among sections (per FLOP by default). */
+    public PriorScaling priorScaling() {
+        return priorScaling;
+    }
+
     /** Schedule of eta_theta: {@link Schedule#CONSTANT} (default) or {@link Schedule#STEP}. */
     public Schedule thetaSchedule() {
         return thetaSchedule;
@@ -420,7 +430,7 @@ public final class TrainConfig {
                 + weightDecay + ", schedule=" + schedule + ", totalSteps=" + totalSteps + ", stepEvery=" + stepEvery
                 + ", stepGamma=" + stepGamma + ", estimator=" + estimator + ", estimatorFraction="
                 + estimatorFraction + ", estimatorBudget=" + estimatorBudget + ", pruningRule=" + pruningRule
-                + ", evidenceHorizon=" + evidenceHorizon + ", evidenceZ=" + evidenceZ
+                + ", evidenceHorizon=" + evidenceHorizon + ", evidenceZ=" + evidenceZ + ", priorScaling=" + priorScaling
                 + ", thetaSchedule=" + thetaSchedule + ", thetaStepEvery=" + thetaStepEvery
                 + ", thetaStepGamma=" + thetaStepGamma + ", thetaFreezeSteps=" + thetaFreezeSteps
                 + ", augmentPad=" + augmentPad + ", augmentFlip=" + augmentFlip + ", noGates=" + noGates
@@ -462,6 +472,7 @@ public final class TrainConfig {
         private PruningRule pruningRule;
         private double evidenceHorizon;
         private double evidenceZ;
+        private PriorScaling priorScaling;
         private Schedule thetaSchedule;
         private long thetaStepEvery;
         private double thetaStepGamma;
@@ -587,6 +598,12 @@ public final class TrainConfig {
             return this;
         }
 
+        /** How the prior's strength is shared out among sections. */
+        public Builder priorScaling(PriorScaling priorScaling) {
+            this.priorScaling = priorScaling;
+            return this;
+        }
+
         /** Schedule of eta_theta: {@link Schedule#CONSTANT} or {@link Schedule#STEP} (cosine is not offered). */
         public Builder thetaSchedule(Schedule thetaSchedule) {
             this.thetaSchedule = thetaSchedule;
@@ -679,6 +696,7 @@ public final class TrainConfig {
             positive("estimatorBudget", estimatorBudget);
             between("estimatorBudget", estimatorBudget, 0, 1);
             Objects.requireNonNull(pruningRule, "pruningRule");
+            Objects.requireNonNull(priorScaling, "priorScaling");
             atLeast("evidenceHorizon", evidenceHorizon, 1);
             atLeast("evidenceZ", evidenceZ, 0);
             Objects.requireNonNull(thetaSchedule, "thetaSchedule");
