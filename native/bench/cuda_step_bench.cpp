@@ -20,8 +20,7 @@
 #include "layerprune/api.h"
 #include "method/trainer.h"
 #include "model/cost.h"
-#include "model/residual_convnet.h"
-#include "model/residual_mlp.h"
+#include "model/network.h"
 #include "test_support.h"
 
 namespace layerprune {
@@ -47,7 +46,7 @@ void BM_CudaTrainStep(benchmark::State& state) {
   const bool gated = state.range(1) != 0;
   auto be = cuda_backend(state);
   if (!be) return;
-  ResidualMlp model(std::move(be), bench::mlp_arch(sections), 1);
+  Network model(std::move(be), bench::mlp_arch(sections), 1);
   auto data = bench::random_dataset(kBatch * 40, kInput, kClasses, 2);
   bench::run_training_steps(state, model, *data, bench::mlp_step_config(gated));
 }
@@ -59,7 +58,7 @@ void BM_CudaResNetTrainStep(benchmark::State& state) {
   const int64_t channels = state.range(1), size = state.range(2), batch = state.range(3);
   auto be = cuda_backend(state);
   if (!be) return;
-  ResidualConvNet model(std::move(be), resnet_cifar(depth, channels, size, size, 10), 1);
+  Network model(std::move(be), resnet_cifar(depth, {channels, size, size}, 10), 1);
   auto data = bench::random_dataset(batch * 8, channels * size * size, 10, 4);
   bench::run_training_steps(state, model, *data, bench::resnet_step_config(batch));
 }

@@ -14,7 +14,7 @@
 #include "export/exported_network.h"
 #include "layerprune/api.h"
 #include "model/evaluation.h"
-#include "model/residual_mlp.h"
+#include "model/network.h"
 #include "test_support.h"
 
 namespace layerprune {
@@ -23,13 +23,9 @@ namespace {
 constexpr int64_t kInput = 784, kWidth = 256, kClasses = 10;
 constexpr int32_t kSections = 12;
 
-std::unique_ptr<ResidualMlp> main_job_network(int32_t pruned) {
-  MlpArchitecture a;
-  a.input = kInput;
-  a.stem_width = kWidth;
-  a.section_widths.assign(kSections, kWidth);
-  a.classes = kClasses;
-  auto m = std::make_unique<ResidualMlp>(make_cpu_backend(), a, 1);
+std::unique_ptr<Network> main_job_network(int32_t pruned) {
+  const Architecture a = mlp_architecture(kInput, kWidth, std::vector<int64_t>(kSections, kWidth), kClasses);
+  auto m = std::make_unique<Network>(make_cpu_backend(), a, 1);
   for (int32_t l = 0; l < pruned; ++l) m->prune(l * kSections / pruned, 1);  // spread over the depth
   return m;
 }

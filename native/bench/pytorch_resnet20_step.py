@@ -2,7 +2,7 @@
 """The ResNet-20 training step of layerprune_cuda_bench (BM_CudaResNetTrainStep/20/3/32/128)
 in PyTorch on the same GPU, so the two are compared as a ratio from one run.
 
-Same network as model/conv_architecture.cpp resnet_cifar(20, 3, 32, 32, 10) with the
+Same network as model/architecture.cpp resnet_cifar(20, {3, 32, 32}, 10) with the
 default post_activation = false: conv3x3-BN-ReLU stem (16 channels); 3 stages of 3 W-B-a-W
 blocks (conv3x3-BN-ReLU-conv3x3, no BN after the second conv) with 16/32/64 channels, the
 first block of stages 2 and 3 at stride 2 with a 1x1 strided projection skip (no BN); no

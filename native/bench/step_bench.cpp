@@ -19,8 +19,7 @@
 #include "method/trainer.h"
 #include "model/cost.h"
 #include "model/evaluation.h"
-#include "model/residual_convnet.h"
-#include "model/residual_mlp.h"
+#include "model/network.h"
 #include "oneapi/dnnl/dnnl.h"
 #include "test_support.h"
 
@@ -31,7 +30,7 @@ using bench::kBatch;
 using bench::kClasses;
 using bench::kInput;
 using bench::kWidth;
-MlpArchitecture arch(int32_t sections) { return bench::mlp_arch(sections); }
+Architecture arch(int32_t sections) { return bench::mlp_arch(sections); }
 
 // theta = 1 with no gates: the plain residual step. theta = 0.5: gates sampled,
 // two-point estimator at its default fraction, theta held at 0.5 (eta_theta = 0).
@@ -42,7 +41,7 @@ void BM_TrainStep(benchmark::State& state) {
   const bool gated = state.range(1) != 0;
   const bool prefetch = state.range(2) != 0;
   configure_threads(0);
-  ResidualMlp model(make_cpu_backend(), arch(sections), 1);
+  Network model(make_cpu_backend(), arch(sections), 1);
   auto data = bench::random_dataset(kBatch * 40, kInput, kClasses, 2);
   bench::run_training_steps(state, model, *data, bench::mlp_step_config(gated), prefetch ? 1 : 0);
 }
@@ -52,7 +51,7 @@ BENCHMARK(BM_TrainStep)->ArgNames({"K", "gated", "prefetch"})->ArgsProduct({{8, 
 void BM_Inference(benchmark::State& state) {
   const int32_t sections = static_cast<int32_t>(state.range(0));
   configure_threads(0);
-  ResidualMlp model(make_cpu_backend(), arch(sections), 1);
+  Network model(make_cpu_backend(), arch(sections), 1);
   auto data = bench::random_dataset(kBatch, kInput, kClasses, 3);
   std::vector<float> logits(kBatch * kClasses);
   std::vector<float> gates;
@@ -91,7 +90,7 @@ void BM_ResNetTrainStep(benchmark::State& state) {
   const int32_t depth = static_cast<int32_t>(state.range(0));
   const int64_t channels = state.range(1), size = state.range(2), batch = state.range(3);
   configure_threads(0);
-  ResidualConvNet model(make_cpu_backend(), resnet_cifar(depth, channels, size, size, 10), 1);
+  Network model(make_cpu_backend(), resnet_cifar(depth, {channels, size, size}, 10), 1);
   auto data = bench::random_dataset(batch * 8, channels * size * size, 10, 4);
   bench::run_training_steps(state, model, *data, bench::resnet_step_config(batch));
 }
@@ -168,7 +167,7 @@ void BM_StepGemmsOnly(benchmark::State& state) {
     gemm('T', 'N', D, I, B, act.data(), x.data(), dw.data());                // stem dW
   }
   std::vector<float> on(sections, 1.f);
-  const double flops = cost::training_step_flops(cost::forward_flops(arch(sections), on), kBatch);
+  const double flops = cost::training_step_flops(cost::forward_flops(plan_of(arch(sections)), on), kBatch);
   state.counters["GFLOP/s"] = benchmark::Counter(flops * state.iterations() / 1e9, benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_StepGemmsOnly)->ArgNames({"K"})->Arg(8)->Arg(32)->Unit(benchmark::kMillisecond)->UseRealTime();

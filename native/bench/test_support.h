@@ -26,13 +26,8 @@ inline std::unique_ptr<Dataset> random_dataset(int64_t count, int64_t dim, int32
   return std::unique_ptr<Dataset>(make_dataset(x.data(), y.data(), count, dim, classes));
 }
 
-inline MlpArchitecture mlp_arch(int32_t sections) {
-  MlpArchitecture a;
-  a.input = kInput;
-  a.stem_width = kWidth;
-  a.section_widths.assign(sections, kWidth);
-  a.classes = kClasses;
-  return a;
+inline Architecture mlp_arch(int32_t sections) {
+  return mlp_architecture(kInput, kWidth, std::vector<int64_t>(size_t(sections), kWidth), kClasses);
 }
 
 // gated 0: no gates, the plain residual step. gated 1: gates sampled at theta 0.5, two-point

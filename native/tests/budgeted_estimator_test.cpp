@@ -12,7 +12,7 @@
 #include "method/rerun_allocation.h"
 #include "method/trainer.h"
 #include "model/cost.h"
-#include "model/residual_convnet.h"
+#include "model/network.h"
 #include "test_util.h"
 
 namespace layerprune {
@@ -47,7 +47,7 @@ class BudgetedUnbiased : public ::testing::TestWithParam<std::tuple<double, bool
 
 TEST_P(BudgetedUnbiased, MeanMatchesExactEnumerationOnAnMlp) {
   const auto [budget, trained] = GetParam();
-  ResidualMlp m(make_cpu_backend(), test::small_arch(6, 8, 4, 3), 21);
+  Network m(make_cpu_backend(), test::small_arch(6, 8, 4, 3), 21);
   auto data = test::blobs(256, 6, 3, 5, 1.5);
   if (trained) train_briefly(m, *data, 3);
   test::load_rows(m, *data, 24);
@@ -57,18 +57,14 @@ TEST_P(BudgetedUnbiased, MeanMatchesExactEnumerationOnAnMlp) {
 INSTANTIATE_TEST_SUITE_P(Budgets, BudgetedUnbiased,
                          ::testing::Combine(::testing::Values(0.05, 0.3, 1.0), ::testing::Bool()));
 
-ConvNetArchitecture tiny_resnet() {
-  ConvNetArchitecture a;
-  a.in_channels = 2, a.height = 6, a.width = 6, a.stem_channels = 4;
-  a.stages = {{4, 2, 1}, {8, 1, 2}};  // identity, identity, projection with stride 2
-  a.classes = 3;
-  return a;
+Architecture tiny_resnet() {
+  return test::conv_arch({2, 6, 6}, 4, {{4, 2, 1}, {8, 1, 2}}, 3);  // identity, identity, projection with stride 2
 }
 
 TEST(Budgeted, UnbiasedOnAConvNet) {
-  const ConvNetArchitecture a = tiny_resnet();
-  ResidualConvNet m(make_cpu_backend(), a, 8);
-  auto data = test::blobs(64, a.input_size(), 3, 5, 1.0);
+  const Architecture a = tiny_resnet();
+  Network m(make_cpu_backend(), a, 8);
+  auto data = test::blobs(64, a.input.size(), 3, 5, 1.0);
   train_briefly(m, *data, 2);
   test::load_rows(m, *data, 16);
   expect_unbiased(m, 16, 0.1, 3000, "tiny ResNet");
@@ -96,7 +92,7 @@ TEST(Budgeted, DetectsABiasedCopy) {
     std::unique_ptr<ThetaEstimator> inner_;
     std::vector<double> lin_;
   };
-  ResidualMlp m(make_cpu_backend(), test::small_arch(6, 8, 4, 3), 21);
+  Network m(make_cpu_backend(), test::small_arch(6, 8, 4, 3), 21);
   auto data = test::blobs(256, 6, 3, 5, 1.5);
   train_briefly(m, *data, 3);
   test::load_rows(m, *data, 24);
@@ -160,16 +156,16 @@ void expect_budget_held(GatedNetwork& m, const Dataset& data, double budget, con
 
 TEST(Budgeted, CostIsTheBudgetAtEveryDepth) {
   for (int32_t L : {12, 48}) {
-    ResidualMlp m(make_cpu_backend(), test::small_arch(16, 16, L, 4), 3);
+    Network m(make_cpu_backend(), test::small_arch(16, 16, L, 4), 3);
     auto data = test::blobs(8, 16, 4, 2);
     expect_budget_held(m, *data, 0.05, L == 12 ? "MLP L=12" : "MLP L=48", 300);
   }
   for (int depth : {20, 56, 110}) {
-    ResidualConvNet m(make_cpu_backend(), resnet_cifar(depth, 1, 8, 8, 10), 3);
+    Network m(make_cpu_backend(), resnet_cifar(depth, {1, 8, 8}, 10), 3);
     auto data = test::blobs(8, 64, 10, 2);
     expect_budget_held(m, *data, 0.05, ("ResNet-" + std::to_string(depth)).c_str(), 40);
   }
-  ResidualConvNet vgg(make_cpu_backend(), vgg16(1, 32, 32, 10), 3);
+  Network vgg(make_cpu_backend(), vgg16({1, 32, 32}, 10), 3);
   auto data = test::blobs(8, 32 * 32, 10, 2);
   expect_budget_held(vgg, *data, 0.05, "VGG16", 40);
 }

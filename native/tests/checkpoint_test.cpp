@@ -5,9 +5,12 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cmath>
 #include <cstring>
 #include <fstream>
+#include <sstream>
 #include <functional>
+#include <map>
 #include <iterator>
 #include <memory>
 #include <string>
@@ -20,6 +23,7 @@
 #include "io/binary_container.h"
 #include "layerprune/api.h"
 #include "layerprune/api_checkpoint.h"
+#include "model/architecture_json.h"
 
 namespace layerprune {
 namespace {
@@ -84,6 +88,18 @@ void expect_identical(const Snapshot& a, const Snapshot& b) {
   EXPECT_EQ(a.steps, b.steps);
   EXPECT_EQ(a.flops, b.flops);
   EXPECT_EQ(a.flops_unpruned, b.flops_unpruned);
+}
+
+// The state tensors of a model alone.
+Snapshot snapshot_model(Model* m) {
+  Snapshot s;
+  for (const StateTensor& st : m->net->state_tensors()) {
+    std::vector<float> host(static_cast<size_t>(st.count));
+    m->net->backend().to_host(host.data(), st.data, sizeof(float) * host.size());
+    s.tensors.push_back(std::move(host));
+    s.names.push_back(st.name);
+  }
+  return s;
 }
 
 std::vector<double> run_epoch(Trainer* t, const Dataset* d) {
@@ -175,6 +191,128 @@ TEST(Checkpoint, ResumedResNetRunEqualsTheUninterruptedOne) {
     ResNetSpec spec{8, 3, 8, 8, 3, 0, 13};
     return model_create_resnet(&spec);
   }, c, data.get());
+}
+
+// Models built from architecture descriptions resume bit-exactly too: a bottleneck network
+// with an ImageNet-style stem (strided 7x7 conv, overlapping 3x3 max pool) and a residual MLP
+// whose sections change width.
+const char* kBottleneckJson = R"({"input": {"channels": 2, "height": 12, "width": 12},
+  "stem": {"kind": "conv", "channels": 8, "kernel": 7, "stride": 2, "pool": {"kernel": 3, "stride": 2, "pad": 1}},
+  "stages": [{"kind": "bottleneck", "widths": [2, 2]}, {"kind": "bottleneck", "width": 4, "blocks": 2, "stride": 2, "h": "relu"}],
+  "head": {"classes": 3}})";
+const char* kMlpJson = R"({"input": {"features": 12}, "stem": {"kind": "dense", "width": 24},
+  "stages": [{"kind": "dense", "widths": [24, 16, 16, 8]}], "head": {"classes": 3}})";
+
+TEST(Checkpoint, ResumedRunsOfDescribedArchitecturesEqualTheUninterruptedOnes) {
+  set_num_threads(1);
+  const DatasetPtr images = blobs(48, 2 * 12 * 12, 3, 6);
+  TrainConfig c = pruning_config(ESTIMATOR_BUDGETED);
+  c.augment_pad = 1;
+  c.augment_flip = 1;
+  c.weight_decay = 5e-4;
+  check_resume([] { return model_create(kBottleneckJson, 17, DEVICE_CPU); }, c, images.get());
+  const DatasetPtr features = blobs(96, 12, 3, 5);
+  check_resume([] { return model_create(kMlpJson, 18, DEVICE_CPU); }, pruning_config(ESTIMATOR_TWO_POINT),
+               features.get());
+}
+
+// Any description's checkpoint says which one it is (kind MODEL_ARCHITECTURE, its seed, its
+// JSON) and restores it: every preset, a bottleneck network and a residual MLP of varying widths.
+TEST(Checkpoint, EveryDescriptionRoundTrips) {
+  set_num_threads(1);
+  const std::string path = temp_path("described.lpckpt");
+  std::vector<std::string> descriptions = {kBottleneckJson, kMlpJson};
+  for (const char* name : {"mlp:512-256-128", "lenet5", "resnet20", "resnet18", "resnet50"})
+    descriptions.push_back(architecture_preset(name, 1, 28, 28, 10, std::string(name) == "resnet50" ? 0.125 : 0.5));
+  descriptions.push_back(architecture_preset("vgg16", 3, 16, 16, 4, 0.125));
+  int64_t seed = 30;
+  for (const std::string& json : descriptions) {
+    SCOPED_TRACE(json);
+    ModelPtr m(model_create(json.c_str(), ++seed, DEVICE_CPU), model_destroy);
+    model_set_theta(m.get(), 0, 0.25);
+    model_determinize(m.get(), 3);  // section 0 pruned: the pruned set is part of the state
+    checkpoint_save(m.get(), nullptr, "", path.c_str());
+    FilePtr file(checkpoint_read(path.c_str()), container_destroy);
+    ArchitectureSpec spec{};
+    checkpoint_architecture(file.get(), &spec);
+    EXPECT_EQ(spec.kind, MODEL_ARCHITECTURE);
+    EXPECT_EQ(spec.seed, seed);
+    EXPECT_EQ(std::string(checkpoint_architecture_json(file.get())), model_architecture(m.get()));
+    ModelPtr back(checkpoint_restore_model(file.get()), model_destroy);
+    EXPECT_EQ(std::string(model_architecture(back.get())), model_architecture(m.get()));
+    EXPECT_EQ(model_params(back.get()), model_params(m.get()));
+    EXPECT_EQ(model_family(back.get()), model_family(m.get()));
+    const Snapshot a = snapshot_model(m.get()), b = snapshot_model(back.get());
+    ASSERT_EQ(a.names, b.names);
+    for (size_t i = 0; i < a.tensors.size(); ++i) EXPECT_EQ(a.tensors[i], b.tensors[i]) << a.names[i];
+    std::remove(path.c_str());
+  }
+  // A model from a spec factory keeps its kind (and sizes) beside the description.
+  const ResNetSpec rs{20, 1, 28, 28, 10, 1, 5, 0};
+  ModelPtr r(model_create_resnet(&rs), model_destroy);
+  checkpoint_save(r.get(), nullptr, "", path.c_str());
+  FilePtr file(checkpoint_read(path.c_str()), container_destroy);
+  ArchitectureSpec spec{};
+  checkpoint_architecture(file.get(), &spec);
+  EXPECT_EQ(spec.kind, MODEL_RESNET);
+  EXPECT_EQ(spec.seed, 5);
+  EXPECT_EQ(std::string(checkpoint_architecture_json(file.get())), model_architecture(r.get()));
+  std::remove(path.c_str());
+}
+
+// Checkpoints from before the architecture description (tests/data/legacy_checkpoints, saved
+// by the recipe-record format with a trainer after one epoch) load: the same architecture,
+// pruned set, logits and FLOPs that library reported, and their runs resume.
+std::map<std::string, std::map<std::string, std::vector<double>>> legacy_expected() {
+  std::ifstream in(std::string(LAYERPRUNE_TEST_DATA) + "/legacy_checkpoints/expected.txt");
+  std::map<std::string, std::map<std::string, std::vector<double>>> out;
+  std::string line, current;
+  while (std::getline(in, line)) {
+    std::istringstream words(line);
+    std::string key;
+    words >> key;
+    if (line.find(' ') == std::string::npos) {
+      current = key;
+      continue;
+    }
+    double v;
+    while (words >> v) out[current][key].push_back(v);
+  }
+  return out;
+}
+
+TEST(Checkpoint, CheckpointsFromBeforeDescriptionsLoadAndResume) {
+  set_num_threads(1);
+  const auto expected = legacy_expected();
+  ASSERT_EQ(expected.size(), 3u);
+  const std::map<std::string, int64_t> dims = {{"mlp", 12}, {"resnet", 2 * 6 * 6}, {"lenet5", 144}};
+  for (const auto& [name, want] : expected) {
+    SCOPED_TRACE(name);
+    const std::string path = std::string(LAYERPRUNE_TEST_DATA) + "/legacy_checkpoints/" + name + ".lpckpt";
+    FilePtr file(checkpoint_read(path.c_str()), container_destroy);
+    ArchitectureSpec spec{};
+    checkpoint_architecture(file.get(), &spec);
+    EXPECT_EQ(spec.kind, name == "mlp" ? MODEL_MLP : name == "resnet" ? MODEL_RESNET : MODEL_LENET5);
+    ModelPtr m(checkpoint_restore_model(file.get()), model_destroy);
+    EXPECT_EQ(std::string(checkpoint_architecture_json(file.get())), model_architecture(m.get()));
+    EXPECT_EQ(model_params(m.get()), int64_t(want.at("params")[0]));
+    EXPECT_EQ(model_flops_per_sample(m.get(), EVAL_EXPECTED), want.at("flops")[0]);
+    const int64_t dim = dims.at(name);
+    const DatasetPtr probe = blobs(4, dim, 3, 9);
+    for (int32_t mode : {EVAL_DETERMINISTIC, EVAL_EXPECTED}) {
+      std::vector<float> logits(12);
+      model_predict(m.get(), probe->features.data(), 4, mode, logits.data());
+      const std::vector<double>& ref = want.at("logits" + std::to_string(mode));
+      ASSERT_EQ(ref.size(), 12u);
+      for (size_t i = 0; i < 12; ++i) EXPECT_NEAR(logits[i], ref[i], 1e-5 + 1e-5 * std::fabs(ref[i])) << "logit " << i;
+    }
+    TrainerPtr t(checkpoint_restore_trainer(file.get(), m.get()), trainer_destroy);
+    const DatasetPtr data = blobs(48, dim, 3, 5);
+    const std::vector<double> losses = run_epoch(t.get(), data.get());
+    const std::vector<double>& ref = want.at("resumed_losses");
+    ASSERT_EQ(losses.size(), ref.size());
+    for (size_t i = 0; i < ref.size(); ++i) EXPECT_NEAR(losses[i], ref[i], 1e-5 * std::fabs(ref[i])) << "step " << i;
+  }
 }
 
 // The sizes and seed of a spec (not its device, which a checkpoint does not record).

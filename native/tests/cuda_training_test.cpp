@@ -20,8 +20,7 @@
 
 #include "cuda_support.h"
 #include "cuda_training_run.h"
-#include "model/residual_convnet.h"
-#include "model/residual_mlp.h"
+#include "model/network.h"
 #include "test_util.h"
 
 namespace layerprune {
@@ -52,8 +51,8 @@ TEST(CudaBackend, WithoutAGpuTheErrorSaysSo) {
 TEST(CudaTraining, ResidualMlpMatchesReference) {
   auto gpu_backend = test::cuda_or_null();
   LAYERPRUNE_SKIP_WITHOUT_GPU(gpu_backend);
-  const MlpArchitecture arch = test::small_arch(10, 32, 6, 4);
-  ResidualMlp gpu(std::move(gpu_backend), arch, 3), ref(make_reference_backend(), arch, 3);
+  const Architecture arch = test::small_arch(10, 32, 6, 4);
+  Network gpu(std::move(gpu_backend), arch, 3), ref(make_reference_backend(), arch, 3);
   auto data = test::blobs(512, 10, 4, 12);
   TrainConfig c = default_train_config();
   c.batch_size = 32;
@@ -69,15 +68,10 @@ TEST(CudaTraining, ResidualMlpMatchesReference) {
 TEST(CudaTraining, TinyResNetMatchesReference) {
   auto gpu_backend = test::cuda_or_null();
   LAYERPRUNE_SKIP_WITHOUT_GPU(gpu_backend);
-  ConvNetArchitecture a;
-  a.in_channels = 3;
-  a.height = 9;  // odd: stride-2 convolutions and projections round up
-  a.width = 9;
-  a.stem_channels = 8;
-  a.stages = {{8, 2, 1}, {16, 2, 2}};  // identity skips, then a strided projection
-  a.classes = 4;
-  ResidualConvNet gpu(std::move(gpu_backend), a, 5), ref(make_reference_backend(), a, 5);
-  auto data = test::blobs(192, a.input_size(), a.classes, 14, 1.5);
+  // 9x9, odd: stride-2 convolutions and projections round up; identity skips, then a strided projection.
+  const Architecture a = test::conv_arch({3, 9, 9}, 8, {{8, 2, 1}, {16, 2, 2}}, 4);
+  Network gpu(std::move(gpu_backend), a, 5), ref(make_reference_backend(), a, 5);
+  auto data = test::blobs(192, a.input.size(), a.classes, 14, 1.5);
   TrainConfig c = default_train_config();
   c.batch_size = 32;
   c.eta_w = 0.05;
@@ -88,6 +82,39 @@ TEST(CudaTraining, TinyResNetMatchesReference) {
   const auto r_gpu = test::record_training(gpu, *data, c, 4), r_ref = test::record_training(ref, *data, c, 4);
   expect_same_run(r_gpu, r_ref);
   EXPECT_GT(r_ref.accuracy, 0.35);  // 4 classes: above chance
+}
+
+// The ImageNet layout's pieces on the GPU: a 7x7 stride-2 stem, a 3x3 stride-2 max pool with
+// padding (overlapping windows: the backward gathers), bottleneck sections with strided
+// projections, h = ReLU.
+TEST(CudaTraining, TinyBottleneckNetMatchesReference) {
+  auto gpu_backend = test::cuda_or_null();
+  LAYERPRUNE_SKIP_WITHOUT_GPU(gpu_backend);
+  Architecture a;
+  a.input = {3, 17, 17};
+  a.image = true;
+  a.stem = conv_layer(8, 7, 2, 3);
+  a.stem_pool = max_pool(3, 2, 1);
+  StageSpec first, second;
+  first.kind = second.kind = SectionKind::kBottleneck;
+  first.widths = {2, 2};
+  second.widths = {4, 4};
+  second.stride = 2;
+  first.relu_after = second.relu_after = true;
+  a.stages = {first, second};
+  a.classes = 4;
+  a.family = Family::kResNet;
+  Network gpu(std::move(gpu_backend), a, 6), ref(make_reference_backend(), a, 6);
+  auto data = test::blobs(128, a.input.size(), a.classes, 15, 1.5);
+  TrainConfig c = default_train_config();
+  c.batch_size = 32;
+  c.eta_w = 0.05;
+  c.weight_decay = 5e-4;
+  c.lambda = 0.05;
+  c.patience = 4;
+  c.total_steps = 3 * (128 / 32);
+  const auto r_gpu = test::record_training(gpu, *data, c, 3), r_ref = test::record_training(ref, *data, c, 3);
+  expect_same_run(r_gpu, r_ref);
 }
 
 }  // namespace

@@ -19,11 +19,11 @@ namespace {
 
 using McResult = EstimatorStats;
 
-McResult monte_carlo(ResidualMlp& m, ThetaEstimator& est, int64_t rows, int samples, uint64_t seed) {
+McResult monte_carlo(Network& m, ThetaEstimator& est, int64_t rows, int samples, uint64_t seed) {
   return sample_estimator(m, est, rows, samples, seed);
 }
 
-void train_briefly(ResidualMlp& m, const Dataset& data) {
+void train_briefly(Network& m, const Dataset& data) {
   TrainConfig c = default_train_config();
   c.batch_size = 32;
   c.lambda = 0.0;
@@ -39,7 +39,7 @@ class TwoPointUnbiased : public ::testing::TestWithParam<std::tuple<double, bool
 
 TEST_P(TwoPointUnbiased, MeanMatchesExactEnumeration) {
   const auto [fraction, trained] = GetParam();
-  ResidualMlp m(make_cpu_backend(), test::small_arch(6, 8, 4, 3), 21);
+  Network m(make_cpu_backend(), test::small_arch(6, 8, 4, 3), 21);
   auto data = test::blobs(256, 6, 3, 5, 1.5);
   if (trained) train_briefly(m, *data);
   const int64_t rows = 24;
@@ -67,7 +67,7 @@ TEST(TwoPoint, DetectsABiasedEstimator) {
   // The test above must be able to fail: the same 4-standard-error criterion, run on a real
   // biased estimator (linearized, ALGORITHM 3.3) at the same state, rejects it in at least
   // one section.
-  ResidualMlp m(make_cpu_backend(), test::small_arch(6, 8, 4, 3), 21);
+  Network m(make_cpu_backend(), test::small_arch(6, 8, 4, 3), 21);
   auto data = test::blobs(64, 6, 3, 5, 1.5);
   test::load_rows(m, *data, 24);
   for (int32_t l = 0; l < 4; ++l) m.section(l).theta = 0.5;
@@ -81,7 +81,7 @@ TEST(TwoPoint, DetectsABiasedEstimator) {
 }
 
 TEST(TwoPoint, SkipsPrunedSectionsAndCountsItsPasses) {
-  ResidualMlp m(make_cpu_backend(), test::small_arch(6, 8, 4, 3), 3);
+  Network m(make_cpu_backend(), test::small_arch(6, 8, 4, 3), 3);
   auto data = test::blobs(16, 6, 3, 5);
   test::load_rows(m, *data, 16);
   m.prune(1, 0);
@@ -101,7 +101,7 @@ TEST(TwoPoint, SkipsPrunedSectionsAndCountsItsPasses) {
 }
 
 TEST(ScoreFunction, MeanMatchesExactEnumeration) {
-  ResidualMlp m(make_cpu_backend(), test::small_arch(6, 8, 4, 3), 21);
+  Network m(make_cpu_backend(), test::small_arch(6, 8, 4, 3), 21);
   auto data = test::blobs(64, 6, 3, 5, 1.5);
   test::load_rows(m, *data, 24);
   for (const std::vector<double>& thetas :
@@ -117,7 +117,7 @@ TEST(ScoreFunction, MeanMatchesExactEnumeration) {
 
 // Exact expectation of a biased estimator over all gate patterns (it may be
 // deterministic given the gates, so enumeration replaces Monte Carlo).
-std::vector<double> enumerate_expectation(ResidualMlp& m, ThetaEstimator& est, int64_t rows) {
+std::vector<double> enumerate_expectation(Network& m, ThetaEstimator& est, int64_t rows) {
   const int32_t L = m.sections();
   std::vector<double> mean(L, 0.0), grad(L), directional(L);
   std::vector<float> gates(L);
@@ -143,7 +143,7 @@ TEST(Linearized, ExpectationIsTheFirstOrderTermNotTheExactGradient) {
   // The linearized estimators are biased (ALGORITHM 3.3-3.4). On this fixed case
   // their expectation differs from the exact gradient by a clear margin, while at
   // theta = 1 the linearized value is exactly the directional derivative of the loss.
-  ResidualMlp m(make_cpu_backend(), test::small_arch(6, 8, 4, 3), 21);
+  Network m(make_cpu_backend(), test::small_arch(6, 8, 4, 3), 21);
   auto data = test::blobs(64, 6, 3, 5, 1.5);
   test::load_rows(m, *data, 24);
   const std::vector<double> thetas = {0.5, 0.8, 0.3, 0.6};
@@ -190,7 +190,7 @@ TEST(Linearized, ExpectationIsTheFirstOrderTermNotTheExactGradient) {
   std::vector<double> directional(4);
   m.forward(24, ones);
   m.loss(24, true, nullptr);
-  m.backward(24, ones, ResidualMlp::kAllLive, &directional);
+  m.backward(24, ones, Network::kAllLive, &directional);
   for (int32_t l = 0; l < 4; ++l) {
     const float h = 2e-3f;
     std::vector<float> up = ones, down = ones;

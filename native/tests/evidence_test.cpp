@@ -98,7 +98,7 @@ struct PlantedRun {
 // Section 0 pays for itself (mean = -3 tau: it buys three times its threshold), section 1
 // is useless (mean 0: it buys nothing and costs tau), both with noise sd = noise * tau.
 PlantedRun run_planted(int32_t rule, double noise, double eta_theta, int64_t steps) {
-  ResidualMlp m(make_cpu_backend(), test::small_arch(8, 16, 2, 3), 5);
+  Network m(make_cpu_backend(), test::small_arch(8, 16, 2, 3), 5);
   auto data = test::blobs(64, 8, 3, 9);
   TrainConfig c = default_train_config();
   c.batch_size = 16;
@@ -155,7 +155,7 @@ TEST(EvidenceRule, AUselessSectionIsPrunedWithinTheBound) {
 TEST(EvidenceRule, ThetaStepIsEtaTimesSupportedOverTau) {
   // The trainer's theta change equals -evidence_step(eta, supported(mean, prior), tau) of
   // the evidence it reports (and -eta (estimate + prior) under the plain rule).
-  ResidualMlp m(make_cpu_backend(), test::small_arch(8, 16, 3, 3), 6);
+  Network m(make_cpu_backend(), test::small_arch(8, 16, 3, 3), 6);
   auto data = test::blobs(256, 8, 3, 9);
   for (int32_t rule : {PRUNING_RULE_EVIDENCE, PRUNING_RULE_PLAIN}) {
     TrainConfig c = default_train_config();
@@ -164,7 +164,7 @@ TEST(EvidenceRule, ThetaStepIsEtaTimesSupportedOverTau) {
     c.eta_w = 1e-9;   // and the weights stay, so the prior does not shrink them to nothing first
     c.pruning_rule = rule;
     c.eta_theta = rule == PRUNING_RULE_PLAIN ? 0.01 : 0.05;
-    ResidualMlp net(make_cpu_backend(), test::small_arch(8, 16, 3, 3), 6);
+    Network net(make_cpu_backend(), test::small_arch(8, 16, 3, 3), 6);
     TrainingSession t(net, c);
     int checked = 0;
     for (int e = 0; e < 10; ++e) {

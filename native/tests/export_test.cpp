@@ -9,10 +9,10 @@
 
 #include "export/export_graph.h"
 #include "export/exported_network.h"
+#include "model/architecture_json.h"
 #include "model/cost.h"
 #include "model/evaluation.h"
-#include "model/residual_convnet.h"
-#include "model/residual_mlp.h"
+#include "model/network.h"
 #include "reference/ops.h"
 #include "test_util.h"
 
@@ -56,7 +56,7 @@ double max_abs(const std::vector<float>& v) {
 
 // Logits of the exported network against the model's deterministic predict. Folding
 // and BN scale changes the float summation order: ~1e-5 relative to the logits' scale.
-ExportGraph expect_export_matches(GatedNetwork& m, uint64_t seed, int64_t count = 37) {
+ExportGraph expect_export_matches(Network& m, uint64_t seed, int64_t count = 37) {
   Rng rng(seed);
   const std::vector<float> x = test::random_vector(count * m.input_size(), rng);
   std::vector<float> want(count * m.classes()), got(count * m.classes());
@@ -80,7 +80,7 @@ int count_ops(const ExportGraph& g, ExportOpKind kind) {
 }
 
 TEST(Export, MlpIdentitySkipsVanish) {
-  ResidualMlp m(make_cpu_backend(), test::small_arch(12, 16, 6, 4), 3);
+  Network m(make_cpu_backend(), test::small_arch(12, 16, 6, 4), 3);
   scramble(m, 1);
   gate(m, {1, 4}, {0, 2});
   const ExportGraph g = expect_export_matches(m, 2);
@@ -89,15 +89,14 @@ TEST(Export, MlpIdentitySkipsVanish) {
   // stem, 2 x (fc1, fc2, add), head
   EXPECT_EQ(g.ops.size(), 1u + 3u * 2u + 1u);
   // The exported weights are the live ones, nothing else.
-  EXPECT_EQ(g.params(), cost::params(m.architecture(), m.live_mask()) -
-                            cost::section_body_params(m.architecture(), 1) -
-                            cost::section_body_params(m.architecture(), 4));
+  EXPECT_EQ(g.params(), cost::params(m.plan(), m.live_mask()) - cost::section_body_params(m.plan().section(1)) -
+                            cost::section_body_params(m.plan().section(4)));
 }
 
 TEST(Export, MlpConsecutiveProjectionsFold) {
-  MlpArchitecture a = test::small_arch(12, 16, 0, 3);
-  a.section_widths = {16, 12, 12, 9, 9, 20};  // projections at sections 1, 3 and 5
-  ResidualMlp m(make_cpu_backend(), a, 4);
+  // projections at sections 1, 3 and 5
+  const Architecture a = mlp_architecture(12, 16, {16, 12, 12, 9, 9, 20}, 3);
+  Network m(make_cpu_backend(), a, 4);
   scramble(m, 5);
   // Sections 1..3 removed: 16->12 projection, identity, 12->9 projection fold into one 16->9.
   gate(m, {1, 3}, {2});
@@ -112,7 +111,7 @@ TEST(Export, MlpConsecutiveProjectionsFold) {
 }
 
 TEST(Export, MlpNothingPrunedIsTheWholeNetwork) {
-  ResidualMlp m(make_cpu_backend(), test::small_arch(10, 8, 3, 5), 8);
+  Network m(make_cpu_backend(), test::small_arch(10, 8, 3, 5), 8);
   scramble(m, 9);
   gate(m, {}, {});
   const ExportGraph g = expect_export_matches(m, 10, 600);  // more rows than one chunk
@@ -120,20 +119,13 @@ TEST(Export, MlpNothingPrunedIsTheWholeNetwork) {
   EXPECT_EQ(g.params(), m.param_count());
 }
 
-ConvNetArchitecture tiny_resnet(bool post_activation) {
-  ConvNetArchitecture a;
-  a.in_channels = 2;
-  a.height = 9;
-  a.width = 9;
-  a.stem_channels = 4;
-  a.stages = {{4, 2, 1}, {6, 1, 2}, {8, 2, 2}};  // sections 2 and 3 downsample with projections
-  a.classes = 3;
-  a.post_activation = post_activation;
-  return a;
+Architecture tiny_resnet(bool post_activation) {
+  // sections 2 and 3 downsample with projections
+  return test::conv_arch({2, 9, 9}, 4, {{4, 2, 1}, {6, 1, 2}, {8, 2, 2}}, 3, post_activation);
 }
 
 TEST(Export, ResNetPrunedTransitionsFoldIntoOneStridedConv) {
-  ResidualConvNet m(make_cpu_backend(), tiny_resnet(false), 11);
+  Network m(make_cpu_backend(), tiny_resnet(false), 11);
   scramble(m, 12);
   gate(m, {0, 3}, {2});  // 2 and 3: 1x1 stride-2 projections back to back -> one 1x1 stride-4 conv
   const ExportGraph g = expect_export_matches(m, 13);
@@ -147,7 +139,7 @@ TEST(Export, ResNetPrunedTransitionsFoldIntoOneStridedConv) {
 }
 
 TEST(Export, ResNetPostActivationDoesNotFoldAcrossTheRelu) {
-  ResidualConvNet m(make_cpu_backend(), tiny_resnet(true), 14);
+  Network m(make_cpu_backend(), tiny_resnet(true), 14);
   scramble(m, 15);
   gate(m, {0, 3}, {2});
   const ExportGraph g = expect_export_matches(m, 16);
@@ -157,14 +149,23 @@ TEST(Export, ResNetPostActivationDoesNotFoldAcrossTheRelu) {
 }
 
 TEST(Export, VggStylePlainSections) {
-  ConvNetArchitecture a;
-  a.in_channels = 1;
-  a.height = 7;
-  a.width = 7;
-  a.stem_channels = 3;
-  a.stages = {{3, 1, 1, true, true}, {5, 2, 1, true, true}};  // transition, pools with odd sizes
+  // a transition, pools with odd sizes
+  Architecture a;
+  a.input = {1, 7, 7};
+  a.image = true;
+  a.stem = conv_layer(3, 3);
+  StageSpec first;
+  first.kind = SectionKind::kPlain;
+  first.widths = {3};
+  first.pool = max_pool(2, 2, 0, true);
+  StageSpec second = first;
+  second.has_transition = true;
+  second.transition = conv_layer(5, 3);
+  second.widths = {5, 5};
+  a.stages = {first, second};
   a.classes = 3;
-  ResidualConvNet m(make_cpu_backend(), a, 17);
+  a.family = Family::kVgg;
+  Network m(make_cpu_backend(), a, 17);
   scramble(m, 18);
   gate(m, {1}, {});
   const ExportGraph g = expect_export_matches(m, 19);
@@ -173,7 +174,7 @@ TEST(Export, VggStylePlainSections) {
 }
 
 TEST(Export, Vgg16PresetOnSmallImages) {
-  ResidualConvNet m(make_cpu_backend(), vgg16(1, 8, 8, 4), 20);
+  Network m(make_cpu_backend(), vgg16({1, 8, 8}, 4), 20);
   scramble(m, 21);
   gate(m, {2, 5}, {0, 7});
   const ExportGraph g = expect_export_matches(m, 22, 5);
@@ -181,7 +182,7 @@ TEST(Export, Vgg16PresetOnSmallImages) {
 }
 
 TEST(Export, LeNetPrunedFullyConnectedSectionsFold) {
-  ResidualConvNet m(make_cpu_backend(), lenet5(1, 28, 28, 10), 23);
+  Network m(make_cpu_backend(), lenet5({1, 28, 28}, 10), 23);
   scramble(m, 24);
   gate(m, {0, 1}, {});  // 400->120 and 120->84 projections compose into one 400->84 map
   ExportGraph g = expect_export_matches(m, 25, 9);
@@ -194,8 +195,92 @@ TEST(Export, LeNetPrunedFullyConnectedSectionsFold) {
   EXPECT_EQ(g.sections_kept, 2);
 }
 
+// Bottleneck sections behind an ImageNet stem (7x7 stride-2 conv, 3x3 stride-2 padded max
+// pool): kept sections fold their two BNs, pruned identity sections vanish, pruned strided
+// projections stay linear and compose, with h = ReLU they stay apart.
+Architecture bottleneck_net(bool post_activation) {
+  Architecture a;
+  a.input = {3, 21, 21};
+  a.image = true;
+  a.stem = conv_layer(8, 7, 2, 3);
+  a.stem_pool = max_pool(3, 2, 1);
+  StageSpec first, second, third;
+  first.kind = second.kind = third.kind = SectionKind::kBottleneck;
+  first.widths = {2, 2};
+  second.widths = {4};
+  second.stride = 2;
+  third.widths = {6, 6};
+  third.stride = 2;
+  first.relu_after = second.relu_after = third.relu_after = post_activation;
+  a.stages = {first, second, third};
+  a.classes = 4;
+  a.family = Family::kResNet;
+  return a;
+}
+
+TEST(Export, BottleneckSectionsAndTheImageNetStem) {
+  Network m(make_cpu_backend(), bottleneck_net(false), 29);
+  scramble(m, 30);
+  // Sections 0, 1 | 2 | 3, 4: 2 and 3 are strided projections 8->16, 16->24 back to back -> one
+  // stride-4 1x1 conv.
+  gate(m, {0}, {2, 3});
+  ExportGraph g = expect_export_matches(m, 31);
+  EXPECT_EQ(g.sections_kept, 2);
+  EXPECT_EQ(g.folded_maps, 1);
+  EXPECT_EQ(count_ops(g, ExportOpKind::kMaxPool), 1);
+  EXPECT_EQ(g.ops[1].kind, ExportOpKind::kMaxPool);
+  EXPECT_EQ(std::make_tuple(g.ops[1].kernel, g.ops[1].stride, g.ops[1].pad, g.ops[1].ceil), std::make_tuple(3, 2, 1, false));
+  EXPECT_EQ(g.folded_batchnorms, 1 + 2 * 2);  // the stem's, two per kept bottleneck
+  // 1x1, 3x3, 1x1 of sections 1 and 3, the stem and the one composed projection
+  EXPECT_EQ(count_ops(g, ExportOpKind::kConv), 1 + 3 * 2 + 1);
+  EXPECT_EQ(architecture_from_json(g.architecture), m.architecture());
+  gate(m, {}, {});
+  g = expect_export_matches(m, 32);
+  EXPECT_EQ(g.sections_kept, 3);  // 2 and 3 stay pruned
+}
+
+TEST(Export, BottleneckPostActivationDoesNotFoldAcrossTheRelu) {
+  Network m(make_cpu_backend(), bottleneck_net(true), 33);
+  scramble(m, 34);
+  gate(m, {1, 3}, {2});
+  const ExportGraph g = expect_export_matches(m, 35);
+  EXPECT_EQ(g.folded_maps, 0);
+  EXPECT_TRUE(g.post_activation);
+}
+
+TEST(Export, DenseSectionsAfterConvolutionsFlattenFirst) {
+  // A conv stem, then dense sections on its 4x5x5 output: the first one's layers and its
+  // projection read the 100 features in NHWC order.
+  Architecture a;
+  a.input = {1, 5, 5};
+  a.image = true;
+  a.stem = conv_layer(4, 3);
+  StageSpec dense;
+  dense.kind = SectionKind::kDense;
+  dense.widths = {16, 16, 8};
+  a.stages = {dense};
+  a.classes = 3;
+  Network m(make_cpu_backend(), a, 36);
+  scramble(m, 37);
+  gate(m, {}, {});
+  ExportGraph g = expect_export_matches(m, 38);
+  EXPECT_EQ(count_ops(g, ExportOpKind::kFlatten), 1);
+  gate(m, {0, 1}, {});  // the 100 -> 16 projection survives alone
+  g = expect_export_matches(m, 39);
+  EXPECT_EQ(g.sections_kept, 1);
+}
+
+TEST(Export, MlpOfVaryingWidths) {
+  Network m(make_cpu_backend(), mlp_architecture(30, 64, {64, 32, 32, 16}, 5), 40);
+  scramble(m, 41);
+  gate(m, {2}, {0});
+  const ExportGraph g = expect_export_matches(m, 42);
+  EXPECT_EQ(g.sections_kept, 2);
+  EXPECT_FALSE(g.image_input);
+}
+
 TEST(Export, ValidateRejectsInconsistentGraphs) {
-  ResidualMlp m(make_cpu_backend(), test::small_arch(6, 5, 2, 3), 27);
+  Network m(make_cpu_backend(), test::small_arch(6, 5, 2, 3), 27);
   const ExportGraph good = build_export_graph(m);
   good.validate();
   ExportGraph g = good;

@@ -13,21 +13,14 @@ namespace {
 using test::expect_close;
 
 // Widths differ between sections so both identity and projection skips are covered.
-MlpArchitecture mixed_arch() {
-  MlpArchitecture a;
-  a.input = 20;
-  a.stem_width = 16;
-  a.section_widths = {16, 24, 24, 12};
-  a.classes = 5;
-  return a;
-}
+Architecture mixed_arch() { return mlp_architecture(20, 16, {16, 24, 24, 12}, 5); }
 
 struct Pair {
-  ResidualMlp fast{make_cpu_backend(), mixed_arch(), 9};
-  ResidualMlp ref{make_reference_backend(), mixed_arch(), 9};
+  Network fast{make_cpu_backend(), mixed_arch(), 9};
+  Network ref{make_reference_backend(), mixed_arch(), 9};
 };
 
-std::vector<float> grads_of(ResidualMlp& m) {
+std::vector<float> grads_of(Network& m) {
   std::vector<float> all;
   for (const ParamRef& p : m.params()) {
     std::vector<float> g(p.n);
@@ -56,7 +49,7 @@ TEST(ResidualMlp, OneDnnMatchesReferenceForwardAndBackward) {
 }
 
 TEST(ResidualMlp, ReferenceGradientsMatchFiniteDifferences) {
-  ResidualMlp m(make_reference_backend(), mixed_arch(), 4);
+  Network m(make_reference_backend(), mixed_arch(), 4);
   auto data = test::blobs(8, 20, 5, 2);
   test::load_rows(m, *data, 8);
   const std::vector<float> gates = {1, 0, 1, 1};
@@ -84,7 +77,7 @@ TEST(ResidualMlp, ReferenceGradientsMatchFiniteDifferences) {
 }
 
 TEST(ResidualMlp, SkippedSectionHasZeroBodyGradient) {
-  ResidualMlp m(make_cpu_backend(), mixed_arch(), 5);
+  Network m(make_cpu_backend(), mixed_arch(), 5);
   auto data = test::blobs(10, 20, 5, 3);
   test::load_rows(m, *data, 10);
   const std::vector<float> gates = {1, 0, 1, 1};
@@ -92,13 +85,13 @@ TEST(ResidualMlp, SkippedSectionHasZeroBodyGradient) {
   m.loss(10, true, nullptr);
   m.backward(10, gates);
   const Section& s = m.section(1);
-  EXPECT_EQ(m.backend().sum_squares(s.fc1.dW.data(), s.fc1.dW.size()), 0.0);
-  EXPECT_EQ(m.backend().sum_squares(s.fc2.dW.data(), s.fc2.dW.size()), 0.0);
-  EXPECT_GT(m.backend().sum_squares(s.proj.dW.data(), s.proj.dW.size()), 0.0);  // the skip still learns
+  EXPECT_EQ(m.backend().sum_squares(s.body[0].weight.g.data(), s.body[0].weight.g.size()), 0.0);
+  EXPECT_EQ(m.backend().sum_squares(s.body[1].weight.g.data(), s.body[1].weight.g.size()), 0.0);
+  EXPECT_GT(m.backend().sum_squares(s.skip.weight.g.data(), s.skip.weight.g.size()), 0.0);  // the skip still learns
 }
 
 TEST(ResidualMlp, RerunLossEqualsForwardWithFlippedGate) {
-  ResidualMlp m(make_cpu_backend(), mixed_arch(), 6);
+  Network m(make_cpu_backend(), mixed_arch(), 6);
   auto data = test::blobs(17, 20, 5, 4);
   test::load_rows(m, *data, 17);
   const std::vector<float> gates = {1, 0, 1, 0};
@@ -113,9 +106,9 @@ TEST(ResidualMlp, RerunLossEqualsForwardWithFlippedGate) {
 }
 
 TEST(ResidualMlp, PruningFreesMemoryAndRemovesParamsAndFlops) {
-  ResidualMlp m(make_cpu_backend(), mixed_arch(), 7);
+  Network m(make_cpu_backend(), mixed_arch(), 7);
   m.ensure_capacity(32);
-  const MlpArchitecture& a = m.architecture();
+  const Plan& a = m.plan();
   const int64_t bytes_before = m.native_bytes();
   const int64_t params_before = m.param_count();
   std::vector<float> gates;
@@ -126,22 +119,22 @@ TEST(ResidualMlp, PruningFreesMemoryAndRemovesParamsAndFlops) {
   const Section& s = m.section(2);
   EXPECT_TRUE(s.pruned);
   EXPECT_EQ(s.pruned_at_step, 123);
-  EXPECT_FALSE(s.fc1.W);
-  EXPECT_FALSE(s.fc2.vW);
-  EXPECT_FALSE(s.hidden);
-  EXPECT_EQ(m.param_count(), params_before - cost::section_body_params(a, 2));
+  EXPECT_FALSE(s.body[0].weight);
+  EXPECT_FALSE(s.body[1].weight.v);
+  EXPECT_FALSE(s.body[0].out);
+  EXPECT_EQ(m.param_count(), params_before - cost::section_body_params(a.section(2)));
   // Body parameters x3 (weights, gradients, momentum) plus the hidden, body and output
   // activations (an identity-skip section's output becomes an alias of its input).
-  ASSERT_FALSE(a.has_projection(2));
-  const int64_t body_bytes = 4 * (3 * cost::section_body_params(a, 2) + 3 * 32 * s.out);
+  ASSERT_FALSE(a.section(2).projection);
+  const int64_t body_bytes = 4 * (3 * cost::section_body_params(a.section(2)) + 3 * 32 * s.op->out.c);
   EXPECT_EQ(m.native_bytes(), bytes_before - body_bytes);
   m.eval_gates(EVAL_DETERMINISTIC, gates);
   EXPECT_EQ(gates[2], 0.f);
-  EXPECT_DOUBLE_EQ(cost::forward_flops(a, gates), flops_before - cost::section_body_flops(a, 2));
+  EXPECT_DOUBLE_EQ(cost::forward_flops(a, gates), flops_before - cost::section_body_flops(a.section(2)));
   EXPECT_EQ(m.section_weight_norm2(2), 0.0);
 
   // The pruned network still runs, and equals the unpruned one with gate 2 off.
-  ResidualMlp twin(make_cpu_backend(), mixed_arch(), 7);
+  Network twin(make_cpu_backend(), mixed_arch(), 7);
   auto data = test::blobs(32, 20, 5, 8);
   test::load_rows(m, *data, 32);
   test::load_rows(twin, *data, 32);
@@ -152,7 +145,7 @@ TEST(ResidualMlp, PruningFreesMemoryAndRemovesParamsAndFlops) {
 }
 
 TEST(ResidualMlp, DeterminizePrunesBelowOneHalf) {
-  ResidualMlp m(make_cpu_backend(), mixed_arch(), 1);
+  Network m(make_cpu_backend(), mixed_arch(), 1);
   m.section(0).theta = 0.49;
   m.section(1).theta = 0.5;
   m.section(2).theta = 0.0;
@@ -169,7 +162,7 @@ TEST(ResidualMlp, DeterminizePrunesBelowOneHalf) {
 TEST(ResidualMlp, ExpectedEvaluationScalesBodiesByTheta) {
   // With every theta = 0 the expected network is the skip path only; with theta = 1
   // it is the full network: evaluation must follow.
-  ResidualMlp m(make_cpu_backend(), mixed_arch(), 2);
+  Network m(make_cpu_backend(), mixed_arch(), 2);
   auto data = test::blobs(40, 20, 5, 9);
   for (int32_t l = 0; l < 4; ++l) m.section(l).theta = 0.0;
   const EvalStats skips = evaluate(m, *data, EVAL_EXPECTED);
@@ -185,19 +178,19 @@ TEST(ResidualMlp, ExpectedEvaluationScalesBodiesByTheta) {
 }
 
 TEST(ResidualMlp, RejectsBadArchitectures) {
-  MlpArchitecture a = mixed_arch();
-  a.stem_width = 0;
-  EXPECT_THROW(ResidualMlp(make_cpu_backend(), a, 1), Error);
+  Architecture a = mixed_arch();
+  a.stem.out = 0;
+  EXPECT_THROW(Network(make_cpu_backend(), a, 1), Error);
   a = mixed_arch();
   a.classes = 1;
-  EXPECT_THROW(ResidualMlp(make_cpu_backend(), a, 1), Error);
+  EXPECT_THROW(Network(make_cpu_backend(), a, 1), Error);
   a = mixed_arch();
-  a.section_widths[2] = -3;
+  a.stages[0].widths[2] = -3;
   try {
-    ResidualMlp m(make_cpu_backend(), a, 1);
+    Network m(make_cpu_backend(), a, 1);
     FAIL() << "no error";
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("section 2"), std::string::npos) << e.what();
+  } catch (const Error& e) {  // the error names the field
+    EXPECT_NE(std::string(e.what()).find("stages[0].widths[2] must be > 0, got -3"), std::string::npos) << e.what();
   }
 }
 
@@ -208,15 +201,15 @@ namespace layerprune {
 namespace {
 
 TEST(ResidualMlpLimits, ModelsLargerThanTheMachineFailClearly) {
-  MlpArchitecture huge = test::small_arch(784, 65536, 8, 10);
+  Architecture huge = test::small_arch(784, 65536, 8, 10);
   try {
-    ResidualMlp m(make_cpu_backend(), huge, 1);
+    Network m(make_cpu_backend(), huge, 1);
     FAIL() << "a model of ~800 GB was built";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("GB"), std::string::npos) << e.what();
   }
-  MlpArchitecture deep = test::small_arch(4, 4, 100000, 2);
-  EXPECT_THROW(ResidualMlp(make_cpu_backend(), deep, 1), Error);  // more than 65536 sections
+  Architecture deep = test::small_arch(4, 4, 100000, 2);
+  EXPECT_THROW(Network(make_cpu_backend(), deep, 1), Error);  // more than 65536 sections
 }
 
 }  // namespace

@@ -12,7 +12,7 @@
 #include "core/rng.h"
 #include "model/dataset.h"
 #include "core/error.h"
-#include "model/residual_mlp.h"
+#include "model/network.h"
 
 namespace layerprune::test {
 
@@ -39,12 +39,34 @@ inline std::vector<float> random_vector(int64_t n, Rng& rng, double scale = 1.0)
   return v;
 }
 
-inline MlpArchitecture small_arch(int64_t input, int64_t width, int32_t sections, int32_t classes) {
-  MlpArchitecture a;
+// The residual MLP input -> width stem, `sections` dense sections of `width`, head.
+inline Architecture small_arch(int64_t input, int64_t width, int32_t sections, int32_t classes) {
+  return mlp_architecture(input, width, std::vector<int64_t>(static_cast<size_t>(sections), width), classes);
+}
+
+// A CIFAR-style residual conv net on `input`: conv3x3-BN-ReLU stem of `stem` channels, stages
+// of basic W-B-a-W sections {channels, blocks, first stride}, h = ReLU with post_activation.
+struct StageDims {
+  int64_t channels;
+  int32_t blocks;
+  int64_t stride;
+};
+inline Architecture conv_arch(Shape input, int64_t stem, const std::vector<StageDims>& stages, int32_t classes,
+                              bool post_activation = false) {
+  Architecture a;
   a.input = input;
-  a.stem_width = width;
-  a.section_widths.assign(static_cast<size_t>(sections), width);
+  a.image = true;
+  a.stem = conv_layer(stem, 3);
+  for (const StageDims& d : stages) {
+    StageSpec s;
+    s.kind = SectionKind::kBasic;
+    s.widths.assign(static_cast<size_t>(d.blocks), d.channels);
+    s.stride = d.stride;
+    s.relu_after = post_activation;
+    a.stages.push_back(s);
+  }
   a.classes = classes;
+  a.family = Family::kResNet;
   return a;
 }
 

@@ -20,7 +20,7 @@ namespace {
 // dJ/dtheta_l along coordinate l on a grid, the other thetas fixed, computed with the code
 // the trainer uses: the exact data term (exact enumeration over all gate patterns) plus the
 // prior term the trainer adds (prior::theta_gradient).
-std::vector<double> gradient_along(ResidualMlp& m, int32_t l, int64_t rows, const prior::Terms& terms, int points) {
+std::vector<double> gradient_along(Network& m, int32_t l, int64_t rows, const prior::Terms& terms, int points) {
   std::vector<double> g;
   const double saved = m.section(l).theta;
   for (int i = 0; i <= points; ++i) {
@@ -35,7 +35,7 @@ std::vector<double> gradient_along(ResidualMlp& m, int32_t l, int64_t rows, cons
 TEST(Theorem31, ObjectiveIsConcaveInEachThetaAndMinimisedAtAVertex) {
   // Concave along theta_l <=> dJ/dtheta_l is non-increasing in theta_l. Then J's minimum over
   // [0, 1] is at an end: wherever the gradient changes sign it goes from + to -, a maximum.
-  ResidualMlp m(make_cpu_backend(), test::small_arch(6, 8, 4, 3), 33);
+  Network m(make_cpu_backend(), test::small_arch(6, 8, 4, 3), 33);
   auto data = test::blobs(64, 6, 3, 17, 1.5);
   test::load_rows(m, *data, 32);
   const std::vector<double> others = {0.3, 0.9, 0.6, 0.1};
@@ -62,7 +62,7 @@ TEST(Theorem31, ObjectiveIsConcaveInEachThetaAndMinimisedAtAVertex) {
 TEST(Theorem31, DataTermIsLinearInEachTheta) {
   // The expectation over independent Bernoullis is multilinear: with lambda = 0 the
   // second differences vanish (up to float rounding), which is the stronger statement.
-  ResidualMlp m(make_cpu_backend(), test::small_arch(6, 8, 3, 3), 34);
+  Network m(make_cpu_backend(), test::small_arch(6, 8, 3, 3), 34);
   auto data = test::blobs(64, 6, 3, 18, 1.5);
   test::load_rows(m, *data, 32);
   std::vector<double> J;
@@ -79,7 +79,7 @@ TEST(Theorem31, TrainedRunEndsWithEveryKeptThetaAtAVertex) {
   // gradient is still pushed off it by single noisy steps of eta_theta * |g| before the mean
   // (and the projection) bring it back, so the tolerance is a few such steps: three times the
   // RMS step of the section over the last 50 steps.
-  ResidualMlp m(make_cpu_backend(), test::small_arch(10, 32, 6, 4), 35);
+  Network m(make_cpu_backend(), test::small_arch(10, 32, 6, 4), 35);
   auto data = test::blobs(1024, 10, 4, 19, 1.2);
   TrainConfig c = default_train_config();
   c.batch_size = 32;

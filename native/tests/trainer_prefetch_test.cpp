@@ -17,22 +17,13 @@
 #include "method/augment.h"
 #include "method/batch_prefetcher.h"
 #include "method/trainer.h"
-#include "model/residual_convnet.h"
+#include "model/network.h"
 #include "test_util.h"
 
 namespace layerprune {
 namespace {
 
-ConvNetArchitecture tiny_resnet() {
-  ConvNetArchitecture a;
-  a.in_channels = 2;
-  a.height = 6;
-  a.width = 6;
-  a.stem_channels = 4;
-  a.stages = {{4, 2, 1}, {8, 1, 2}};
-  a.classes = 3;
-  return a;
-}
+Architecture tiny_resnet() { return test::conv_arch({2, 6, 6}, 4, {{4, 2, 1}, {8, 1, 2}}, 3); }
 
 AugmentSpec image_augment(int64_t seed) {
   AugmentSpec s;
@@ -142,8 +133,8 @@ TrainConfig gated_config() {
 TEST(TrainerPrefetch, MlpRunIsTheSameWithPrefetchOnAndOff) {
   set_num_threads(1);
   auto data = test::blobs(100, 12, 3, 4);  // 6 full batches, the last 4 rows dropped
-  const MlpArchitecture arch = test::small_arch(12, 16, 4, 3);
-  ResidualMlp on(make_cpu_backend(), arch, 9), off(make_cpu_backend(), arch, 9);
+  const Architecture arch = test::small_arch(12, 16, 4, 3);
+  Network on(make_cpu_backend(), arch, 9), off(make_cpu_backend(), arch, 9);
   const TrainedRun a = train(on, gated_config(), *data, true), b = train(off, gated_config(), *data, false);
   EXPECT_EQ(a.losses.size(), 18u);
   expect_identical(a, b);
@@ -151,20 +142,20 @@ TEST(TrainerPrefetch, MlpRunIsTheSameWithPrefetchOnAndOff) {
 
 TEST(TrainerPrefetch, AugmentedResNetRunIsTheSameWithPrefetchOnAndOff) {
   set_num_threads(1);
-  const ConvNetArchitecture arch = tiny_resnet();
-  auto data = test::blobs(64, arch.input_size(), 3, 5);
+  const Architecture arch = tiny_resnet();
+  auto data = test::blobs(64, arch.input.size(), 3, 5);
   TrainConfig c = gated_config();
   c.augment_pad = 2;
   c.augment_flip = 1;
   c.weight_decay = 5e-4;
-  ResidualConvNet on(make_cpu_backend(), arch, 2), off(make_cpu_backend(), arch, 2);
+  Network on(make_cpu_backend(), arch, 2), off(make_cpu_backend(), arch, 2);
   const TrainedRun a = train(on, c, *data, true), b = train(off, c, *data, false);
   expect_identical(a, b);
   // The augmentation is really on: without it the run differs.
   TrainConfig plain = c;
   plain.augment_pad = 0;
   plain.augment_flip = 0;
-  ResidualConvNet unaugmented(make_cpu_backend(), arch, 2);
+  Network unaugmented(make_cpu_backend(), arch, 2);
   EXPECT_NE(train(unaugmented, plain, *data, true).losses, a.losses);
 }
 

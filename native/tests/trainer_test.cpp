@@ -29,7 +29,7 @@ TrainConfig small_config() {
   return c;
 }
 
-RunResult train(ResidualMlp& m, const Dataset& data, const TrainConfig& c, int epochs) {
+RunResult train(Network& m, const Dataset& data, const TrainConfig& c, int epochs) {
   TrainingSession t(m, c);
   RunResult r;
   for (int e = 0; e < epochs; ++e) {
@@ -43,7 +43,7 @@ RunResult train(ResidualMlp& m, const Dataset& data, const TrainConfig& c, int e
 }
 
 TEST(Trainer, LearnsSeparableData) {
-  ResidualMlp m(make_cpu_backend(), test::small_arch(10, 32, 4, 4), 1);
+  Network m(make_cpu_backend(), test::small_arch(10, 32, 4, 4), 1);
   auto train_set = test::blobs(512, 10, 4, 11, 1.0);
   const double before = evaluate(m, *train_set, EVAL_EXPECTED).accuracy;
   train(m, *train_set, small_config(), 4);
@@ -54,8 +54,8 @@ TEST(Trainer, LearnsSeparableData) {
 
 TEST(Trainer, SameSeedAndThreadsGiveIdenticalRuns) {
   auto data = test::blobs(512, 10, 4, 12);
-  ResidualMlp a(make_cpu_backend(), test::small_arch(10, 32, 6, 4), 3);
-  ResidualMlp b(make_cpu_backend(), test::small_arch(10, 32, 6, 4), 3);
+  Network a(make_cpu_backend(), test::small_arch(10, 32, 6, 4), 3);
+  Network b(make_cpu_backend(), test::small_arch(10, 32, 6, 4), 3);
   TrainConfig c = small_config();
   c.lambda = 0.5;
   const RunResult ra = train(a, *data, c, 3), rb = train(b, *data, c, 3);
@@ -67,13 +67,13 @@ TEST(Trainer, SameSeedAndThreadsGiveIdenticalRuns) {
   EXPECT_EQ(ra.thetas, rb.thetas);
   EXPECT_EQ(ra.cumulative, rb.cumulative);
   // A different seed gives a different run (the test can fail).
-  ResidualMlp d(make_cpu_backend(), test::small_arch(10, 32, 6, 4), 3);
+  Network d(make_cpu_backend(), test::small_arch(10, 32, 6, 4), 3);
   c.seed = 2;
   EXPECT_NE(train(d, *data, c, 1).steps.back().loss, ra.steps[ra.steps.size() / 3 - 1].loss);
 }
 
 TEST(Trainer, StrongPriorPrunesAndTheCostVanishes) {
-  ResidualMlp m(make_cpu_backend(), test::small_arch(10, 32, 6, 4), 4);
+  Network m(make_cpu_backend(), test::small_arch(10, 32, 6, 4), 4);
   auto data = test::blobs(512, 10, 4, 13);
   TrainConfig c = small_config();
   c.lambda = 200.0;  // tau far above what any section can buy on this easy task
@@ -93,7 +93,7 @@ TEST(Trainer, StrongPriorPrunesAndTheCostVanishes) {
     ++pruned;
     EXPECT_GE(s.pruned_at_step, 5);  // patience: theta sat at 0 for 5 steps first
     EXPECT_EQ(s.theta, 0.0);
-    expected_params -= cost::section_body_params(m.architecture(), l);
+    expected_params -= cost::section_body_params(m.plan().section(l));
   }
   EXPECT_EQ(m.param_count(), expected_params);
   EXPECT_LT(m.native_bytes(), bytes_initial);
@@ -104,7 +104,7 @@ TEST(Trainer, StrongPriorPrunesAndTheCostVanishes) {
 }
 
 TEST(Trainer, NoGatesKeepsEverySectionAtThetaOne) {
-  ResidualMlp m(make_cpu_backend(), test::small_arch(10, 16, 3, 4), 5);
+  Network m(make_cpu_backend(), test::small_arch(10, 16, 3, 4), 5);
   auto data = test::blobs(256, 10, 4, 14);
   TrainConfig c = small_config();
   c.no_gates = 1;
@@ -116,7 +116,7 @@ TEST(Trainer, NoGatesKeepsEverySectionAtThetaOne) {
 }
 
 TEST(Trainer, FinishDeterminizes) {
-  ResidualMlp m(make_cpu_backend(), test::small_arch(10, 16, 3, 4), 5);
+  Network m(make_cpu_backend(), test::small_arch(10, 16, 3, 4), 5);
   TrainingSession t(m, small_config());
   m.section(1).theta = 0.3;
   t.finish();
@@ -125,7 +125,7 @@ TEST(Trainer, FinishDeterminizes) {
 }
 
 TEST(Trainer, DivergenceStopsWithAClearMessage) {
-  ResidualMlp m(make_cpu_backend(), test::small_arch(10, 16, 3, 4), 6);
+  Network m(make_cpu_backend(), test::small_arch(10, 16, 3, 4), 6);
   auto data = test::blobs(256, 10, 4, 15, 1.0);
   for (float& x : data->features) x *= 1e18f;  // overflow the logits
   TrainConfig c = small_config();
@@ -143,7 +143,7 @@ TEST(Trainer, DivergenceStopsWithAClearMessage) {
 }
 
 TEST(Trainer, RejectsBadConfigurationsNamingTheField) {
-  ResidualMlp m(make_cpu_backend(), test::small_arch(10, 16, 3, 4), 7);
+  Network m(make_cpu_backend(), test::small_arch(10, 16, 3, 4), 7);
   auto expect_field = [&m](TrainConfig c, const char* field) {
     try {
       TrainingSession t(m, c);
@@ -173,7 +173,7 @@ TEST(Trainer, RejectsBadConfigurationsNamingTheField) {
 }
 
 TEST(Trainer, RejectsMismatchedData) {
-  ResidualMlp m(make_cpu_backend(), test::small_arch(10, 16, 3, 4), 8);
+  Network m(make_cpu_backend(), test::small_arch(10, 16, 3, 4), 8);
   auto wrong = test::blobs(64, 12, 4, 1);
   TrainingSession t(m, small_config());
   try {
@@ -191,7 +191,7 @@ namespace layerprune {
 namespace {
 
 TEST(TrainerFreeze, ThetaHeldAndNothingPrunedWhileFrozen) {
-  ResidualMlp m(make_cpu_backend(), test::small_arch(10, 16, 4, 4), 11);
+  Network m(make_cpu_backend(), test::small_arch(10, 16, 4, 4), 11);
   auto data = test::blobs(256, 10, 4, 21);
   TrainConfig c = default_train_config();
   c.batch_size = 32;
@@ -234,7 +234,7 @@ TEST(TrainerFlops, StepFlopsFollowTheFormulaByHand) {
   const double stem = 2.0 * 10 * 32, section = 2.0 * (32 * 32 + 32 * 32), head = 2.0 * 32 * 4;
   auto data = test::blobs(256, 10, 4, 13);
   for (int no_gates : {1, 0}) {
-    ResidualMlp m(make_cpu_backend(), test::small_arch(10, 32, 6, 4), 4);
+    Network m(make_cpu_backend(), test::small_arch(10, 32, 6, 4), 4);
     TrainConfig c = small_config();
     c.no_gates = no_gates;
     c.theta0 = 0.5;  // with gates, about half the sections run in each step

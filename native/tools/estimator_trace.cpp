@@ -16,9 +16,8 @@
 
 #include "core/rng.h"
 #include "method/trainer.h"
-#include "model/conv_architecture.h"
-#include "model/residual_convnet.h"
-#include "model/residual_mlp.h"
+#include "model/architecture.h"
+#include "model/network.h"
 #include "tools/tool_support.h"
 
 namespace {
@@ -42,16 +41,11 @@ int run(int argc, char** argv) {
   std::unique_ptr<GatedNetwork> model;
   TrainConfig c;
   if (depth > 0) {
-    model = std::make_unique<ResidualConvNet>(make_cpu_backend(), resnet_cifar(depth, 1, splits.side, splits.side, 10),
-                                              seed);
+    model = std::make_unique<Network>(make_cpu_backend(), resnet_cifar(depth, {1, splits.side, splits.side}, 10), seed);
     c = default_train_config(FAMILY_RESNET);
   } else {
-    MlpArchitecture a;
-    a.input = train.dim;
-    a.stem_width = 256;
-    a.section_widths.assign(12, 256);
-    a.classes = 10;
-    model = std::make_unique<ResidualMlp>(make_cpu_backend(), a, seed);
+    model = std::make_unique<Network>(make_cpu_backend(), mlp_architecture(train.dim, 256, std::vector<int64_t>(12, 256), 10),
+                                      seed);
     c = default_train_config(FAMILY_MLP);
   }
   c.lambda = arg(argc, argv, "--lambda", c.lambda);

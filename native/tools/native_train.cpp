@@ -22,10 +22,9 @@
 #include "backend/backend.h"
 #include "core/error.h"
 #include "method/trainer.h"
-#include "model/conv_architecture.h"
+#include "model/architecture.h"
 #include "model/evaluation.h"
-#include "model/residual_convnet.h"
-#include "model/residual_mlp.h"
+#include "model/network.h"
 #include "tools/tool_support.h"
 
 namespace {
@@ -57,16 +56,13 @@ int run(int argc, char** argv) {
   std::unique_ptr<GatedNetwork> model;
   TrainConfig c;
   if (depth > 0) {
-    model = std::make_unique<ResidualConvNet>(tool_backend(flag(argc, argv, "--reference")),
-                                              resnet_cifar(depth, 1, splits.side, splits.side, 10), seed);
+    model = std::make_unique<Network>(tool_backend(flag(argc, argv, "--reference")),
+                                      resnet_cifar(depth, {1, splits.side, splits.side}, 10), seed);
     c = default_train_config(FAMILY_RESNET);
   } else {
-    MlpArchitecture a;
-    a.input = train.dim;
-    a.stem_width = 256;
-    a.section_widths.assign(static_cast<size_t>(arg(argc, argv, "--sections", 12)), 256);
-    a.classes = 10;
-    model = std::make_unique<ResidualMlp>(tool_backend(flag(argc, argv, "--reference")), a, seed);
+    const Architecture a = mlp_architecture(
+        train.dim, 256, std::vector<int64_t>(static_cast<size_t>(arg(argc, argv, "--sections", 12)), 256), 10);
+    model = std::make_unique<Network>(tool_backend(flag(argc, argv, "--reference")), a, seed);
     c = default_train_config(FAMILY_MLP);
   }
   const int64_t steps_per_epoch = train.count / c.batch_size;

@@ -37,10 +37,11 @@ enum PriorScaling {
   PRIOR_PER_WEIGHT = 1  // ALGORITHM.md 2 as written: lambda for every section, tau_l proportional to n_l
 };
 
-// The families whose training defaults the core knows (train_config_defaults_for_family).
+// The families whose training defaults the core knows (train_config_defaults_for_family); every
+// architecture description names one ("family"), presets their own.
 enum ArchitectureFamily {
   FAMILY_MLP = 0,     // residual MLP
-  FAMILY_RESNET = 1,  // convolutional residual networks (W-B-a-W sections)
+  FAMILY_RESNET = 1,  // convolutional residual networks (basic W-B-a-W or bottleneck sections)
   FAMILY_VGG = 2,     // plain conv-BN-ReLU sections
   FAMILY_LENET = 3    // LeNet-5: small convs, gated fully connected sections
 };
@@ -141,6 +142,32 @@ struct StepStats {
   double estimator_flops;      // FLOPs of the estimator's extra passes in this step (part of step_flops)
 };
 
+// Facts of an architecture description, from the core's cost model (model/cost.h).
+struct ArchitectureSummary {
+  int64_t input_size;        // features per sample (channels x height x width)
+  int32_t image_input;       // 1: the input is an NHWC image of channels x height x width
+  int64_t channels, height, width;
+  int32_t sections;          // gated sections L
+  int32_t classes;
+  int32_t family;            // ArchitectureFamily
+  int64_t stem_width;        // the stem's width (dense) or channels (conv)
+  int64_t params;            // parameters with every section present
+  double flops_per_sample;   // forward FLOPs per sample with every section on
+};
+
+// One gated section of an architecture description.
+struct ArchitectureSection {
+  int32_t kind;              // 0 dense, 1 basic, 2 bottleneck, 3 plain
+  int64_t in_width;          // input features (dense) or channels (conv)
+  int64_t out_width;         // output width or channels
+  int32_t has_projection;    // 1 if the skip is a learned projection
+  int64_t weights;           // n_l: matrix/filter entries of the body (biases, BN excluded)
+  int64_t body_params;       // the body's parameters (biases and BN gamma, beta included)
+  int64_t skip_params;       // the projection's parameters, or 0
+  double body_flops;         // forward FLOPs per sample of the body
+  double skip_flops;         // forward FLOPs per sample of the projection, or 0
+};
+
 struct EvalStats {
   double loss;
   double accuracy;
@@ -174,7 +201,32 @@ void dataset_destroy(Dataset* dataset);
 int64_t dataset_size(const Dataset* dataset);
 int64_t dataset_dim(const Dataset* dataset);
 
+// Architecture descriptions ------------------------------------------------------
+// JSON, the same description as io.layerprune.Architecture (docs/ARCHITECTURE.md, "Architecture
+// description"): input, stem, stages of gated sections, head. Every function validates and
+// raises Error naming the offending field. The strings they return belong to the library and
+// stay valid until the next architecture_* call on the same thread (copy them; JavaCPP does).
+//
+// A preset for the input shape: "mlp" (stem 256, 12 sections of 256, on channels x height x
+// width features), "mlp:512-256-128" (stem 512, one dense section per width), "lenet5", "vgg16",
+// "resnet20", "resnet32", "resnet56", "resnet110" (any 6n + 2: CIFAR layout), "resnet18",
+// "resnet34", "resnet50" (ImageNet layout, bottleneck blocks for 50; 7x7 stride-2 stem and
+// max pool from 64 pixels up). width_multiplier scales the widths (1 = the published sizes).
+const char* architecture_preset(const char* name, int64_t channels, int64_t height, int64_t width, int32_t classes,
+                                double width_multiplier);
+// The canonical form of a description: every field explicit.
+const char* architecture_normalize(const char* architecture_json);
+// The description with every section's h set to ReLU (relu = 1) or the identity (relu = 0).
+const char* architecture_with_post_activation(const char* architecture_json, int32_t relu);
+void architecture_summary(const char* architecture_json, ArchitectureSummary* out);
+void architecture_section(const char* architecture_json, int32_t index, ArchitectureSection* out);
+
 // Model -----------------------------------------------------------------------
+// A network of any architecture description (weights initialised from `seed`) on `device`.
+Model* model_create(const char* architecture_json, int64_t seed, int32_t device);
+// The model's description, canonical JSON; owned by the model (valid while it lives).
+const char* model_architecture(const Model* model);
+// The presets of the spec structs (thin wrappers over the descriptions above).
 Model* model_create_mlp(const MlpSpec* spec);
 Model* model_create_resnet(const ResNetSpec* spec);
 Model* model_create_vgg16(const VggSpec* spec);

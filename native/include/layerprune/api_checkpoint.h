@@ -16,14 +16,17 @@ namespace layerprune {
 
 struct ContainerFile;  // a parsed, validated container file held in memory
 
-enum ModelKind { MODEL_MLP = 1, MODEL_RESNET = 2, MODEL_VGG16 = 3, MODEL_LENET5 = 4 };
+// How a checkpointed model was built: by one of the spec structs' factories (MODEL_MLP ..
+// MODEL_LENET5) or from an architecture description (MODEL_ARCHITECTURE, model_create).
+enum ModelKind { MODEL_MLP = 1, MODEL_RESNET = 2, MODEL_VGG16 = 3, MODEL_LENET5 = 4, MODEL_ARCHITECTURE = 5 };
 
-// How the checkpointed model was built (the fields of its kind are set, the rest 0).
+// The fields of its kind are set, the rest 0; seed is set for every kind.
 struct ArchitectureSpec {
   int32_t kind;  // ModelKind
   MlpSpec mlp;
   ResNetSpec resnet;
   VggSpec image;  // MODEL_VGG16, MODEL_LENET5
+  int64_t seed;   // the weight initialisation seed
 };
 
 // Writes model + trainer state (trainer may be null: the model alone) and a metadata
@@ -44,6 +47,9 @@ int32_t container_has(const ContainerFile* file, const char* name);
 const char* container_string(const ContainerFile* file, const char* name);
 
 void checkpoint_architecture(const ContainerFile* file, ArchitectureSpec* out);
+// The saved model's architecture description (canonical JSON; for files from before
+// descriptions, the one of their preset); valid while the handle is open.
+const char* checkpoint_architecture_json(const ContainerFile* file);
 // Whether the checkpoint carries a trainer (optimizer, RNG, counters).
 int32_t checkpoint_has_trainer(const ContainerFile* file);
 // The training configuration (only with a trainer).

@@ -17,7 +17,7 @@ enum ExportOpKindCode {
   EXPORT_OP_DENSE = 0,            // y (K) = W (K, C) x (C) [+ b]; input is (C, 1, 1)
   EXPORT_OP_CONV = 1,             // y = conv(x, W (K, C, k, k), stride, symmetric zero pad) [+ b]
   EXPORT_OP_ADD = 2,              // y = x + x2
-  EXPORT_OP_MAXPOOL = 3,          // 2x2, stride 2, ceil mode
+  EXPORT_OP_MAXPOOL = 3,          // kernel x kernel windows, stride, symmetric pad (never the max), floor or ceil mode
   EXPORT_OP_GLOBAL_AVGPOOL = 4,   // (C, H, W) -> (C, 1, 1)
   EXPORT_OP_FLATTEN = 5           // (C, H, W) -> (H*W*C, 1, 1), NHWC order
 };
@@ -50,6 +50,7 @@ struct ExportOpInfo {
   int32_t weight, bias;           // tensor indices (-1: none)
   int64_t kernel, stride, pad;
   int32_t relu;                   // ReLU after the op
+  int32_t ceil;                   // MAXPOOL: 1 ceil mode (a last partial window pools alone), 0 floor mode
 };
 
 // Builds the exported network of the model's deterministic network, in memory.
@@ -62,6 +63,8 @@ ExportedModel* exported_load(const char* path);
 void exported_destroy(ExportedModel* exported);
 void exported_summary(const ExportedModel* exported, ExportSummary* out);
 const char* exported_metadata(const ExportedModel* exported);
+// The source model's architecture description (JSON; "" for files written before version 2).
+const char* exported_architecture(const ExportedModel* exported);
 void exported_value(const ExportedModel* exported, int32_t index, ExportValueInfo* out);
 void exported_op(const ExportedModel* exported, int32_t index, ExportOpInfo* out);
 int32_t exported_tensor_rank(const ExportedModel* exported, int32_t index);

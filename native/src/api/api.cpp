@@ -12,12 +12,11 @@
 #include "core/error.h"
 #include "core/threads.h"
 #include "api/model_access.h"
+#include "model/architecture_json.h"
 #include "api/normalization.h"
 #include "model/cost.h"
 #include "model/dataset.h"
 #include "model/evaluation.h"
-#include "model/residual_convnet.h"
-#include "model/residual_mlp.h"
 #include "method/estimator_check.h"
 #include "method/exact.h"
 #include "method/prior.h"
@@ -74,64 +73,149 @@ void dataset_destroy(Dataset* dataset) { delete dataset; }
 int64_t dataset_size(const Dataset* d) { return checked(d, "data set")->count; }
 int64_t dataset_dim(const Dataset* d) { return checked(d, "data set")->dim; }
 
-Model* model_create_mlp(const MlpSpec* spec) {
-  checked(spec, "model spec");
-  require(spec->sections >= 0, "could not build the model because sections must be >= 0, got ",
-          spec->sections);
-  require(spec->width > 0, "could not build the model because width must be > 0, got ", spec->width);
-  MlpArchitecture arch;
-  arch.input = spec->input_size;
-  arch.stem_width = spec->width;
-  arch.section_widths.assign(static_cast<size_t>(spec->sections), spec->width);
-  arch.classes = spec->classes;
-  return out_of_memory_as_error("build the model", [&] {
+static_assert(int32_t(Family::kMlp) == FAMILY_MLP && int32_t(Family::kResNet) == FAMILY_RESNET &&
+                  int32_t(Family::kVgg) == FAMILY_VGG && int32_t(Family::kLeNet) == FAMILY_LENET,
+              "model/architecture.h's Family follows ArchitectureFamily");
+
+namespace {
+
+// The strings architecture_* return (valid until the next call on the thread).
+const char* returned(std::string s) {
+  static thread_local std::string result;
+  result = std::move(s);
+  return result.c_str();
+}
+
+Architecture parsed(const char* json) {
+  require(json != nullptr, "could not read the architecture because the JSON string is null");
+  return architecture_from_json(json);
+}
+
+}  // namespace
+
+Architecture recipe_architecture(const ModelRecipe& r) {
+  switch (r.kind) {
+    case ModelRecipe::kMlp:
+      require(r.mlp.sections >= 0, "could not build the model because sections must be >= 0, got ", r.mlp.sections);
+      require(r.mlp.width > 0, "could not build the model because width must be > 0, got ", r.mlp.width);
+      require(r.mlp.sections <= (1 << 16), "could not build the model because its sizes are unreasonably large (",
+              r.mlp.sections, " sections)");
+      return mlp_architecture(r.mlp.input_size, r.mlp.width, std::vector<int64_t>(size_t(r.mlp.sections), r.mlp.width),
+                              r.mlp.classes);
+    case ModelRecipe::kResNet: {
+      Architecture a =
+          resnet_cifar(r.resnet.depth, {r.resnet.channels, r.resnet.height, r.resnet.width}, r.resnet.classes);
+      set_post_activation(a, r.resnet.post_activation != 0);
+      return a;
+    }
+    case ModelRecipe::kVgg16:
+      return vgg16({r.image.channels, r.image.height, r.image.width}, r.image.classes);
+    case ModelRecipe::kLeNet5:
+      return lenet5({r.image.channels, r.image.height, r.image.width}, r.image.classes);
+    case ModelRecipe::kNone:
+      break;
+  }
+  fail("could not build the model because its recipe is unknown");
+}
+
+Model* make_model(const Architecture& arch, int64_t seed, int32_t device, const ModelRecipe& recipe) {
+  return out_of_memory_as_error("build the network", [&] {
     auto model = std::make_unique<Model>();
-    model->net = std::make_unique<ResidualMlp>(make_backend(spec->device), arch, static_cast<uint64_t>(spec->seed));
-    model->recipe.kind = ModelRecipe::kMlp;
-    model->recipe.mlp = *spec;
+    model->net = std::make_unique<Network>(make_backend(device), arch, static_cast<uint64_t>(seed));
+    model->recipe = recipe;
+    model->seed = seed;
+    model->architecture = to_json(arch);
     return model.release();
   });
 }
+
+const char* architecture_preset(const char* name, int64_t channels, int64_t height, int64_t width, int32_t classes,
+                                double width_multiplier) {
+  require(name != nullptr, "could not build a preset because its name is null");
+  Architecture a = preset_architecture(name, {channels, height, width}, classes, width_multiplier);
+  a.validate();
+  return returned(to_json(a));
+}
+
+const char* architecture_normalize(const char* json) { return returned(to_json(parsed(json))); }
+
+const char* architecture_with_post_activation(const char* json, int32_t relu) {
+  Architecture a = parsed(json);
+  set_post_activation(a, relu != 0);
+  a.validate();
+  return returned(to_json(a));
+}
+
+void architecture_summary(const char* json, ArchitectureSummary* out) {
+  checked(out, "architecture summary");
+  const Architecture a = parsed(json);
+  const Plan plan = plan_of(a);
+  out->input_size = plan.input.size();
+  out->image_input = a.image ? 1 : 0;
+  out->channels = plan.input.c, out->height = plan.input.h, out->width = plan.input.w;
+  out->sections = plan.sections();
+  out->classes = a.classes;
+  out->family = static_cast<int32_t>(a.family);
+  out->stem_width = plan.ops.front().out.c;
+  out->params = cost::params(plan, std::vector<bool>(size_t(plan.sections()), true));
+  out->flops_per_sample = cost::forward_flops(plan, std::vector<float>(size_t(plan.sections()), 1.f));
+}
+
+void architecture_section(const char* json, int32_t index, ArchitectureSection* out) {
+  checked(out, "architecture section");
+  const Plan plan = plan_of(parsed(json));
+  require(index >= 0 && index < plan.sections(), "section index ", index, " is outside [0, ", plan.sections(), ")");
+  const PlanOp& s = plan.section(index);
+  out->kind = static_cast<int32_t>(s.section);
+  out->in_width = s.section == SectionKind::kDense ? s.in.size() : s.in.c;
+  out->out_width = s.out.c;
+  out->has_projection = s.projection ? 1 : 0;
+  out->weights = cost::section_weights(s);
+  out->body_params = cost::section_body_params(s);
+  out->skip_params = cost::section_skip_params(s);
+  out->body_flops = cost::section_body_flops(s);
+  out->skip_flops = cost::section_skip_flops(s);
+}
+
+Model* model_create(const char* json, int64_t seed, int32_t device) {
+  return make_model(parsed(json), seed, device, ModelRecipe{});
+}
+
+const char* model_architecture(const Model* m) { return checked(m, "model")->architecture.c_str(); }
+
+Model* model_create_mlp(const MlpSpec* spec) {
+  checked(spec, "model spec");
+  ModelRecipe r;
+  r.kind = ModelRecipe::kMlp;
+  r.mlp = *spec;
+  return make_model(recipe_architecture(r), spec->seed, spec->device, r);
+}
+
 Model* model_create_resnet(const ResNetSpec* spec) {
   checked(spec, "resnet spec");
-  ConvNetArchitecture arch = resnet_cifar(spec->depth, spec->channels, spec->height, spec->width, spec->classes);
-  arch.post_activation = spec->post_activation != 0;
-  return out_of_memory_as_error("build the network", [&] {
-    auto model = std::make_unique<Model>();
-    model->net = std::make_unique<ResidualConvNet>(make_backend(spec->device), arch, static_cast<uint64_t>(spec->seed));
-    model->recipe.kind = ModelRecipe::kResNet;
-    model->recipe.resnet = *spec;
-    return model.release();
-  });
+  ModelRecipe r;
+  r.kind = ModelRecipe::kResNet;
+  r.resnet = *spec;
+  return make_model(recipe_architecture(r), spec->seed, spec->device, r);
 }
 
 Model* model_create_vgg16(const VggSpec* spec) {
   checked(spec, "vgg spec");
-  return out_of_memory_as_error("build the network", [&] {
-    auto model = std::make_unique<Model>();
-    model->net = std::make_unique<ResidualConvNet>(
-        make_backend(spec->device), vgg16(spec->channels, spec->height, spec->width, spec->classes),
-        static_cast<uint64_t>(spec->seed));
-    model->recipe.kind = ModelRecipe::kVgg16;
-    model->recipe.image = *spec;
-    return model.release();
-  });
+  ModelRecipe r;
+  r.kind = ModelRecipe::kVgg16;
+  r.image = *spec;
+  return make_model(recipe_architecture(r), spec->seed, spec->device, r);
 }
 
 Model* model_create_lenet5(const VggSpec* spec) {
   checked(spec, "lenet spec");
-  return out_of_memory_as_error("build the network", [&] {
-    auto model = std::make_unique<Model>();
-    model->net = std::make_unique<ResidualConvNet>(
-        make_backend(spec->device), lenet5(spec->channels, spec->height, spec->width, spec->classes),
-        static_cast<uint64_t>(spec->seed));
-    model->recipe.kind = ModelRecipe::kLeNet5;
-    model->recipe.image = *spec;
-    return model.release();
-  });
+  ModelRecipe r;
+  r.kind = ModelRecipe::kLeNet5;
+  r.image = *spec;
+  return make_model(recipe_architecture(r), spec->seed, spec->device, r);
 }
 
-GatedNetwork& network_of(Model* m) { return *checked(m, "model")->net; }
+Network& network_of(Model* m) { return *checked(m, "model")->net; }
 
 void model_destroy(Model* model) {
   if (model && model->trainer) model->trainer->model = nullptr;
@@ -205,18 +289,7 @@ void train_config_defaults(TrainConfig* out) { *checked(out, "train config") = d
 void train_config_defaults_for_family(int32_t family, TrainConfig* out) {
   *checked(out, "train config") = default_train_config(family);
 }
-int32_t model_family(const Model* m) {
-  switch (checked(m, "model")->recipe.kind) {
-    case ModelRecipe::kResNet:
-      return FAMILY_RESNET;
-    case ModelRecipe::kVgg16:
-      return FAMILY_VGG;
-    case ModelRecipe::kLeNet5:
-      return FAMILY_LENET;
-    default:
-      return FAMILY_MLP;
-  }
-}
+int32_t model_family(const Model* m) { return static_cast<int32_t>(checked(m, "model")->net->architecture().family); }
 
 Trainer* trainer_create(Model* m, const TrainConfig* config) {
   checked(m, "model");

@@ -14,6 +14,7 @@
 #include "io/binary_container.h"
 #include "io/network_state.h"
 #include "io/normalizer_record.h"
+#include "model/architecture_json.h"
 
 namespace layerprune {
 
@@ -131,27 +132,54 @@ void arch_fields(VggSpec& s, Field&& field) {  // VGG16 and LeNet-5
   field("arch.seed", s.seed);
 }
 
-void put_architecture(const ModelRecipe& recipe, io::Container& out) {
-  ModelRecipe r = recipe;  // arch_fields visits mutable members (it also serves reading)
+// The architecture records: "arch.kind" (the spec factory's kind, or "architecture"), that
+// factory's sizes (arch_fields) or "arch.seed", and "arch.json", the description the network is
+// built from when the file is read. Files from before descriptions have no "arch.json".
+void put_architecture(const Model& model, io::Container& out) {
+  ModelRecipe r = model.recipe;  // arch_fields visits mutable members (it also serves reading)
   const auto put = [&out](const char* name, int64_t value) { out.put_i64(name, value); };
   switch (r.kind) {
     case ModelRecipe::kMlp:
       out.put_string("arch.kind", "mlp");
       arch_fields(r.mlp, put);
-      return;
+      break;
     case ModelRecipe::kResNet:
       out.put_string("arch.kind", "resnet");
       arch_fields(r.resnet, put);
-      return;
+      break;
     case ModelRecipe::kVgg16:
     case ModelRecipe::kLeNet5:
       out.put_string("arch.kind", r.kind == ModelRecipe::kVgg16 ? "vgg16" : "lenet5");
       arch_fields(r.image, put);
-      return;
+      break;
     case ModelRecipe::kNone:
+      out.put_string("arch.kind", "architecture");
+      out.put_i64("arch.seed", model.seed);
       break;
   }
-  fail("could not save the checkpoint because the model's architecture is unknown");
+  out.put_string("arch.json", model.architecture);
+}
+
+// Files from before descriptions named the convolutional networks' head "head.w" and
+// "head.b" (each with ".w" and ".v"); every other tensor kept its name.
+std::string legacy_conv_record(const std::string& name) {
+  if (name == "head.W") return "head.w.w";
+  if (name == "head.vW") return "head.w.v";
+  if (name == "head.b") return "head.b.w";
+  if (name == "head.vb") return "head.b.v";
+  return name;
+}
+
+ModelRecipe recipe_of(const ArchitectureSpec& spec) {
+  ModelRecipe r;
+  switch (spec.kind) {
+    case MODEL_MLP: r.kind = ModelRecipe::kMlp, r.mlp = spec.mlp; break;
+    case MODEL_RESNET: r.kind = ModelRecipe::kResNet, r.resnet = spec.resnet; break;
+    case MODEL_VGG16: r.kind = ModelRecipe::kVgg16, r.image = spec.image; break;
+    case MODEL_LENET5: r.kind = ModelRecipe::kLeNet5, r.image = spec.image; break;
+    default: break;
+  }
+  return r;
 }
 
 int32_t small_int(const io::Container& c, const char* name) {
@@ -170,7 +198,7 @@ void checkpoint_save(Model* model, Trainer* trainer, const char* metadata, const
     require(trainer->model == model, "could not save a checkpoint because the trainer is not bound to this model");
   }
   io::Container c(kCheckpointMagic, kCheckpointFormat, version());
-  put_architecture(model->recipe, c);
+  put_architecture(*model, c);
   c.put_string("metadata", metadata ? metadata : "");
   io::save_network_state(*model->net, c);
   io::put_normalizer(model->normalizer, c);
@@ -221,15 +249,42 @@ void checkpoint_architecture(const ContainerFile* f, ArchitectureSpec* out) {
   if (kind == "mlp") {
     out->kind = MODEL_MLP;
     arch_fields(out->mlp, get);
+    out->seed = out->mlp.seed;
   } else if (kind == "resnet") {
     out->kind = MODEL_RESNET;
     arch_fields(out->resnet, get);
+    out->seed = out->resnet.seed;
   } else if (kind == "vgg16" || kind == "lenet5") {
     out->kind = kind == "vgg16" ? MODEL_VGG16 : MODEL_LENET5;
     arch_fields(out->image, get);
+    out->seed = out->image.seed;
+  } else if (kind == "architecture") {
+    out->kind = MODEL_ARCHITECTURE;
+    out->seed = c.get_i64("arch.seed");
   } else {
     fail("could not read the checkpoint's architecture because its kind '", kind, "' is unknown");
   }
+}
+
+namespace {
+
+// The description the saved network has: "arch.json", or the preset of the spec's sizes.
+Architecture saved_architecture(const ContainerFile* f, const ArchitectureSpec& spec) {
+  const io::Container& c = f->container;
+  if (c.has("arch.json")) return architecture_from_json(c.get_string("arch.json"));
+  require(spec.kind != MODEL_ARCHITECTURE, "could not read the checkpoint's architecture because record 'arch.json' "
+          "is missing (corrupt)");
+  return recipe_architecture(recipe_of(spec));
+}
+
+}  // namespace
+
+const char* checkpoint_architecture_json(const ContainerFile* f) {
+  ArchitectureSpec spec{};
+  checkpoint_architecture(f, &spec);
+  ContainerFile& file = const_cast<ContainerFile&>(checked_file(f));
+  file.scratch = to_json(saved_architecture(f, spec));
+  return file.scratch.c_str();
 }
 
 int32_t checkpoint_has_trainer(const ContainerFile* f) {
@@ -247,18 +302,13 @@ void checkpoint_train_config(const ContainerFile* f, TrainConfig* out) {
 Model* checkpoint_restore_model(const ContainerFile* f) {
   ArchitectureSpec spec{};
   checkpoint_architecture(f, &spec);
-  // The recipe's sizes come from the file: the constructors validate them, and the
-  // tensor sizes are checked against the records before anything is copied.
-  Model* model = nullptr;
-  switch (spec.kind) {
-    case MODEL_MLP: model = model_create_mlp(&spec.mlp); break;
-    case MODEL_RESNET: model = model_create_resnet(&spec.resnet); break;
-    case MODEL_VGG16: model = model_create_vgg16(&spec.image); break;
-    case MODEL_LENET5: model = model_create_lenet5(&spec.image); break;
-    default: fail("could not restore the model because its kind ", spec.kind, " is unknown");
-  }
+  // The sizes come from the file: the network validates them, and the tensor sizes are
+  // checked against the records before anything is copied.
+  const Architecture arch = saved_architecture(f, spec);
+  Model* model = make_model(arch, spec.seed, DEVICE_CPU, recipe_of(spec));
   std::unique_ptr<Model, void (*)(Model*)> guard(model, model_destroy);
-  io::restore_network_state(*model->net, f->container);
+  const bool legacy_conv = !f->container.has("arch.json") && spec.kind != MODEL_MLP;
+  io::restore_network_state(*model->net, f->container, legacy_conv ? legacy_conv_record : nullptr);
   model->normalizer = io::get_normalizer(f->container, model->net->input_size());
   return guard.release();
 }

@@ -141,6 +141,7 @@ void exported_summary(const ExportedModel* e, ExportSummary* out) {
 }
 
 const char* exported_metadata(const ExportedModel* e) { return live(e).metadata.c_str(); }
+const char* exported_architecture(const ExportedModel* e) { return graph(e).architecture.c_str(); }
 
 void exported_value(const ExportedModel* e, int32_t index, ExportValueInfo* out) {
   const ExportShape& v = item(graph(e).values, index, "value");
@@ -156,6 +157,7 @@ void exported_op(const ExportedModel* e, int32_t index, ExportOpInfo* out) {
   out->weight = o.weight, out->bias = o.bias;
   out->kernel = o.kernel, out->stride = o.stride, out->pad = o.pad;
   out->relu = o.relu ? 1 : 0;
+  out->ceil = o.ceil ? 1 : 0;
 }
 
 int32_t exported_tensor_rank(const ExportedModel* e, int32_t index) {

@@ -2,8 +2,8 @@
 // which cannot see the handle's definition. Raises Error for a null handle.
 #pragma once
 #include "layerprune/api.h"
-#include "model/gated_network.h"
+#include "model/network.h"
 
 namespace layerprune {
-GatedNetwork& network_of(Model* model);
+Network& network_of(Model* model);
 }

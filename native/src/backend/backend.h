@@ -25,6 +25,35 @@ struct ConvGeometry {
   }
 };
 
+// Max pooling on NHWC activations: x (N, H, W, C) -> y (N, P, Q, C) over square windows of
+// `kernel` with `stride` and symmetric padding `pad` (padded positions never win). Floor mode
+// drops a last partial window; ceil mode keeps it when it starts inside the input or its left
+// padding (ONNX's and PyTorch's rule). 2x2/2 ceil mode, the default, pools an odd last row or
+// column alone.
+struct PoolGeometry {
+  int64_t N = 0, C = 0, H = 0, W = 0;
+  int64_t kernel = 2, stride = 2, pad = 0;
+  bool ceil = true;
+  // Output positions along one side (< 1: no window fits, an invalid geometry).
+  static int64_t out_size(int64_t in, int64_t kernel, int64_t stride, int64_t pad, bool ceil) {
+    const int64_t span = in + 2 * pad - kernel;  // a partial window (span < 0) exists in ceil mode only
+    if (span < 0) return ceil ? 1 - (-span) / stride : 0;
+    int64_t out = (ceil ? (span + stride - 1) / stride : span / stride) + 1;
+    if (ceil && (out - 1) * stride >= in + pad) --out;
+    return out;
+  }
+  int64_t P() const { return out_size(H, kernel, stride, pad, ceil); }
+  int64_t Q() const { return out_size(W, kernel, stride, pad, ceil); }
+  // Windows overlap: an input element can be the maximum of several outputs.
+  bool overlapping() const { return kernel > stride; }
+};
+
+inline PoolGeometry pool2x2(int64_t N, int64_t H, int64_t W, int64_t C) {
+  PoolGeometry g;
+  g.N = N, g.C = C, g.H = H, g.W = W;
+  return g;
+}
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -74,13 +103,19 @@ class Backend {
   virtual void global_avgpool_forward(const float* x, float* y, int64_t N, int64_t spatial, int64_t C) = 0;
   virtual void global_avgpool_backward(const float* dy, float* dx, int64_t N, int64_t spatial, int64_t C) = 0;
 
-  // 2x2 max pooling, stride 2, ceil mode (a last odd row/column pools alone): x (N, H,
-  // W, C) -> y (N, ceil(H/2), ceil(W/2), C); argmax (same size as y) records the source
-  // index for the backward, which writes every entry of dx.
-  virtual void maxpool_forward(const float* x, float* y, int32_t* argmax, int64_t N, int64_t H, int64_t W,
-                               int64_t C) = 0;
-  virtual void maxpool_backward(const float* dy, const int32_t* argmax, float* dx, int64_t N, int64_t H,
-                                int64_t W, int64_t C) = 0;
+  // Max pooling (PoolGeometry); argmax (same size as y) records the flat index into x of each
+  // maximum (the first in row-major window order) for the backward, which writes every entry of
+  // dx; where windows overlap, an element's contributions are summed in output order.
+  virtual void maxpool_forward(const PoolGeometry& g, const float* x, float* y, int32_t* argmax) = 0;
+  virtual void maxpool_backward(const PoolGeometry& g, const float* dy, const int32_t* argmax, float* dx) = 0;
+  // 2x2 max pooling, stride 2, ceil mode: x (N, H, W, C) -> y (N, ceil(H/2), ceil(W/2), C).
+  void maxpool_forward(const float* x, float* y, int32_t* argmax, int64_t N, int64_t H, int64_t W, int64_t C) {
+    maxpool_forward(pool2x2(N, H, W, C), x, y, argmax);
+  }
+  void maxpool_backward(const float* dy, const int32_t* argmax, float* dx, int64_t N, int64_t H, int64_t W,
+                        int64_t C) {
+    maxpool_backward(pool2x2(N, H, W, C), dy, argmax, dx);
+  }
 
   // Elementwise -------------------------------------------------------------------
   // y = max(x, 0) (y may alias x).

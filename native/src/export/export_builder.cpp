@@ -1,12 +1,13 @@
-// build_export_graph: reads the surviving weights of a ResidualMlp or ResidualConvNet
-// and emits the deterministic network's ops, folding linear maps as it goes.
+// build_export_graph: walks the plan of a Network, reads its surviving weights and emits the
+// deterministic network's ops, folding linear maps and batch norms as it goes.
 #include <cmath>
+#include <map>
 
 #include "core/error.h"
 #include "export/export_graph.h"
 #include "layerprune/api.h"
-#include "model/residual_convnet.h"
-#include "model/residual_mlp.h"
+#include "model/architecture_json.h"
+#include "model/network.h"
 
 namespace layerprune {
 namespace {
@@ -32,6 +33,10 @@ class GraphBuilder {
   void pin(int32_t v) { ++uses_[v]; }
 
   int32_t dense(int32_t in, std::vector<float> W, std::vector<float> b, int64_t out, bool relu) {
+    if (g_.values[in].h != 1 || g_.values[in].w != 1) {  // its H*W*C features (NHWC), flattened once
+      const auto it = flattened_.find(in);
+      in = it != flattened_.end() ? it->second : (flattened_[in] = simple(ExportOpKind::kFlatten, in));
+    }
     const int64_t c = g_.values[in].c;
     return linear(ExportOpKind::kDense, in, std::move(W), std::move(b), out, c, 1, 1, 0, relu, {out, 1, 1});
   }
@@ -52,10 +57,19 @@ class GraphBuilder {
     return emit(op, a, g_.values[a]);
   }
 
+  int32_t maxpool(int32_t in, const PoolSpec& p) {
+    const ExportShape& s = g_.values[in];
+    ExportOp op;
+    op.kind = ExportOpKind::kMaxPool;
+    op.kernel = p.kernel, op.stride = p.stride, op.pad = p.pad, op.ceil = p.ceil;
+    return emit(op, in,
+                {s.c, PoolGeometry::out_size(s.h, p.kernel, p.stride, p.pad, p.ceil),
+                 PoolGeometry::out_size(s.w, p.kernel, p.stride, p.pad, p.ceil)});
+  }
+
   int32_t simple(ExportOpKind kind, int32_t in) {
     const ExportShape& s = g_.values[in];
     ExportShape out = s;
-    if (kind == ExportOpKind::kMaxPool) out = {s.c, (s.h + 1) / 2, (s.w + 1) / 2};
     if (kind == ExportOpKind::kGlobalAvgPool) out = {s.c, 1, 1};
     if (kind == ExportOpKind::kFlatten) out = {s.size(), 1, 1};
     ExportOp op;
@@ -152,32 +166,8 @@ class GraphBuilder {
   Backend& be_;
   ExportGraph g_;
   std::vector<int32_t> uses_;  // consumers of each value so far
+  std::map<int32_t, int32_t> flattened_;  // a spatial value's flatten, for its dense consumers
 };
-
-ExportGraph build_mlp(ResidualMlp& m, const std::vector<float>& gates) {
-  const MlpArchitecture& a = m.architecture();
-  GraphBuilder b(m.backend(), {a.input, 1, 1}, false);
-  int32_t z = b.dense(0, b.host(m.stem().W), b.host(m.stem().b), a.stem_width, true);
-  int32_t kept = 0;
-  for (int32_t l = 0; l < a.sections(); ++l) {
-    const Section& s = m.section(l);
-    if (gates[l] == 0.f) {  // z_{l+1} = S_l(z_l): the identity vanishes, a projection stays linear
-      if (s.proj.W) z = b.dense(z, b.host(s.proj.W), {}, s.out, false);
-      continue;
-    }
-    ++kept;
-    b.pin(z);
-    const int32_t h = b.dense(z, b.host(s.fc1.W), b.host(s.fc1.b), s.out, true);
-    const int32_t body = b.dense(h, b.host(s.fc2.W), b.host(s.fc2.b), s.out, false);
-    const int32_t skip = s.proj.W ? b.dense(z, b.host(s.proj.W), {}, s.out, false) : z;
-    z = b.add(skip, body, false);
-  }
-  z = b.dense(z, b.host(m.head().W), b.host(m.head().b), a.classes, false);
-  b.graph().source = "residual-mlp";
-  b.graph().sections_total = a.sections();
-  b.graph().sections_kept = kept;
-  return b.finish(z, a.classes);
-}
 
 // conv(x, W) followed by BN (running statistics): conv(x, W * s) + (beta - mean * s)
 // with s = gamma / sqrt(var + eps) per output channel.
@@ -187,64 +177,74 @@ void fold_batchnorm(GraphBuilder& b, const BatchNorm& bn, std::vector<float>& W,
   const int64_t K = bn.channels, per = static_cast<int64_t>(W.size()) / K;
   bias.assign(static_cast<size_t>(K), 0.f);
   for (int64_t k = 0; k < K; ++k) {
-    const double s = double(gamma[k]) / std::sqrt(double(var[k]) + double(ResidualConvNet::kBatchNormEps));
+    const double s = double(gamma[k]) / std::sqrt(double(var[k]) + double(BatchNorm::kEps));
     for (int64_t i = 0; i < per; ++i) W[k * per + i] = float(double(W[k * per + i]) * s);
     bias[k] = float(double(beta[k]) - double(mean[k]) * s);
   }
   ++b.graph().folded_batchnorms;
 }
 
-ExportGraph build_convnet(ResidualConvNet& m, const std::vector<float>& gates) {
-  const ConvNetArchitecture& a = m.architecture();
-  GraphBuilder b(m.backend(), {a.in_channels, a.height, a.width}, true);
-  std::vector<float> W = b.host(m.stem_filter().w), bias;
-  fold_batchnorm(b, m.stem_batchnorm(), W, bias);
-  int32_t z = b.conv(0, std::move(W), std::move(bias), a.stem_channels, a.stem_kernel, 1, a.stem_kernel / 2, true);
-  int32_t kept = 0;
-  for (const ConvOp& op : a.plan()) {
-    if (op.kind == ConvOp::kPool) {
-      z = b.simple(ExportOpKind::kMaxPool, z);
-    } else if (op.kind == ConvOp::kFlatten) {
-      z = b.simple(ExportOpKind::kFlatten, z);
-    } else if (op.kind == ConvOp::kTransition) {
-      const Transition& t = m.transition(op.index);
-      W = b.host(t.conv.w);
-      fold_batchnorm(b, t.bn, W, bias);
-      z = b.conv(z, std::move(W), std::move(bias), op.out_c, op.kernel, 1, op.pad, true);
-    } else {
-      const ConvSection& s = m.section(op.index);
-      const bool h_relu = a.post_activation;
-      if (gates[op.index] == 0.f) {  // identity skip vanishes (z >= 0 when h = ReLU)
-        if (s.proj.w) z = b.conv(z, b.host(s.proj.w), {}, op.out_c, 1, op.stride, 0, h_relu);
-        continue;
-      }
-      ++kept;
-      b.pin(z);
-      W = b.host(s.conv1.w);
-      fold_batchnorm(b, s.bn, W, bias);
-      int32_t body = b.conv(z, std::move(W), std::move(bias), op.out_c, op.kernel, op.stride, op.pad, true);
-      if (!op.plain) body = b.conv(body, b.host(s.conv2.w), {}, op.out_c, op.kernel, 1, op.pad, false);
-      const int32_t skip = s.proj.w ? b.conv(z, b.host(s.proj.w), {}, op.out_c, 1, op.stride, 0, false) : z;
-      z = b.add(skip, body, h_relu);
-    }
+// One layer of the network: its linear map with the bias (dense) or the folded BN (conv), and
+// its ReLU; `relu` overrides the layer's own for a projection followed by h = ReLU.
+int32_t emit_layer(GraphBuilder& b, int32_t in, const Layer& layer, bool relu) {
+  const LayerPlan& p = *layer.plan;
+  std::vector<float> W = b.host(layer.weight.w), bias;
+  if (p.kind == LayerKind::kDense) {
+    if (layer.bias) bias = b.host(layer.bias.w);
+    return b.dense(in, std::move(W), std::move(bias), p.out.c, relu);
   }
-  z = b.simple(ExportOpKind::kGlobalAvgPool, z);
-  z = b.dense(z, b.host(m.head_weights().w), b.host(m.head_bias().w), a.classes, false);
-  b.graph().source = "convnet";
-  b.graph().post_activation = a.post_activation;
-  b.graph().sections_total = a.sections();
-  b.graph().sections_kept = kept;
-  return b.finish(z, a.classes);
+  if (p.batchnorm) fold_batchnorm(b, layer.bn, W, bias);
+  return b.conv(in, std::move(W), std::move(bias), p.out.c, p.kernel, p.stride, p.pad, relu);
 }
 
 }  // namespace
 
-ExportGraph build_export_graph(GatedNetwork& model) {
+ExportGraph build_export_graph(Network& m) {
   std::vector<float> gates;
-  model.eval_gates(EVAL_DETERMINISTIC, gates);
-  if (auto* mlp = dynamic_cast<ResidualMlp*>(&model)) return build_mlp(*mlp, gates);
-  if (auto* conv = dynamic_cast<ResidualConvNet*>(&model)) return build_convnet(*conv, gates);
-  fail("could not export the model because its network type is not supported");
+  m.eval_gates(EVAL_DETERMINISTIC, gates);
+  const Plan& plan = m.plan();
+  const Architecture& a = m.architecture();
+  GraphBuilder b(m.backend(), {plan.input.c, plan.input.h, plan.input.w}, a.image);
+  int32_t z = 0, kept = 0;
+  bool post_activation = false;
+  for (const PlanOp& op : plan.ops) {
+    switch (op.kind) {
+      case PlanOp::kLayer: {
+        const Layer& layer = m.layer(op.index);
+        z = emit_layer(b, z, layer, layer.plan->relu);
+        break;
+      }
+      case PlanOp::kPool:
+        z = b.maxpool(z, op.pool);
+        break;
+      case PlanOp::kFlatten:
+        z = b.simple(ExportOpKind::kFlatten, z);
+        break;
+      case PlanOp::kSection: {
+        const Section& s = m.section(op.index);
+        post_activation = post_activation || op.relu_after;
+        if (gates[op.index] == 0.f) {  // z_{l+1} = h(S_l(z_l)): the identity vanishes (z >= 0 when h = ReLU)
+          if (op.projection) z = emit_layer(b, z, s.skip, op.relu_after);
+          break;
+        }
+        ++kept;
+        b.pin(z);
+        int32_t body = z;
+        for (const Layer& layer : s.body) body = emit_layer(b, body, layer, layer.plan->relu);
+        const int32_t skip = op.projection ? emit_layer(b, z, s.skip, false) : z;
+        z = b.add(skip, body, op.relu_after);
+        break;
+      }
+    }
+  }
+  if (plan.head_pool) z = b.simple(ExportOpKind::kGlobalAvgPool, z);
+  z = emit_layer(b, z, m.head(), false);
+  b.graph().source = "gated-network";
+  b.graph().architecture = to_json(a);
+  b.graph().post_activation = post_activation;
+  b.graph().sections_total = plan.sections();
+  b.graph().sections_kept = kept;
+  return b.finish(z, a.classes);
 }
 
 }  // namespace layerprune

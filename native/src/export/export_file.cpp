@@ -6,7 +6,7 @@
 
 namespace layerprune {
 namespace {
-constexpr int64_t kOpFields = 10;
+constexpr int64_t kOpFields = 11, kOpFieldsV1 = 10;
 }  // namespace
 
 void write_export_file(const ExportGraph& graph, const std::string& metadata, const std::string& path) {
@@ -21,7 +21,7 @@ void write_export_file(const ExportGraph& graph, const std::string& metadata, co
   std::vector<int64_t> ops;
   for (const ExportOp& o : graph.ops)
     ops.insert(ops.end(), {int64_t(o.kind), o.input, o.input2, o.output, o.weight, o.bias, o.kernel, o.stride, o.pad,
-                           o.relu ? 1 : 0});
+                           o.relu ? 1 : 0, o.ceil ? 1 : 0});
   c.put_i64_array("graph.ops", ops);
   c.put_u32("tensor.count", static_cast<uint32_t>(graph.tensors.size()));
   for (size_t i = 0; i < graph.tensors.size(); ++i) {
@@ -29,6 +29,7 @@ void write_export_file(const ExportGraph& graph, const std::string& metadata, co
     c.put_f32_array("tensor." + std::to_string(i), graph.tensors[i].data);
   }
   c.put_string("source", graph.source);
+  c.put_string("architecture", graph.architecture);
   c.put_u32("post_activation", graph.post_activation ? 1 : 0);
   c.put_u32("sections.total", static_cast<uint32_t>(graph.sections_total));
   c.put_u32("sections.kept", static_cast<uint32_t>(graph.sections_kept));
@@ -49,18 +50,22 @@ ExportGraph read_export_file(const std::string& path, std::string* metadata) {
   if (values.empty() || values.size() % 3 != 0) bad("graph.values holds ", values.size(), " numbers, not triples");
   for (size_t i = 0; i < values.size(); i += 3) g.values.push_back({values[i], values[i + 1], values[i + 2]});
   const std::vector<int64_t> ops = c.get_i64_array("graph.ops");
-  if (ops.size() % kOpFields != 0) bad("graph.ops holds ", ops.size(), " numbers, not groups of ", kOpFields);
+  const bool v1 = c.format_version() < 2;
+  const int64_t fields = v1 ? kOpFieldsV1 : kOpFields;
+  if (ops.size() % fields != 0) bad("graph.ops holds ", ops.size(), " numbers, not groups of ", fields);
   const auto index = [&](int64_t v) {
     if (v < -1 || v > (int64_t(1) << 30)) bad("an op names the index ", v);
     return static_cast<int32_t>(v);
   };
-  for (size_t i = 0; i < ops.size(); i += kOpFields) {
+  for (size_t i = 0; i < ops.size(); i += fields) {
     ExportOp o;
-    if (ops[i] < 0 || ops[i] > int64_t(ExportOpKind::kFlatten)) bad("op ", i / kOpFields, " has the unknown kind ", ops[i]);
+    if (ops[i] < 0 || ops[i] > int64_t(ExportOpKind::kFlatten)) bad("op ", i / fields, " has the unknown kind ", ops[i]);
     o.kind = static_cast<ExportOpKind>(ops[i]);
     o.input = index(ops[i + 1]), o.input2 = index(ops[i + 2]), o.output = index(ops[i + 3]);
     o.weight = index(ops[i + 4]), o.bias = index(ops[i + 5]);
     o.kernel = ops[i + 6], o.stride = ops[i + 7], o.pad = ops[i + 8], o.relu = ops[i + 9] != 0;
+    if (v1 && o.kind == ExportOpKind::kMaxPool) o.kernel = 2, o.stride = 2, o.pad = 0, o.ceil = true;
+    if (!v1) o.ceil = ops[i + 10] != 0;
     g.ops.push_back(o);
   }
   const uint32_t tensors = c.get_u32("tensor.count");
@@ -72,6 +77,7 @@ ExportGraph read_export_file(const std::string& path, std::string* metadata) {
     g.tensors.push_back(std::move(t));
   }
   g.source = c.get_string("source");
+  if (!v1) g.architecture = c.get_string("architecture");
   g.post_activation = c.get_u32("post_activation") != 0;
   g.sections_total = static_cast<int32_t>(c.get_u32("sections.total"));
   g.sections_kept = static_cast<int32_t>(c.get_u32("sections.kept"));

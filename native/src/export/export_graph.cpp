@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "backend/backend.h"
 #include "core/error.h"
 
 namespace layerprune {
@@ -98,7 +99,13 @@ void ExportGraph::validate() const {
         want = in;
         break;
       }
-      case ExportOpKind::kMaxPool: want = {in.c, (in.h + 1) / 2, (in.w + 1) / 2}; break;
+      case ExportOpKind::kMaxPool:
+        if (op.kernel < 1 || op.stride < 1 || op.pad < 0 || 2 * op.pad > op.kernel || op.kernel > 64 || op.stride > 64)
+          bad("maxpool op ", i, " has kernel ", op.kernel, ", stride ", op.stride, ", pad ", op.pad);
+        want = {in.c, PoolGeometry::out_size(in.h, op.kernel, op.stride, op.pad, op.ceil),
+                PoolGeometry::out_size(in.w, op.kernel, op.stride, op.pad, op.ceil)};
+        if (want.h < 1 || want.w < 1) bad("maxpool op ", i, " has a too small input");
+        break;
       case ExportOpKind::kGlobalAvgPool: want = {in.c, 1, 1}; break;
       case ExportOpKind::kFlatten: want = {in.size(), 1, 1}; break;
       default: bad("op ", i, " has the unknown kind ", static_cast<int32_t>(op.kind));

@@ -10,7 +10,7 @@
 
 namespace layerprune {
 
-class GatedNetwork;
+class Network;
 
 // Per-sample shape of a value (NHWC): channels x height x width; dense values are (n, 1, 1).
 struct ExportShape {
@@ -23,7 +23,7 @@ enum class ExportOpKind : int32_t {
   kDense = 0,          // y (n, K) = x (n, C) W (K, C)^T [+ b], input (C, 1, 1)
   kConv = 1,           // y = conv(x, W (K, C, k, k), stride, pad) [+ b], NHWC
   kAdd = 2,            // y = x + x2 (same shapes)
-  kMaxPool = 3,        // 2x2, stride 2, ceil mode
+  kMaxPool = 3,        // kernel x kernel windows, stride, pad, floor or ceil mode (2x2/2 ceil: VGG, LeNet)
   kGlobalAvgPool = 4,  // (C, H, W) -> (C, 1, 1)
   kFlatten = 5,        // (C, H, W) -> (H*W*C, 1, 1) in NHWC order (a no-op in memory)
 };
@@ -33,8 +33,9 @@ struct ExportOp {
   ExportOpKind kind = ExportOpKind::kDense;
   int32_t input = 0, input2 = -1, output = 0;  // value indices
   int32_t weight = -1, bias = -1;              // tensor indices (-1: none)
-  int64_t kernel = 1, stride = 1, pad = 0;     // conv
+  int64_t kernel = 1, stride = 1, pad = 0;     // conv, max pool
   bool relu = false;                           // ReLU after the op
+  bool ceil = false;                           // max pool: ceil mode (PoolGeometry)
 };
 
 struct ExportTensor {
@@ -51,7 +52,8 @@ struct ExportGraph {
   int32_t classes = 0;
 
   // Provenance and what folding did (reports, inspect).
-  std::string source;  // "residual-mlp" or "convnet"
+  std::string source;        // "gated-network" (the builder's name)
+  std::string architecture;  // the source's description (model/architecture_json.h), "" for old files
   int32_t sections_total = 0, sections_kept = 0;
   int32_t folded_maps = 0;        // linear maps composed into their successor
   int32_t folded_batchnorms = 0;  // batch norms folded into the preceding conv (scale + bias)
@@ -74,6 +76,6 @@ struct ExportGraph {
 // head) compose into one when the composite is no larger; with h = ReLU nothing folds
 // across the ReLU. Batch norms (running statistics) fold into the preceding
 // convolution as a per-channel scale on its filter and a bias.
-ExportGraph build_export_graph(GatedNetwork& model);
+ExportGraph build_export_graph(Network& model);
 
 }  // namespace layerprune

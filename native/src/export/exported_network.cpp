@@ -4,7 +4,6 @@
 
 #include "core/error.h"
 #include "core/threads.h"
-#include "model/conv_architecture.h"
 
 namespace layerprune {
 namespace {
@@ -84,7 +83,7 @@ const float* ExportedNetwork::forward(int64_t N) {
         be.linear_forward(x, weights_[op.weight].data(), bias, y, N, out.c, in.c, op.relu);
         break;
       case ExportOpKind::kConv:
-        be.conv_forward(conv_square(N, in.c, in.h, in.w, out.c, op.kernel, op.stride, op.pad), x,
+        be.conv_forward(ConvGeometry{N, in.c, in.h, in.w, out.c, op.kernel, op.kernel, op.stride, op.pad}, x,
                         weights_[op.weight].data(), y);
         if (bias)
           be.add_channel_bias(y, bias, rows_out, out.c, op.relu);
@@ -95,9 +94,13 @@ const float* ExportedNetwork::forward(int64_t N) {
         be.add_scaled(x, 1.f, buf(op.input2), y, rows_out * out.c);
         if (op.relu) be.relu_forward(y, y, rows_out * out.c);
         break;
-      case ExportOpKind::kMaxPool:
-        be.maxpool_forward(x, y, argmax_.data(), N, in.h, in.w, in.c);
+      case ExportOpKind::kMaxPool: {
+        PoolGeometry g;
+        g.N = N, g.C = in.c, g.H = in.h, g.W = in.w;
+        g.kernel = op.kernel, g.stride = op.stride, g.pad = op.pad, g.ceil = op.ceil;
+        be.maxpool_forward(g, x, y, argmax_.data());
         break;
+      }
       case ExportOpKind::kGlobalAvgPool:
         be.global_avgpool_forward(x, y, N, in.h * in.w, in.c);
         break;

@@ -60,7 +60,8 @@ void restore_gate_states(GatedNetwork& net, const Container& in) {
   }
 }
 
-void restore_network_state(GatedNetwork& net, const Container& in) {
+void restore_network_state(GatedNetwork& net, const Container& in,
+                           const std::function<std::string(const std::string&)>& record_name) {
   require_sections(net, in, "gate.pruned");
   const std::vector<int32_t> pruned = in.get_i32_array("gate.pruned");
   const std::vector<int64_t> pruned_at = in.get_i64_array("gate.pruned_at_step");
@@ -73,7 +74,7 @@ void restore_network_state(GatedNetwork& net, const Container& in) {
   Backend& be = net.backend();
   std::vector<float> host;
   for (const StateTensor& t : net.state_tensors()) {
-    const std::string name = "w/" + t.name;
+    const std::string name = "w/" + (record_name ? record_name(t.name) : t.name);
     require(in.has(name), "could not restore the network because record '", name,
             "' is missing (a checkpoint of another architecture?)");
     const size_t n = in.array_length(name);

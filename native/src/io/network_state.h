@@ -2,6 +2,9 @@
 // walks GatedNetwork's serialization hook (state_tensors) and its gates, so it serves
 // every architecture without reaching into one.
 #pragma once
+#include <functional>
+#include <string>
+
 #include "io/binary_container.h"
 #include "layerprune/api.h"
 #include "model/gated_network.h"
@@ -14,7 +17,10 @@ void save_network_state(GatedNetwork& net, Container& out);
 // Into a freshly built network of the same architecture: prunes the sections that
 // were pruned, sets the gates, loads every tensor. Raises Error naming a missing or
 // mis-sized record (a checkpoint of another architecture).
-void restore_network_state(GatedNetwork& net, const Container& in);
+// `record_name` maps a tensor's name to its record's (files of another naming, e.g. before the
+// architecture description); null: the name itself.
+void restore_network_state(GatedNetwork& net, const Container& in,
+                           const std::function<std::string(const std::string&)>& record_name = nullptr);
 // The gates alone (a new TrainingSession resets theta to theta0; this undoes that).
 void restore_gate_states(GatedNetwork& net, const Container& in);
 

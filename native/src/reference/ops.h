@@ -6,6 +6,8 @@
 #include <cmath>
 #include <cstdint>
 
+#include "backend/backend.h"
+
 namespace layerprune::reference {
 
 // Y (M,N) = X (M,K) W (N,K)^T + b, optional ReLU.
@@ -234,31 +236,45 @@ void global_avgpool_backward(const T* dy, T* dx, int64_t N, int64_t spatial, int
       for (int64_t c = 0; c < C; ++c) dx[(n * spatial + s) * C + c] = dy[n * C + c] / T(spatial);
 }
 
-// 2x2/2 max pooling, ceil mode; argmax holds the flat index into x of each maximum.
+// Max pooling (PoolGeometry of backend/backend.h: square windows, stride, padding, floor or ceil
+// mode); argmax holds the flat index into x of each maximum, the first in row-major window order.
 template <typename T>
-void maxpool_forward(const T* x, T* y, int32_t* argmax, int64_t N, int64_t H, int64_t W, int64_t C) {
-  const int64_t P = (H + 1) / 2, Q = (W + 1) / 2;
-  for (int64_t n = 0; n < N; ++n)
+void maxpool_forward(const PoolGeometry& g, const T* x, T* y, int32_t* argmax) {
+  const int64_t P = g.P(), Q = g.Q();
+  for (int64_t n = 0; n < g.N; ++n)
     for (int64_t p = 0; p < P; ++p)
       for (int64_t q = 0; q < Q; ++q)
-        for (int64_t c = 0; c < C; ++c) {
+        for (int64_t c = 0; c < g.C; ++c) {
           int64_t best = -1;
-          for (int64_t h = 2 * p; h < std::min(2 * p + 2, H); ++h)
-            for (int64_t w = 2 * q; w < std::min(2 * q + 2, W); ++w) {
-              const int64_t i = ((n * H + h) * W + w) * C + c;
+          const int64_t h0 = p * g.stride - g.pad, w0 = q * g.stride - g.pad;
+          for (int64_t h = std::max<int64_t>(h0, 0); h < std::min(h0 + g.kernel, g.H); ++h)
+            for (int64_t w = std::max<int64_t>(w0, 0); w < std::min(w0 + g.kernel, g.W); ++w) {
+              const int64_t i = ((n * g.H + h) * g.W + w) * g.C + c;
               if (best < 0 || x[i] > x[best]) best = i;
             }
-          const int64_t o = ((n * P + p) * Q + q) * C + c;
+          const int64_t o = ((n * P + p) * Q + q) * g.C + c;
           y[o] = x[best];
           argmax[o] = static_cast<int32_t>(best);
         }
 }
 
+// dx = 0, then dx[argmax[o]] += dy[o] in output order.
+template <typename T>
+void maxpool_backward(const PoolGeometry& g, const T* dy, const int32_t* argmax, T* dx) {
+  for (int64_t i = 0; i < g.N * g.H * g.W * g.C; ++i) dx[i] = 0;
+  const int64_t outputs = g.N * g.P() * g.Q() * g.C;
+  for (int64_t o = 0; o < outputs; ++o) dx[argmax[o]] += dy[o];
+}
+
+// 2x2/2 max pooling, ceil mode.
+template <typename T>
+void maxpool_forward(const T* x, T* y, int32_t* argmax, int64_t N, int64_t H, int64_t W, int64_t C) {
+  maxpool_forward(pool2x2(N, H, W, C), x, y, argmax);
+}
+
 template <typename T>
 void maxpool_backward(const T* dy, const int32_t* argmax, T* dx, int64_t N, int64_t H, int64_t W, int64_t C) {
-  for (int64_t i = 0; i < N * H * W * C; ++i) dx[i] = 0;
-  const int64_t outputs = N * ((H + 1) / 2) * ((W + 1) / 2) * C;
-  for (int64_t o = 0; o < outputs; ++o) dx[argmax[o]] += dy[o];
+  maxpool_backward(pool2x2(N, H, W, C), dy, argmax, dx);
 }
 
 template <typename T>

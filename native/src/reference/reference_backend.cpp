@@ -66,13 +66,11 @@ class ReferenceBackend final : public Backend {
     reference::global_avgpool_backward(dy, dx, N, spatial, C);
   }
   void relu_forward(const float* x, float* y, int64_t n) override { reference::relu_forward(x, y, n); }
-  void maxpool_forward(const float* x, float* y, int32_t* argmax, int64_t N, int64_t H, int64_t W,
-                       int64_t C) override {
-    reference::maxpool_forward(x, y, argmax, N, H, W, C);
+  void maxpool_forward(const PoolGeometry& g, const float* x, float* y, int32_t* argmax) override {
+    reference::maxpool_forward(g, x, y, argmax);
   }
-  void maxpool_backward(const float* dy, const int32_t* argmax, float* dx, int64_t N, int64_t H, int64_t W,
-                        int64_t C) override {
-    reference::maxpool_backward(dy, argmax, dx, N, H, W, C);
+  void maxpool_backward(const PoolGeometry& g, const float* dy, const int32_t* argmax, float* dx) override {
+    reference::maxpool_backward(g, dy, argmax, dx);
   }
   void relu_backward(const float* Y, float* dY, int64_t n) override {
     reference::relu_backward(Y, dY, n);

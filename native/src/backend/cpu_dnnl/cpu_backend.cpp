@@ -161,35 +161,44 @@ class CpuBackend final : public Backend {
   }
 
   // Max pooling as OpenMP loops: NHWC with channels innermost vectorises, and the
-  // argmax index makes the backward a scatter without recomputation. The 2x2 windows
-  // do not overlap, so the backward's image rows are independent.
-  void maxpool_forward(const float* x, float* y, int32_t* argmax, int64_t N, int64_t H, int64_t W,
-                       int64_t C) override {
-    const int64_t P = (H + 1) / 2, Q = (W + 1) / 2;
-#pragma omp parallel for collapse(2) if (N * H * W * C > kParallelThreshold)
-    for (int64_t n = 0; n < N; ++n)
+  // argmax index makes the backward a scatter without recomputation. Windows that do not
+  // overlap (2x2/2) leave every input element at most one source, so the scatter runs in
+  // parallel over outputs; overlapping ones (3x3/2) scatter image by image, each image's
+  // outputs in order, so sums are the same on any thread count.
+  void maxpool_forward(const PoolGeometry& g, const float* x, float* y, int32_t* argmax) override {
+    const int64_t P = g.P(), Q = g.Q(), H = g.H, W = g.W, C = g.C;
+#pragma omp parallel for collapse(2) if (g.N * H * W * C > kParallelThreshold)
+    for (int64_t n = 0; n < g.N; ++n)
       for (int64_t p = 0; p < P; ++p)
         for (int64_t q = 0; q < Q; ++q) {
           const int64_t o = ((n * P + p) * Q + q) * C;
-          const int64_t first = ((n * H + 2 * p) * W + 2 * q) * C;
+          const int64_t h0 = std::max<int64_t>(p * g.stride - g.pad, 0), w0 = std::max<int64_t>(q * g.stride - g.pad, 0);
+          const int64_t h1 = std::min<int64_t>(p * g.stride - g.pad + g.kernel, H);
+          const int64_t w1 = std::min<int64_t>(q * g.stride - g.pad + g.kernel, W);
+          const int64_t first = ((n * H + h0) * W + w0) * C;
           for (int64_t c = 0; c < C; ++c) {
             y[o + c] = x[first + c];
             argmax[o + c] = static_cast<int32_t>(first + c);
           }
-          for (int64_t h = 2 * p; h < std::min<int64_t>(2 * p + 2, H); ++h)
-            for (int64_t w = 2 * q; w < std::min<int64_t>(2 * q + 2, W); ++w) {
+          for (int64_t h = h0; h < h1; ++h)
+            for (int64_t w = w0; w < w1; ++w) {
               const int64_t i = ((n * H + h) * W + w) * C;
               for (int64_t c = 0; c < C; ++c)
                 if (x[i + c] > y[o + c]) y[o + c] = x[i + c], argmax[o + c] = static_cast<int32_t>(i + c);
             }
         }
   }
-  void maxpool_backward(const float* dy, const int32_t* argmax, float* dx, int64_t N, int64_t H, int64_t W,
-                        int64_t C) override {
-    fill(dx, 0.f, N * H * W * C);
-    const int64_t outputs = N * ((H + 1) / 2) * ((W + 1) / 2) * C;
+  void maxpool_backward(const PoolGeometry& g, const float* dy, const int32_t* argmax, float* dx) override {
+    fill(dx, 0.f, g.N * g.H * g.W * g.C);
+    const int64_t per_image = g.P() * g.Q() * g.C, outputs = g.N * per_image;
+    if (!g.overlapping()) {
 #pragma omp parallel for simd if (outputs > kParallelThreshold)
-    for (int64_t o = 0; o < outputs; ++o) dx[argmax[o]] += dy[o];
+      for (int64_t o = 0; o < outputs; ++o) dx[argmax[o]] += dy[o];
+      return;
+    }
+#pragma omp parallel for if (outputs > kParallelThreshold)
+    for (int64_t n = 0; n < g.N; ++n)
+      for (int64_t o = n * per_image; o < (n + 1) * per_image; ++o) dx[argmax[o]] += dy[o];
   }
 
   void relu_forward(const float* x, float* y, int64_t n) override {

@@ -112,13 +112,11 @@ class CudaBackend final : public Backend {
   void global_avgpool_backward(const float* dy, float* dx, int64_t N, int64_t spatial, int64_t C) override {
     cuda::global_avgpool_backward(stream_, dy, dx, N, spatial, C);
   }
-  void maxpool_forward(const float* x, float* y, int32_t* argmax, int64_t N, int64_t H, int64_t W,
-                       int64_t C) override {
-    cuda::maxpool_forward(stream_, x, y, argmax, N, H, W, C);
+  void maxpool_forward(const PoolGeometry& g, const float* x, float* y, int32_t* argmax) override {
+    cuda::maxpool_forward(stream_, g, x, y, argmax);
   }
-  void maxpool_backward(const float* dy, const int32_t* argmax, float* dx, int64_t N, int64_t H, int64_t W,
-                        int64_t C) override {
-    cuda::maxpool_backward(stream_, dy, argmax, dx, N, H, W, C);
+  void maxpool_backward(const PoolGeometry& g, const float* dy, const int32_t* argmax, float* dx) override {
+    cuda::maxpool_backward(stream_, g, dy, argmax, dx);
   }
 
   void relu_forward(const float* x, float* y, int64_t n) override { cuda::relu_forward(stream_, x, y, n); }

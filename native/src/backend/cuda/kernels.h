@@ -40,10 +40,8 @@ void batchnorm_backward(cudaStream_t s, DeviceScratch& partials, DeviceScratch& 
 // pooling.cu
 void global_avgpool_forward(cudaStream_t s, const float* x, float* y, int64_t N, int64_t spatial, int64_t C);
 void global_avgpool_backward(cudaStream_t s, const float* dy, float* dx, int64_t N, int64_t spatial, int64_t C);
-void maxpool_forward(cudaStream_t s, const float* x, float* y, int32_t* argmax, int64_t N, int64_t H, int64_t W,
-                     int64_t C);
-void maxpool_backward(cudaStream_t s, const float* dy, const int32_t* argmax, float* dx, int64_t N, int64_t H,
-                      int64_t W, int64_t C);
+void maxpool_forward(cudaStream_t s, const PoolGeometry& g, const float* x, float* y, int32_t* argmax);
+void maxpool_backward(cudaStream_t s, const PoolGeometry& g, const float* dy, const int32_t* argmax, float* dx);
 
 // elementwise.cu
 void fill(cudaStream_t s, float* dst, float value, int64_t n);

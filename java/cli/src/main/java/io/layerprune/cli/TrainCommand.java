@@ -7,6 +7,7 @@ import io.layerprune.data.CifarReader;
 import io.layerprune.data.Dataset;
 import io.layerprune.data.IdxDataset;
 import io.layerprune.inference.ExportedModel;
+import io.layerprune.model.Architecture;
 import io.layerprune.model.Model;
 import io.layerprune.model.ModelSpec;
 import io.layerprune.model.zoo.LeNet5;
@@ -93,11 +94,18 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--model", paramLabel = "NAME", defaultValue = "mlp",
             description = "Architecture: mlp (residual MLP, --sections/--width), resnet20, resnet32, resnet56, "
-                    + "resnet110 (CIFAR ResNets on the data's image shape, every basic block a gated section), vgg16 (9 gated "
-                    + "conv-BN-ReLU sections), lenet5 (2 gated fully connected sections). Each model family has its own "
-                    + "training defaults (learning rate, weight decay, augmentation, prior, theta rate: the table "
-                    + "below); a flag overrides one (default: ${DEFAULT-VALUE}).")
+                    + "resnet110 (CIFAR ResNets on the data's image shape, every basic block a gated section), resnet18, "
+                    + "resnet34, resnet50 (ImageNet layout, bottleneck blocks for 50; a 7x7 stem and max pool from 64 "
+                    + "pixels up), vgg16 (9 gated conv-BN-ReLU sections), lenet5 (2 gated fully connected sections). Each "
+                    + "model family has its own training defaults (learning rate, weight decay, augmentation, prior, "
+                    + "theta rate: the table below); a flag overrides one (default: ${DEFAULT-VALUE}).")
     String model;
+
+    @Option(names = "--model-file", paramLabel = "FILE",
+            description = "Any architecture, described in JSON (docs/ARCHITECTURE.md, \"Architecture description\"; "
+                    + "Architecture.toJson writes one): input, stem, stages of gated sections, head. Its input must be the "
+                    + "data's shape; instead of --model.")
+    Path modelFile;
 
     @Option(names = "--theta-freeze-epochs", paramLabel = "N", defaultValue = "0",
             description = "Hold theta for the first N epochs (no estimator, no pruning; the prior still acts on "
@@ -324,6 +332,23 @@ public final class TrainCommand implements Callable<Integer> {
     static final Shape IDX_SHAPE = new Shape(1, 28, 28);
 
     private ModelSpec modelSpec(Shape shape) {
+        if (modelFile != null) {
+            if (spec.commandLine().getParseResult().hasMatchedOption("--model")) {
+                throw new IllegalArgumentException("--model and --model-file are mutually exclusive: give one of them");
+            }
+            String json;
+            try {
+                json = Files.readString(modelFile);
+            } catch (java.io.IOException e) {
+                throw new IllegalArgumentException("could not read --model-file " + modelFile + ": " + e.getMessage(), e);
+            }
+            Architecture a = Architecture.fromJson(json).withSeed(seed);
+            return postActivation ? a.withPostActivation(true) : a;
+        }
+        if (model.matches("resnet(18|34|50)")) {
+            Architecture a = Architecture.preset(model, shape.channels(), shape.height(), shape.width(), 10).withSeed(seed);
+            return postActivation ? a.withPostActivation(true) : a;
+        }
         if (model.equals("mlp")) {
             return ResidualMlp.builder().inputSize(shape.size()).width(width).sections(sections).classes(10).seed(seed)
                     .spec();
@@ -340,7 +365,8 @@ public final class TrainCommand implements Callable<Integer> {
             return LeNet5.spec(shape.channels(), shape.height(), shape.width(), 10, seed);
         }
         throw new IllegalArgumentException("unknown model '" + model
-                + "' for --model: use mlp, lenet5, resnet20, resnet32, resnet56, resnet110 or vgg16");
+                + "' for --model: use mlp, lenet5, resnet20, resnet32, resnet56, resnet110, resnet18, resnet34, resnet50 "
+                + "or vgg16 (or --model-file)");
     }
 
     @Override
@@ -379,7 +405,12 @@ public final class TrainCommand implements Callable<Integer> {
         if (cifar) {
             modelSpec = modelSpec(shape);
         }
-        boolean convolutional = !(modelSpec instanceof ResidualMlp.Spec);
+        if (modelSpec.inputSize() != shape.size()) {  // a described architecture has its own input
+            throw new ParameterException(cl, "the architecture of --model-file " + modelFile + " takes "
+                    + modelSpec.inputSize() + " features per sample, but the data's samples are " + shape + " ("
+                    + shape.size() + " features)");
+        }
+        boolean convolutional = modelSpec instanceof Architecture a ? a.imageInput() : !(modelSpec instanceof ResidualMlp.Spec);
         TrainConfig config;
         try {
             // The model family's defaults (native), then only the flags the user gave: the default
@@ -469,7 +500,11 @@ public final class TrainCommand implements Callable<Integer> {
                         + "%d threads%n", Layerprune.version(), name, trainSet.size(),
                         validationSet == null ? 0 : validationSet.size(), testSet.size(),
                         (System.nanoTime() - t0) / 1e9, threadsUsed);
-                String arch = convolutional
+                String arch = modelSpec instanceof Architecture a
+                        ? String.format("%s on %s, %d gated sections, %d parameters, %.3g FLOPs per sample%s", a.type(),
+                                shape, a.sections(), a.params(), a.flopsPerSample(),
+                                postActivation ? ", post-activation" : "")
+                        : convolutional
                         ? String.format("%s on %s, %d gated %s sections%s", modelSpec.type(), shape,
                                 modelSpec.sections(), modelSpec.type().equals("vgg16") ? "conv-BN-ReLU"
                                         : modelSpec.type().equals("lenet5") ? "fully connected" : "W-B-a-W",

@@ -8,6 +8,7 @@ import io.layerprune.internal.CheckpointMetadata;
 import io.layerprune.internal.Json;
 import io.layerprune.internal.Native;
 import io.layerprune.internal.NativeHandle;
+import io.layerprune.model.Architecture;
 import io.layerprune.model.Model;
 import io.layerprune.model.ModelSpec;
 import io.layerprune.model.zoo.ConvPreset;
@@ -119,6 +120,9 @@ public final class Checkpoint extends NativeHandle {
                     ConvPreset preset = a.kind() == LayerpruneNative.MODEL_VGG16 ? ConvPreset.VGG16 : ConvPreset.LENET5;
                     return preset.spec(s.channels(), s.height(), s.width(), s.classes(), s.seed());
                 }
+                case LayerpruneNative.MODEL_ARCHITECTURE:
+                    return Architecture.fromJson(Native.call(() -> LayerpruneNative.checkpoint_architecture_json(f)))
+                            .withSeed(a.seed());
                 default:
                     throw new LayerpruneException("the checkpoint's architecture kind " + a.kind() + " is unknown");
             }

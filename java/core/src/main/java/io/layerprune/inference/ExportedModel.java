@@ -9,6 +9,7 @@ import io.layerprune.internal.Checks;
 import io.layerprune.internal.Json;
 import io.layerprune.internal.Native;
 import io.layerprune.internal.NativeHandle;
+import io.layerprune.model.Architecture;
 import io.layerprune.model.Evaluation;
 import io.layerprune.model.Model;
 import io.layerprune.model.ModelSpec;
@@ -58,9 +59,12 @@ public final class ExportedModel extends NativeHandle implements Predictor {
         }
     }
 
-    /** One op of the graph (see native/include/layerprune/api_export.h for the kinds). */
+    /**
+     * One op of the graph (see native/include/layerprune/api_export.h for the kinds): kernel, stride
+     * and pad of convolutions and max pools, ceil mode of max pools.
+     */
     public record Op(OpKind kind, int input, int input2, int output, int weight, int bias, long kernel, long stride,
-            long pad, boolean relu) {}
+            long pad, boolean relu, boolean ceil) {}
 
     /** Op kinds, in the native code's numbering. */
     public enum OpKind {
@@ -294,7 +298,7 @@ public final class ExportedModel extends NativeHandle implements Predictor {
                     int index = i;
                     Native.run(() -> LayerpruneNative.exported_op(handle, index, o));
                     ops.add(new Op(kinds[o.kind()], o.input(), o.input2(), o.output(), o.weight(), o.bias(), o.kernel(),
-                            o.stride(), o.pad(), o.relu() != 0));
+                            o.stride(), o.pad(), o.relu() != 0, o.ceil() != 0));
                 }
             }
             List<Tensor> tensors = new ArrayList<>();
@@ -324,13 +328,32 @@ public final class ExportedModel extends NativeHandle implements Predictor {
         LayerpruneNative.exported_destroy(handle);
     }
 
-    /** {"type": ..., "class": ..., "spec": {record components}}: enough to rebuild the spec. */
+    /**
+     * {"type": ..., "class": ..., "spec": {record components}}: enough to rebuild the spec; an
+     * {@link Architecture}'s spec is {"architecture": its description, "seed": ...}.
+     */
     static String specJson(ModelSpec spec) {
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("type", spec.type());
         root.put("class", spec.getClass().getName());
-        root.put("spec", Json.toTree(spec, Json.Naming.AS_IS));
+        if (spec instanceof Architecture a) {
+            Map<String, Object> s = new LinkedHashMap<>();
+            s.put("architecture", Json.parse(a.toJson()));
+            s.put("seed", a.seed());
+            root.put("spec", s);
+        } else {
+            root.put("spec", Json.toTree(spec, Json.Naming.AS_IS));
+        }
         return Json.write(root);
+    }
+
+    /**
+     * The source model's architecture description (JSON, as {@link Architecture#toJson}), recorded by
+     * the native export; empty for files written before descriptions existed.
+     */
+    public String architectureJson() {
+        ensureOpen();
+        return Native.call(() -> LayerpruneNative.exported_architecture(handle));
     }
 
     static Optional<ModelSpec> parseSpec(String metadata) {
@@ -340,7 +363,14 @@ public final class ExportedModel extends NativeHandle implements Predictor {
         try {
             Object root = Json.parse(metadata);
             Object cls = Json.member(root, "class");
-            // Files written before the presets moved to io.layerprune.model.zoo name the old classes.
+            // Files written before the API moved to packages by concern name the old classes.
+            if (cls != null && (cls.toString().equals(Architecture.class.getName())
+                    || cls.toString().equals("io.layerprune.Architecture"))) {
+                Object spec = Json.member(root, "spec");
+                Object seed = Json.member(spec, "seed");
+                return Optional.of(Architecture.fromJson(Json.write(Json.member(spec, "architecture")))
+                        .withSeed(seed instanceof Number n ? n.longValue() : 1));
+            }
             Class<? extends ModelSpec> type = cls == null ? null : switch (cls.toString()) {
                 case "io.layerprune.model.zoo.ResidualMlp$Spec", "io.layerprune.ResidualMlp$Spec" -> ResidualMlp.Spec.class;
                 case "io.layerprune.model.zoo.ResNet$Spec", "io.layerprune.ResNet$Spec" -> ResNet.Spec.class;

@@ -4,9 +4,10 @@ import io.layerprune.Device;
 import io.layerprune.bindings.LayerpruneNative;
 
 /**
- * The architecture of a gated residual network, validated, not yet built: the presets of
- * {@code io.layerprune.model.zoo} ({@code ResidualMlp.Spec}, dense; {@code ResNet.Spec} or
- * {@code ConvPreset.Spec}, convolutional). {@link #build()} creates the native model.
+ * The architecture of a gated residual network, validated, not yet built: any description
+ * ({@link Architecture}), or one of the fixed presets of {@code io.layerprune.model.zoo}
+ * ({@code ResidualMlp.Spec}, dense; {@code ResNet.Spec} or {@code ConvPreset.Spec}, convolutional).
+ * {@link #build()} creates the native model.
  */
 public interface ModelSpec {
     /** Short name for reports: "residual-mlp", "resnet20", ... */

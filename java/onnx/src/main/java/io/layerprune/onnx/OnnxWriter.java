@@ -28,7 +28,9 @@ import java.util.Set;
  * is reshaped to (N, H, W, C) and transposed to NCHW once; a flatten (NHWC order in our graph)
  * transposes back to NHWC before flattening, so dense layers see the features in the order they
  * were trained on. Dense ops are Gemm (transB = 1, our weights are (out, in)), convolutions Conv
- * with their folded bias, max pooling MaxPool 2x2 stride 2 with ceil_mode = 1.
+ * with their folded bias (any kernel, stride and padding: the ImageNet layout's 7x7 stride-2 stem too),
+ * max pooling MaxPool with the op's kernel, stride, padding and ceil mode (VGG's and LeNet's 2x2 ceil-mode
+ * pools, the ImageNet layout's 3x3 stride-2 padded pool).
  *
  * <p>A network trained on normalised data ({@link ExportedModel#normalizer()}) takes raw features
  * here too: the graph starts with {@code Sub} (the means) and {@code Div} (the standard
@@ -195,9 +197,10 @@ public final class OnnxWriter {
                 y = node("Add", List.of(a, b), new Proto[0]);
                 rank[op.output()] = four ? 4 : 2;
             }
-            case MAXPOOL -> {
-                y = node("MaxPool", List.of(as4d(op.input())), ints("kernel_shape", 2, 2), ints("strides", 2, 2),
-                        attr("ceil_mode", 1));
+            case MAXPOOL -> {  // padded positions never win, as in ONNX's MaxPool
+                y = node("MaxPool", List.of(as4d(op.input())), ints("kernel_shape", op.kernel(), op.kernel()),
+                        ints("strides", op.stride(), op.stride()), ints("pads", op.pad(), op.pad(), op.pad(), op.pad()),
+                        attr("ceil_mode", op.ceil() ? 1 : 0));
                 rank[op.output()] = 4;
             }
             case GLOBAL_AVGPOOL -> {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
+import io.layerprune.model.Architecture;
 import io.layerprune.ExportTestModels;
 import io.layerprune.TabularData;
 import io.layerprune.data.Normalizer;
@@ -86,6 +87,32 @@ class OnnxExportTest {
                 assertTrue(err < 1e-4, "ONNX Runtime differs from our logits by " + err);
             }
         }
+    }
+
+    @Test
+    void bottleneckResNetWithTheImageNetStem() throws Exception {
+        // 7x7 stride-2 stem, 3x3 stride-2 padded max pool (floor mode), bottleneck sections with
+        // strided projections; sections 2 and 3 off: their projections compose.
+        Architecture a = Architecture.builder().input(3, 23, 23)
+                .stem(Architecture.Layer.conv(8).kernel(7).stride(2), Architecture.Pool.max(3).stride(2).pad(1))
+                .stage(Architecture.Stage.bottleneck(2, 2))
+                .stage(Architecture.Stage.bottleneck(4, 1).stride(2))
+                .stage(Architecture.Stage.bottleneck(6, 2).stride(2))
+                .head(3).seed(7).spec();
+        ExportedModel.Summary s = check(a, 0.9, 0.8, 0.2, 0.3, 0.7);
+        assertTrue(s.foldedMaps() == 1, "folded maps: " + s.foldedMaps());
+        assertTrue(s.sectionsKept() == 3, "kept: " + s.sectionsKept());
+    }
+
+    @Test
+    void resNet50PresetAtAQuarterWidth() throws Exception {
+        check(Architecture.preset("resnet50", 3, 16, 16, 5, 0.25).withSeed(3),
+                0.9, 0.2, 0.8, 0.9, 0.3, 0.8, 0.9, 0.9, 0.2, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.4);
+    }
+
+    @Test
+    void residualMlpOfVaryingWidths() throws Exception {
+        check(Architecture.preset("mlp:64-32-16", 12, 1, 1, 3).withSeed(2), 0.9, 0.2, 0.8);
     }
 
     private ExportedModel.Summary check(ModelSpec spec, double... thetas) throws Exception {

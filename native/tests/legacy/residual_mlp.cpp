@@ -1,12 +1,12 @@
-#include "model/residual_mlp.h"
+#include "legacy/residual_mlp.h"
 
 #include <cmath>
 
 #include "core/error.h"
 #include "layerprune/api.h"
-#include "model/cost.h"
+#include "legacy/cost.h"
 
-namespace layerprune {
+namespace layerprune::legacy {
 
 ResidualMlp::ResidualMlp(std::unique_ptr<Backend> backend, const MlpArchitecture& arch,
                          uint64_t seed)
@@ -279,4 +279,4 @@ std::vector<float> ResidualMlp::download(const DeviceBuffer& buffer) {
   return host;
 }
 
-}  // namespace layerprune
+}  // namespace layerprune::legacy

@@ -9,7 +9,7 @@
 
 #include "backend/backend.h"
 
-namespace layerprune {
+namespace layerprune::legacy {
 
 struct ConvStage {
   int64_t channels = 16;
@@ -72,4 +72,4 @@ ConvGeometry conv_square(int64_t N, int64_t c_in, int64_t h, int64_t w, int64_t 
 ConvGeometry conv3x3(int64_t N, int64_t c_in, int64_t h, int64_t w, int64_t c_out, int64_t stride);
 ConvGeometry conv1x1(int64_t N, int64_t c_in, int64_t h, int64_t w, int64_t c_out, int64_t stride);
 
-}  // namespace layerprune
+}  // namespace layerprune::legacy

@@ -14,11 +14,11 @@
 
 #include "backend/backend.h"
 #include "core/rng.h"
-#include "model/architecture.h"
+#include "legacy/architecture.h"
 #include "model/device_buffer.h"
 #include "model/gated_network.h"
 
-namespace layerprune {
+namespace layerprune::legacy {
 
 struct Linear {
   int64_t in = 0, out = 0;
@@ -106,4 +106,4 @@ class ResidualMlp final : public GatedNetwork {
   std::vector<const float*> z_in_;  // z_l of the last forward, per section; z_in_[L] = z_L
 };
 
-}  // namespace layerprune
+}  // namespace layerprune::legacy

@@ -1,10 +1,10 @@
-#include "model/conv_architecture.h"
+#include "legacy/conv_architecture.h"
 
 #include "core/error.h"
 #include "core/memory_check.h"
-#include "model/cost.h"
+#include "legacy/cost.h"
 
-namespace layerprune {
+namespace layerprune::legacy {
 
 std::vector<ConvOp> ConvNetArchitecture::plan() const {
   std::vector<ConvOp> ops;
@@ -158,4 +158,4 @@ ConvGeometry conv1x1(int64_t N, int64_t c_in, int64_t h, int64_t w, int64_t c_ou
   return g;
 }
 
-}  // namespace layerprune
+}  // namespace layerprune::legacy

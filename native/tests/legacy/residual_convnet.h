@@ -12,11 +12,11 @@
 #include <vector>
 
 #include "core/rng.h"
-#include "model/conv_architecture.h"
+#include "legacy/conv_architecture.h"
 #include "model/device_buffer.h"
 #include "model/gated_network.h"
 
-namespace layerprune {
+namespace layerprune::legacy {
 
 // A trainable tensor with its gradient and momentum.
 struct Param {
@@ -164,4 +164,4 @@ class ResidualConvNet final : public GatedNetwork {
   std::vector<const float*> z_in_;
 };
 
-}  // namespace layerprune
+}  // namespace layerprune::legacy

@@ -1,12 +1,12 @@
-#include "model/residual_convnet.h"
+#include "legacy/residual_convnet.h"
 
 #include <algorithm>
 #include <cmath>
 
 #include "core/error.h"
-#include "model/cost.h"
+#include "legacy/cost.h"
 
-namespace layerprune {
+namespace layerprune::legacy {
 
 namespace {
 constexpr float kBnMomentum = 0.1f;
@@ -437,4 +437,4 @@ void ResidualConvNet::rebuild_param_refs() {
   add(head_b, false);
 }
 
-}  // namespace layerprune
+}  // namespace layerprune::legacy
