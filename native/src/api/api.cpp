@@ -6,12 +6,14 @@
 #include <cmath>
 #include <memory>
 #include <new>
+#include <vector>
 
 #include "backend/backend.h"
 #include "core/error.h"
 #include "core/threads.h"
 #include "api/model_access.h"
 #include "model/architecture_json.h"
+#include "api/normalization.h"
 #include "model/cost.h"
 #include "model/dataset.h"
 #include "model/evaluation.h"
@@ -274,7 +276,10 @@ void model_evaluate(Model* m, const Dataset* data, int32_t eval_mode, EvalStats*
 }
 
 void model_predict(Model* m, const float* features, int64_t count, int32_t eval_mode, float* logits) {
-  predict(*checked(m, "model")->net, features, count, eval_mode, logits);
+  Model* model = checked(m, "model");
+  std::vector<float> scratch;  // the raw features normalised like the training data (api_data.h)
+  predict(*model->net, normalized_features(model->normalizer, features, count, model->net->input_size(), scratch),
+          count, eval_mode, logits);
 }
 
 void model_determinize(Model* m, int64_t step) { checked(m, "model")->net->determinize(step); }

@@ -13,6 +13,7 @@
 #include "core/error.h"
 #include "io/binary_container.h"
 #include "io/network_state.h"
+#include "io/normalizer_record.h"
 #include "model/architecture_json.h"
 
 namespace layerprune {
@@ -200,6 +201,7 @@ void checkpoint_save(Model* model, Trainer* trainer, const char* metadata, const
   put_architecture(*model, c);
   c.put_string("metadata", metadata ? metadata : "");
   io::save_network_state(*model->net, c);
+  io::put_normalizer(model->normalizer, c);
   c.put_u32("has_trainer", trainer ? 1 : 0);
   if (trainer) {
     io::save_train_config(trainer->session->config(), c);
@@ -307,6 +309,7 @@ Model* checkpoint_restore_model(const ContainerFile* f) {
   std::unique_ptr<Model, void (*)(Model*)> guard(model, model_destroy);
   const bool legacy_conv = !f->container.has("arch.json") && spec.kind != MODEL_MLP;
   io::restore_network_state(*model->net, f->container, legacy_conv ? legacy_conv_record : nullptr);
+  model->normalizer = io::get_normalizer(f->container, model->net->input_size());
   return guard.release();
 }
 

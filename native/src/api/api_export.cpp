@@ -2,20 +2,29 @@
 #include "layerprune/api_export.h"
 
 #include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <string>
+#include <unistd.h>
 #include <vector>
 
 #include "api/model_access.h"
+#include "api/normalization.h"
 #include "core/error.h"
 #include "export/export_file.h"
 #include "export/exported_network.h"
+#include "io/binary_container.h"
+#include "io/normalizer_record.h"
+#include "layerprune/api_data.h"
 
 namespace layerprune {
 
 struct ExportedModel {
   std::unique_ptr<ExportedNetwork> net;
   std::string metadata;
+  io::Normalizer normalizer;  // of the source model (api_data.h); empty: none
 };
 
 namespace {
@@ -45,18 +54,68 @@ const ExportTensor& tensor(const ExportedModel* e, int32_t index) { return item(
 
 }  // namespace
 
-ExportedModel* exported_from_model(Model* model) { return wrap(build_export_graph(network_of(model)), ""); }
+ExportedModel* exported_from_model(Model* model) {
+  ExportedModel* e = wrap(build_export_graph(network_of(model)), "");
+  e->normalizer = normalizer_of(model);
+  return e;
+}
+
+namespace {
+
+// A file name of this process in the system's temporary folder.
+std::string staging_path() {
+  static std::atomic<unsigned> counter{0};
+  const std::filesystem::path dir = std::filesystem::temp_directory_path();
+  return (dir / ("layerprune-export-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + ".lpexport"))
+      .string();
+}
+
+}  // namespace
 
 void exported_save(const ExportedModel* e, const char* path, const char* metadata) {
   require(path != nullptr && *path != '\0', "could not save the exported network because the path is empty");
-  write_export_file(graph(e), metadata ? metadata : "", path);
+  const ExportedModel& x = live(e);
+  if (x.normalizer.empty()) {
+    write_export_file(graph(e), metadata ? metadata : "", path);
+    return;
+  }
+  // export/ writes the graph's container; the normalizer's records (io/normalizer_record.h) join
+  // it here. The container goes through a staging file in the temporary folder, so that the
+  // target is still replaced atomically, with the normalizer or not at all.
+  const std::string staging = staging_path();
+  io::Container c;
+  try {
+    write_export_file(graph(e), metadata ? metadata : "", staging);
+    c = io::read_container(staging, {kExportMagic, "exported network", kExportFormatVersion});
+  } catch (...) {
+    std::remove(staging.c_str());
+    throw;
+  }
+  std::remove(staging.c_str());
+  io::put_normalizer(x.normalizer, c);
+  io::write_file_atomically(path, c.serialize());
 }
 
 ExportedModel* exported_load(const char* path) {
   require(path != nullptr && *path != '\0', "could not load an exported network because the path is empty");
   std::string metadata;
   ExportGraph g = read_export_file(path, &metadata);
-  return wrap(std::move(g), std::move(metadata));
+  const int64_t dim = g.input_size();
+  std::unique_ptr<ExportedModel> e(wrap(std::move(g), std::move(metadata)));
+  // The normalizer's records (absent in files of earlier versions: no normalisation).
+  const io::Container c = io::read_container(path, {kExportMagic, "exported network", kExportFormatVersion});
+  e->normalizer = io::get_normalizer(c, dim);
+  return e.release();
+}
+
+int64_t exported_normalizer_groups(const ExportedModel* e) { return live(e).normalizer.groups(); }
+
+void exported_normalizer(const ExportedModel* e, double* mean_out, double* std_out) {
+  const io::Normalizer& n = live(e).normalizer;
+  if (n.empty()) return;
+  require(mean_out != nullptr && std_out != nullptr, "the normalizer output is null");
+  std::copy(n.mean.begin(), n.mean.end(), mean_out);
+  std::copy(n.std.begin(), n.std.end(), std_out);
 }
 
 void exported_destroy(ExportedModel* e) { delete e; }
@@ -122,7 +181,10 @@ void exported_tensor_data(const ExportedModel* e, int32_t index, float* data) {
 }
 
 void exported_predict(ExportedModel* e, const float* features, int64_t count, float* logits) {
-  live(e).net->predict(features, count, logits);
+  ExportedModel& x = live(e);
+  std::vector<float> scratch;  // the raw features normalised like the training data (api_data.h)
+  x.net->predict(normalized_features(x.normalizer, features, count, x.net->graph().input_size(), scratch), count,
+                 logits);
 }
 
 void exported_evaluate(ExportedModel* e, const Dataset* data, EvalStats* out) {

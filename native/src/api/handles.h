@@ -3,6 +3,7 @@
 #include <memory>
 #include <string>
 
+#include "io/normalizer_record.h"
 #include "layerprune/api.h"
 #include "method/trainer.h"
 #include "model/network.h"
@@ -27,6 +28,7 @@ struct Model {
   ModelRecipe recipe;
   int64_t seed = 0;
   std::string architecture;  // canonical JSON of net->architecture()
+  io::Normalizer normalizer;  // raw features -> the training data's (api_data.h); empty: none
 };
 
 struct Trainer {

@@ -8,7 +8,7 @@ import org.bytedeco.javacpp.tools.InfoMapper;
 
 /**
  * JavaCPP preset for the layerprune C API (native/include/layerprune/api.h; api_io.h: the data
- * file parsers; api_checkpoint.h; api_export.h).
+ * file parsers; api_checkpoint.h; api_export.h; api_data.h: normalisation, data-set statistics and subsets).
  *
  * <p>The Maven build parses api.h with this class (goal {@code parse}, phase generate-sources) into
  * {@code io.layerprune.bindings.LayerpruneNative} and then compiles {@code libjnilayerprune.so}
@@ -25,7 +25,8 @@ import org.bytedeco.javacpp.tools.InfoMapper;
     value = @Platform(
         value = "linux-x86_64",
         compiler = "cpp17",
-        include = {"layerprune/api.h", "layerprune/api_io.h", "layerprune/api_checkpoint.h", "layerprune/api_export.h"},
+        include = {"layerprune/api.h", "layerprune/api_io.h", "layerprune/api_checkpoint.h", "layerprune/api_export.h",
+            "layerprune/api_data.h"},
         library = "jnilayerprune",
         link = "layerprune",
         // Trailing "##": Builder's copyLibs skips them (without it, it copies the system libgomp

@@ -1,0 +1,556 @@
+package io.layerprune.train;
+
+import io.layerprune.EvalMode;
+import io.layerprune.LayerpruneException;
+import io.layerprune.bindings.LayerpruneNative;
+import io.layerprune.data.Dataset;
+import io.layerprune.data.Normalizer;
+import io.layerprune.internal.Access;
+import io.layerprune.internal.Checks;
+import io.layerprune.internal.CheckpointMetadata;
+import io.layerprune.internal.Native;
+import io.layerprune.internal.NativeHandle;
+import io.layerprune.model.Evaluation;
+import io.layerprune.model.Model;
+import io.layerprune.model.SectionState;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Trains a {@link Model} with concurrent layer pruning (ALGORITHM.md sections 2-5).
+ *
+ * <pre>{@code
+ * try (Model model = ResidualMlp.builder().inputSize(784).classes(10).build();
+ *      Trainer trainer = Trainer.create(model, TrainConfig.defaults())) {
+ *     TrainingResult r = trainer.fit(split.train(), split.validation(), listener);
+ * }
+ * }</pre>
+ *
+ * <p>The native trainer (optimizer state, estimator, RNG) is created when {@link #fit} starts,
+ * because N (the training-set size) enters lambda (when tau is given) and the schedule horizon.
+ * {@code fit} runs once per trainer. Not thread-safe; closing the model closes its trainers.
+ */
+public final class Trainer extends NativeHandle {
+    private final Model model;
+    private final TrainConfig config;
+    private LayerpruneNative.Trainer handle;
+    private boolean fitted;
+    private double lambda = Double.NaN;
+    // Progress of fit, kept in fields so save() can record it mid-run (and a restored trainer
+    // can continue it).
+    private CheckpointState.Progress restored;
+    private TrainingStart start;
+    private int epochsDone;
+    private long samples;
+    private double secondsBefore;
+    private long t0;
+    private boolean running;
+    private boolean finished;
+    private long trainSamples;
+    private long evaluationNanos;
+    private volatile boolean stopRequested;
+    private final List<EpochEvent> epochs = new ArrayList<>();
+    private final List<PruneEvent> pruneEvents = new ArrayList<>();
+
+    static {
+        Access.register(new Access.Trainers() {
+            @Override
+            public Object progress(Object tree) {
+                return CheckpointState.fromTree(tree);
+            }
+
+            @Override
+            public Object restore(Object model, LayerpruneNative.Trainer handle, Object progress) {
+                CheckpointState.Progress p = (CheckpointState.Progress) progress;
+                return restored((Model) model, p.config().toConfig(), handle, p);
+            }
+
+            @Override
+            public Object config(Object progress) {
+                return ((CheckpointState.Progress) progress).config().toConfig();
+            }
+
+            @Override
+            public int epochsDone(Object progress) {
+                return ((CheckpointState.Progress) progress).epochsDone();
+            }
+
+            @Override
+            public boolean finished(Object progress) {
+                return ((CheckpointState.Progress) progress).finished();
+            }
+        });
+    }
+
+    private Trainer(Model model, TrainConfig config) {
+        super("trainer");
+        this.model = model;
+        this.config = config;
+    }
+
+    /**
+     * Binds a trainer to a model with the training defaults of the model's architecture family
+     * ({@link TrainConfig#defaultsFor(Model)}: a ResNet gets learning rate 0.1, weight decay and
+     * augmentation, an MLP {@link TrainConfig#defaults()}).
+     */
+    public static Trainer create(Model model) {
+        Objects.requireNonNull(model, "model");
+        return create(model, TrainConfig.defaultsFor(model));
+    }
+
+    /** Binds a trainer to a model; nothing native is created until {@link #fit}. */
+    public static Trainer create(Model model, TrainConfig config) {
+        Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(config, "config");
+        NativeHandle.requireOpen(model);
+        Trainer t = new Trainer(model, config);
+        Access.models().own(model, t);
+        return t;
+    }
+
+    public Model model() {
+        return model;
+    }
+
+    public TrainConfig config() {
+        return config;
+    }
+
+    /** lambda actually used (resolved from tau if given); NaN before {@link #fit} starts. */
+    public double lambda() {
+        return lambda;
+    }
+
+    /** Steps done so far. */
+    public long stepsDone() {
+        ensureOpen();
+        return handle == null ? 0 : Native.callLong(() -> LayerpruneNative.trainer_steps_done(handle));
+    }
+
+    /** tau_l of section {@code index} for its current weights (ALGORITHM.md section 2). */
+    public double tau(int index) {
+        ensureOpen();
+        requireStarted();
+        int n = model.sections();
+        if (index < 0 || index >= n) {
+            throw new IndexOutOfBoundsException("section index must be in [0, " + n + "), got " + index);
+        }
+        return Native.callDouble(() -> LayerpruneNative.trainer_tau(handle, index));
+    }
+
+    /** Training FLOPs so far, estimator passes included. */
+    public double cumulativeFlops() {
+        ensureOpen();
+        return handle == null ? 0 : Native.callDouble(() -> LayerpruneNative.trainer_cumulative_flops(handle));
+    }
+
+    /** FLOPs of the estimator's extra passes so far (part of {@link #cumulativeFlops()}). */
+    public double cumulativeEstimatorFlops() {
+        ensureOpen();
+        return handle == null ? 0
+                : Native.callDouble(() -> LayerpruneNative.trainer_cumulative_estimator_flops(handle));
+    }
+
+    /** Training FLOPs the same steps would have cost with every section on and no estimator. */
+    public double cumulativeFlopsUnpruned() {
+        ensureOpen();
+        return handle == null ? 0
+                : Native.callDouble(() -> LayerpruneNative.trainer_cumulative_flops_unpruned(handle));
+    }
+
+    /**
+     * Trains for {@code config.epochs()} epochs, evaluating the expected and the deterministic network
+     * on {@code validation} after each (the numbers of {@link EpochEvent}), then makes the model
+     * deterministic and evaluates it on {@code validation} once more ({@link TrainingResult}'s
+     * {@code validation*} numbers). The test set is not used: give it to
+     * {@link #fit(Dataset, Dataset, Dataset, TrainingListener...)}, or evaluate the model on it
+     * yourself afterwards, once, so that no choice is tuned on it.
+     *
+     * <p>If the model has no {@link Model#normalizer()} yet it takes the training set's
+     * ({@link Dataset#normalizer()}), so that its {@code predict} then takes raw features; the
+     * validation and test sets must be normalised the same way.
+     *
+     * <p>{@link #stop()} (from a listener or another thread) ends training after the current step;
+     * the model is then made deterministic and evaluated as after the last epoch.
+     *
+     * @param train training set (its size is N unless {@link TrainConfig#trainSize()} is set)
+     * @param validation held-out set for the per-epoch and final numbers (e.g. from
+     *     {@link Dataset#split}), or null to skip them (they are then NaN)
+     */
+    public TrainingResult fit(Dataset train, Dataset validation, TrainingListener... listeners) {
+        return fit(train, validation, null, listeners);
+    }
+
+    /**
+     * {@link #fit(Dataset, Dataset, TrainingListener...)}, and at the very end the test set:
+     * the expected network just before determinisation and the deterministic one after it
+     * ({@link TrainingResult}'s {@code test*} numbers). The per-epoch numbers stay on
+     * {@code validation}.
+     *
+     * @param test test set, or null (the {@code test*} numbers are then NaN)
+     */
+    public TrainingResult fit(Dataset train, Dataset validation, Dataset test, TrainingListener... listeners) {
+        ensureOpen();
+        NativeHandle.requireOpen(model);
+        Objects.requireNonNull(train, "train");
+        List<TrainingListener> ls = new ArrayList<>();
+        if (listeners != null) {
+            for (TrainingListener l : listeners) {
+                if (l != null) {
+                    ls.add(l);
+                }
+            }
+        }
+        if (fitted) {
+            throw new IllegalStateException("fit was already called on this trainer; create a new one");
+        }
+        checkCompatible(train);
+        for (Dataset d : new Dataset[] {validation, test}) {
+            if (d != null) {
+                checkCompatible(d);
+                if (d.size() == 0) {
+                    throw new IllegalArgumentException((d == validation ? "validation" : "test") + " set " + d.name()
+                            + " is empty");
+                }
+            }
+        }
+        int batch = config.batchSize();
+        long stepsPerEpoch = train.size() / batch;
+        if (stepsPerEpoch == 0) {
+            throw new IllegalArgumentException("training set " + train.name() + " has " + train.size()
+                    + " samples, fewer than one batch of " + batch);
+        }
+        adoptNormalizer(train, validation, test);
+        int sections = model.sections();
+        if (restored != null) {
+            // A trainer restored from a checkpoint continues where the saved run stood.
+            if (restored.finished()) {
+                throw new IllegalStateException("the checkpoint's training has finished (" + restored.epochsDone()
+                        + " epochs); evaluate its model instead of resuming");
+            }
+            if (train.size() != restored.trainSamples()) {
+                throw new IllegalArgumentException("training set " + train.name() + " has " + train.size()
+                        + " samples but the checkpoint was trained on " + restored.trainSamples()
+                        + "; resuming needs the same data");
+            }
+            fitted = true;
+            start = restored.start();
+            lambda = start.lambda();
+            epochsDone = restored.epochsDone();
+            samples = restored.samples();
+            secondsBefore = restored.seconds();
+            trainSamples = restored.trainSamples();
+            epochs.addAll(CheckpointState.copy(restored.epochs()));
+            pruneEvents.addAll(CheckpointState.copy(restored.pruneEvents()));
+        } else {
+            fitted = true;
+            List<SectionState> initial = model.sectionStates();
+            long n = config.trainSize() > 0 ? config.trainSize() : train.size();
+            long maxWeights = initial.stream().mapToLong(SectionState::weights).max().orElse(0);
+            if (config.tau() != null) {
+                lambda = maxWeights > 0 ? 2.0 * n * config.tau() / maxWeights : 0.0;
+            } else {
+                lambda = config.lambda();
+            }
+            long totalSteps = config.totalSteps() > 0 ? config.totalSteps() : config.epochs() * stepsPerEpoch;
+            double resolvedLambda = lambda;
+            handle = Native.call(() -> {
+                try (LayerpruneNative.TrainConfig c = new LayerpruneNative.TrainConfig()) {
+                    config.toNative(c, resolvedLambda, n, totalSteps);
+                    return LayerpruneNative.trainer_create(modelPointer(), c);
+                }
+            });
+            if (handle == null || handle.isNull()) {
+                handle = null;
+                throw new LayerpruneException("trainer_create returned no trainer");
+            }
+            int live0 = (int) initial.stream().filter(s -> !s.pruned()).count();
+            start = new TrainingStart(config.epochs(), stepsPerEpoch, batch, train.size(),
+                    validation == null ? 0 : validation.size(), n, lambda, config.tau(), totalSteps, sections, live0,
+                    model.params(), model.flopsPerSample(EvalMode.EXPECTED), test == null ? 0 : test.size());
+            trainSamples = train.size();
+        }
+
+        boolean[] pruned = new boolean[sections];
+        double[] lastTau = new double[sections];
+        List<SectionState> current = model.sectionStates();
+        for (int i = 0; i < sections; i++) {
+            pruned[i] = current.get(i).pruned();
+            lastTau[i] = tau(i);
+        }
+        for (TrainingListener l : ls) {
+            l.onStart(start);
+        }
+
+        t0 = System.nanoTime() - (long) (secondsBefore * 1e9);
+        running = true;
+        boolean stopped = false;
+        try (LayerpruneNative.StepStats stats = new LayerpruneNative.StepStats()) {
+            for (int epoch = epochsDone + 1; epoch <= config.epochs() && !stopped; epoch++) {
+                if (stopRequested) {
+                    stopped = true;  // asked between epochs (e.g. by an onEpoch listener)
+                    break;
+                }
+                long steps = Native.callLong(() -> LayerpruneNative.trainer_begin_epoch(handle, dataPointer(train)));
+                double lossSum = 0;
+                double accSum = 0;
+                for (long b = 0; b < steps; b++) {
+                    long bi = b;
+                    Native.run(() -> LayerpruneNative.trainer_step(handle, dataPointer(train), bi, stats));
+                    samples += batch;
+                    lossSum += stats.loss();
+                    accSum += stats.accuracy();
+                    long step = stats.step();
+                    Access.models().lastStep(model, step);
+                    if (stats.pruned_this_step() > 0) {
+                        detectPrunes(pruned, step, epoch, false, pruneEvents, ls);
+                    }
+                    if (!ls.isEmpty()) {
+                        StepEvent ev = new StepEvent(epoch, b, steps, step, stats.loss(), stats.accuracy(), stats.lr(),
+                                stats.grad_norm(), stats.live_sections(), stats.active_sections(),
+                                stats.pruned_this_step(), stats.step_flops(), stats.step_flops_unpruned(),
+                                cumulativeFlops(), samples, seconds(t0));
+                        for (TrainingListener l : ls) {
+                            l.onStep(ev);
+                        }
+                    }
+                    if (stopRequested && b + 1 < steps) {
+                        stopped = true;  // mid-epoch: this epoch gets no EpochEvent and is not done
+                        break;
+                    }
+                }
+                if (stopped) {
+                    break;
+                }
+                long e0 = System.nanoTime();
+                Evaluation eval = validation == null ? null : model.evaluate(validation, EvalMode.EXPECTED);
+                // The deterministic network differs from the expected one only while some live
+                // theta is strictly between 0 and 1; otherwise the same numbers, not a second pass.
+                Evaluation det = validation == null ? null
+                        : hasInteriorTheta() ? model.evaluate(validation, EvalMode.DETERMINISTIC) : eval;
+                evaluationNanos += System.nanoTime() - e0;
+                List<SectionState> states = model.sectionStates();
+                double[] theta = states.stream().mapToDouble(SectionState::theta).toArray();
+                double[] tau = new double[sections];
+                for (int i = 0; i < sections; i++) {
+                    tau[i] = tau(i);
+                }
+                int live = (int) states.stream().filter(s -> !s.pruned()).count();
+                boolean[] prunedNow = new boolean[sections];
+                for (int i = 0; i < sections; i++) {
+                    prunedNow[i] = states.get(i).pruned();
+                }
+                EpochEvent ev = new EpochEvent(epoch, stepsDone(), steps > 0 ? lossSum / steps : Double.NaN,
+                        steps > 0 ? accSum / steps : Double.NaN, eval == null ? Double.NaN : eval.loss(),
+                        eval == null ? Double.NaN : eval.accuracy(), theta, tau, prunedNow, live, model.params(),
+                        model.flopsPerSample(EvalMode.EXPECTED), cumulativeFlops(), seconds(t0),
+                        det == null ? Double.NaN : det.loss(), det == null ? Double.NaN : det.accuracy(),
+                        cumulativeEstimatorFlops());
+                epochs.add(ev);
+                epochsDone = epoch;  // before the listeners: a save in onEpoch records this epoch as done
+                for (TrainingListener l : ls) {
+                    l.onEpoch(ev);
+                }
+                if (stopRequested && epoch < config.epochs()) {
+                    stopped = true;
+                }
+            }
+        } finally {
+            running = false;
+        }
+        double seconds = seconds(t0);
+        secondsBefore = seconds;
+
+        // The expected network as training left it, before determinisation prunes theta < 0.5
+        // and fixes the rest at xi = 1 (afterwards "expected" would be a hybrid of the two).
+        Evaluation exp = validation == null ? null : model.evaluate(validation, EvalMode.EXPECTED);
+        Evaluation testExp = test == null ? null : model.evaluate(test, EvalMode.EXPECTED);
+        Native.run(() -> LayerpruneNative.trainer_finish(handle));
+        finished = true;
+        long finalStep = stepsDone();
+        Access.models().lastStep(model, finalStep);
+        detectPrunes(pruned, finalStep, Math.max(1, stopped ? epochsDone : config.epochs()), true, pruneEvents, ls);
+        // The native trainer keeps a pruned section's tau from the step it was pruned at.
+        for (int i = 0; i < sections; i++) {
+            lastTau[i] = tau(i);
+        }
+
+        Evaluation det = validation == null ? null : model.evaluate(validation, EvalMode.DETERMINISTIC);
+        Evaluation testDet = test == null ? null : model.evaluate(test, EvalMode.DETERMINISTIC);
+        List<SectionState> finalStates = model.sectionStates();
+        int kept = (int) finalStates.stream().filter(s -> !s.pruned()).count();
+        TrainingResult result = new TrainingResult(accuracy(det), loss(det), accuracy(exp), loss(exp), kept, sections,
+                model.params(), model.initialParams(), model.flopsPerSample(EvalMode.DETERMINISTIC),
+                model.initialFlopsPerSample(), cumulativeFlops(), cumulativeFlopsUnpruned(), seconds,
+                seconds > 0 ? samples / seconds : Double.NaN, finalStep, samples, lambda, config.tau(),
+                start.trainSize(), List.copyOf(finalStates), lastTau, List.copyOf(epochs), List.copyOf(pruneEvents),
+                cumulativeEstimatorFlops(), evaluationNanos / 1e9, accuracy(testDet), loss(testDet),
+                accuracy(testExp), loss(testExp), stopped);
+        for (TrainingListener l : ls) {
+            l.onFinish(result);
+        }
+        return result;
+    }
+
+    private static double accuracy(Evaluation e) {
+        return e == null ? Double.NaN : e.accuracy();
+    }
+
+    private static double loss(Evaluation e) {
+        return e == null ? Double.NaN : e.loss();
+    }
+
+    /**
+     * Asks {@link #fit} to end after the step it is in (or, between epochs, before the next one);
+     * it then makes the model deterministic, evaluates it and returns its result with
+     * {@link TrainingResult#stopped()} set. Callable from a {@link TrainingListener} (the usual
+     * way: {@link EarlyStopping}) or from another thread; a no-op once training has ended. The
+     * partial epoch gets no {@link EpochEvent} and does not count as done.
+     */
+    public void stop() {
+        stopRequested = true;
+    }
+
+    /** Whether {@link #stop()} was called. */
+    public boolean stopRequested() {
+        return stopRequested;
+    }
+
+    /** The model takes the training set's normalizer; every set must then carry the model's. */
+    private void adoptNormalizer(Dataset train, Dataset validation, Dataset test) {
+        if (model.normalizer().isEmpty() && train.normalizer().isPresent()) {
+            model.setNormalizer(train.normalizer().get());
+        }
+        Optional<Normalizer> n = model.normalizer();
+        if (n.isEmpty()) {
+            return;
+        }
+        for (Dataset d : new Dataset[] {train, validation, test}) {
+            if (d != null && !d.normalizer().equals(n)) {
+                throw new IllegalArgumentException("dataset " + d.name() + " is "
+                        + d.normalizer().map(x -> "normalised with " + x).orElse("not normalised")
+                        + " but the model's normalizer is " + n.get() + " (every data set of a run must be "
+                        + "normalised like the training set)");
+            }
+        }
+    }
+
+    /**
+     * Saves this training run to {@code file} (atomically: a crash during the save leaves the previous
+     * file intact): the model, the optimizer, RNG and counters, the configuration and the progress of
+     * {@link #fit}, so {@code Checkpoint.load} and {@code Checkpoint.resume} continue it bit-exactly
+     * (same seed and threads). Callable from a {@link TrainingListener} during {@code fit} (at the end
+     * of an epoch) and after it.
+     *
+     * @param metadata a free-form string stored with the checkpoint (e.g. JSON), or null
+     * @throws IllegalStateException before {@code fit} started (use {@link Model#save} for the model alone)
+     * @throws LayerpruneException when the file cannot be written
+     */
+    public void save(java.nio.file.Path file, String metadata) {
+        ensureOpen();
+        NativeHandle.requireOpen(model);
+        Objects.requireNonNull(file, "file");
+        if (handle == null) {
+            throw new IllegalStateException("trainer has not started: call fit first, or Model.save for the model alone");
+        }
+        CheckpointState.Progress progress = new CheckpointState.Progress(CheckpointState.Config.of(config), start,
+                epochsDone, samples, running ? seconds(t0) : secondsBefore, finished, trainSamples,
+                List.copyOf(epochs), List.copyOf(pruneEvents));
+        String json = CheckpointMetadata.write(model.initialParams(), model.initialFlopsPerSample(),
+                CheckpointState.toTree(progress), metadata);
+        CheckpointMetadata.save(modelPointer(), handle, json, file);
+    }
+
+    /** {@link #save(java.nio.file.Path, String)} without metadata. */
+    public void save(java.nio.file.Path file) {
+        save(file, null);
+    }
+
+    /** Epochs completed so far (restored ones included). */
+    public int epochsDone() {
+        return epochsDone;
+    }
+
+    /** A trainer restored from a checkpoint; {@link #fit} continues the saved run. */
+    static Trainer restored(Model model, TrainConfig config, LayerpruneNative.Trainer handle,
+            CheckpointState.Progress progress) {
+        Trainer t = new Trainer(model, config);
+        t.handle = handle;
+        t.restored = progress;
+        t.epochsDone = progress.epochsDone();
+        t.finished = progress.finished();
+        t.start = progress.start();
+        t.lambda = progress.start() == null ? Double.NaN : progress.start().lambda();
+        Access.models().own(model, t);
+        return t;
+    }
+
+    private void detectPrunes(boolean[] pruned, long step, int epoch, boolean atFinish, List<PruneEvent> out,
+            List<TrainingListener> ls) {
+        for (int i = 0; i < pruned.length; i++) {
+            if (pruned[i]) {
+                continue;
+            }
+            SectionState s = model.section(i);
+            if (s.pruned()) {
+                pruned[i] = true;
+                PruneEvent ev = new PruneEvent(i, s.prunedAtStep() >= 0 ? s.prunedAtStep() : step, epoch, atFinish);
+                out.add(ev);
+                for (TrainingListener l : ls) {
+                    l.onPrune(ev);
+                }
+            }
+        }
+    }
+
+    private void checkCompatible(Dataset data) {
+        Checks.compatible(data.name(), data.dim(), data.classes(), model.inputSize(), model.classes(), "the model");
+    }
+
+    /** Whether a live section's theta is strictly between 0 and 1 (expected and deterministic networks differ). */
+    private boolean hasInteriorTheta() {
+        int n = model.sections();
+        for (int i = 0; i < n; i++) {
+            double t = model.theta(i);
+            if (t > 0 && t < 1) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private LayerpruneNative.Model modelPointer() {
+        return NativeHandle.pointer(model, LayerpruneNative.Model.class);
+    }
+
+    private static LayerpruneNative.Dataset dataPointer(Dataset data) {
+        return NativeHandle.pointer(data, LayerpruneNative.Dataset.class);
+    }
+
+    private static double seconds(long t0) {
+        return (System.nanoTime() - t0) / 1e9;
+    }
+
+    private void requireStarted() {
+        if (handle == null) {
+            throw new IllegalStateException("trainer has not started: call fit first");
+        }
+    }
+
+    @Override
+    protected void free() {
+        Access.models().disown(model, this);
+        if (handle != null) {
+            LayerpruneNative.trainer_destroy(handle);
+            handle.setNull();
+            handle = null;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Trainer[" + config + (isClosed() ? ", closed]" : "]");
+    }
+}
