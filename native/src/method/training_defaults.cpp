@@ -8,7 +8,7 @@ namespace layerprune {
 
 TrainConfig default_train_config() {
   TrainConfig c{};
-  c.lambda = 0.02;  // chosen on a validation split (docs/experiments/issue12-tuning): the weakest prior meeting the cost goal
+  c.lambda = 0.02;  // chosen on a validation split (docs/experiments/issue12/validation): the weakest prior meeting the cost goal
   c.s2 = 1e-3;
   c.theta0 = 1.0;
   c.eta_theta = 0.005;  // evidence rule: theta moves 0.005 per step per tau_l of supported gradient
