@@ -12,3 +12,17 @@ if(LAYERPRUNE_SANITIZE)
   add_link_options(-fsanitize=address,undefined)
   message(STATUS "layerprune: sanitizers on (${LAYERPRUNE_SANITIZE_FLAGS})")
 endif()
+
+# LAYERPRUNE_TSAN=ON: ThreadSanitizer for liblayerprune and the tests built here. bin/test builds
+# only the concurrency tests this way (target/native-tsan) and runs them with one native thread:
+# libgomp and libdnnl are not instrumented, so TSan cannot see their synchronisation and would
+# report their worker threads; with one thread the C API's own locking is what it checks.
+option(LAYERPRUNE_TSAN "Build with -fsanitize=thread (tests and library)" OFF)
+if(LAYERPRUNE_TSAN)
+  if(LAYERPRUNE_SANITIZE)
+    message(FATAL_ERROR "LAYERPRUNE_TSAN and LAYERPRUNE_SANITIZE cannot be combined")
+  endif()
+  add_compile_options(-fsanitize=thread -fno-omit-frame-pointer -g)
+  add_link_options(-fsanitize=thread)
+  message(STATUS "layerprune: ThreadSanitizer on")
+endif()

@@ -1,7 +1,8 @@
 // Inference of the main job's network (residual MLP 784 -> 256, 12 sections of 256, 10
 // classes): the deterministic model's predict against its exported network, with every
 // section present (what export itself costs or saves) and with 9 of 12 sections pruned
-// (the main job's outcome), at batch 1 (latency) and 128 (throughput).
+// (the main job's outcome), at batch 1 (latency) and 128 (throughput); and one exported network
+// shared by several request threads (BM_SharedExport).
 //
 //   layerprune_infer_bench --benchmark_counters_tabular=true
 #include <benchmark/benchmark.h>
@@ -13,6 +14,7 @@
 #include "export/export_graph.h"
 #include "export/exported_network.h"
 #include "layerprune/api.h"
+#include "layerprune/api_export.h"
 #include "model/evaluation.h"
 #include "model/network.h"
 #include "test_support.h"
@@ -57,6 +59,51 @@ void BM_Infer(benchmark::State& state) {
 BENCHMARK(BM_Infer)
     ->ArgNames({"batch", "pruned", "exported"})
     ->ArgsProduct({{1, 128}, {0, 9}, {0, 1}})
+    ->Unit(benchmark::kMicrosecond)
+    ->UseRealTime();
+
+// Throughput of one exported main-job network shared by 1, 2 and 4 request threads through the
+// C API (what ExportedModel.predict calls), against one copy per thread. Args: batch, shared
+// (1: every thread calls the same handle, which runs one call at a time; 0: a copy per thread).
+// Native threads per call: LAYERPRUNE_THREADS (set 1 to see Java-thread scaling alone).
+ExportedModel* shared_export() {
+  static ExportedModel* e = [] {
+    MlpSpec spec{kInput, kWidth, kSections, int32_t(kClasses), 1, DEVICE_CPU};
+    Model* m = model_create_mlp(&spec);
+    ExportedModel* x = exported_from_model(m);
+    model_destroy(m);
+    return x;
+  }();
+  return e;
+}
+
+void BM_SharedExport(benchmark::State& state) {
+  configure_threads(0);
+  const int64_t batch = state.range(0);
+  const bool shared = state.range(1) != 0;
+  ExportedModel* e = shared_export();
+  std::unique_ptr<ExportedModel, void (*)(ExportedModel*)> own(nullptr, exported_destroy);
+  if (!shared) {
+    MlpSpec spec{kInput, kWidth, kSections, int32_t(kClasses), 1, DEVICE_CPU};
+    Model* m = model_create_mlp(&spec);
+    own.reset(exported_from_model(m));
+    model_destroy(m);
+    e = own.get();
+  }
+  const std::vector<float> x = input(batch);
+  std::vector<float> logits(static_cast<size_t>(batch * kClasses));
+  for (auto _ : state) {
+    exported_predict(e, x.data(), batch, logits.data());
+    benchmark::DoNotOptimize(logits.data());
+  }
+  state.counters["samples/s"] = benchmark::Counter(double(batch * state.iterations()), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_SharedExport)
+    ->ArgNames({"batch", "shared"})
+    ->ArgsProduct({{1, 128}, {1, 0}})
+    ->Threads(1)
+    ->Threads(2)
+    ->Threads(4)
     ->Unit(benchmark::kMicrosecond)
     ->UseRealTime();
 

@@ -218,7 +218,11 @@ Model* model_create_lenet5(const VggSpec* spec) {
 Network& network_of(Model* m) { return *checked(m, "model")->net; }
 
 void model_destroy(Model* model) {
-  if (model && model->trainer) model->trainer->model = nullptr;
+  if (!model) return;
+  {
+    const auto held = hold(model);
+    if (model->trainer) model->trainer->model = nullptr;
+  }
   delete model;
 }
 int32_t model_sections(const Model* m) { return checked(m, "model")->net->sections(); }
@@ -226,7 +230,7 @@ int64_t model_input_size(const Model* m) { return checked(m, "model")->net->inpu
 int32_t model_classes(const Model* m) { return checked(m, "model")->net->classes(); }
 
 void model_section_info(const Model* m, int32_t index, SectionInfo* out) {
-  checked(m, "model");
+  const auto held = hold(checked(m, "model"));
   checked(out, "section info");
   check_section(m, index);
   GatedNetwork& net = *m->net;
@@ -244,13 +248,13 @@ void model_section_info(const Model* m, int32_t index, SectionInfo* out) {
 }
 
 double model_theta(const Model* m, int32_t index) {
-  checked(m, "model");
+  const auto held = hold(checked(m, "model"));
   check_section(m, index);
   return m->net->gate(index).theta;
 }
 
 void model_set_theta(Model* m, int32_t index, double theta) {
-  checked(m, "model");
+  const auto held = hold(checked(m, "model"));
   check_section(m, index);
   require(std::isfinite(theta) && theta >= 0.0 && theta <= 1.0, "theta must be in [0, 1], got ", theta);
   GateState& s = m->net->gate(index);
@@ -258,10 +262,13 @@ void model_set_theta(Model* m, int32_t index, double theta) {
   s.theta = theta;
 }
 
-int64_t model_params(const Model* m) { return checked(m, "model")->net->param_count(); }
+int64_t model_params(const Model* m) {
+  const auto held = hold(checked(m, "model"));
+  return m->net->param_count();
+}
 
 double model_flops_per_sample(const Model* m, int32_t eval_mode) {
-  checked(m, "model");
+  const auto held = hold(checked(m, "model"));
   require(eval_mode == EVAL_EXPECTED || eval_mode == EVAL_DETERMINISTIC, "evaluation mode ",
           eval_mode, " is unknown");
   std::vector<float> gates;
@@ -270,20 +277,27 @@ double model_flops_per_sample(const Model* m, int32_t eval_mode) {
 }
 
 void model_evaluate(Model* m, const Dataset* data, int32_t eval_mode, EvalStats* out) {
-  checked(m, "model");
+  const auto held = hold(checked(m, "model"));
   checked(out, "eval stats");
   *out = evaluate(*m->net, *checked(data, "data set"), eval_mode);
 }
 
 void model_predict(Model* m, const float* features, int64_t count, int32_t eval_mode, float* logits) {
   Model* model = checked(m, "model");
+  const auto held = hold(model);
   std::vector<float> scratch;  // the raw features normalised like the training data (api_data.h)
   predict(*model->net, normalized_features(model->normalizer, features, count, model->net->input_size(), scratch),
           count, eval_mode, logits);
 }
 
-void model_determinize(Model* m, int64_t step) { checked(m, "model")->net->determinize(step); }
-int64_t model_native_bytes(const Model* m) { return checked(m, "model")->net->native_bytes(); }
+void model_determinize(Model* m, int64_t step) {
+  const auto held = hold(checked(m, "model"));
+  m->net->determinize(step);
+}
+int64_t model_native_bytes(const Model* m) {
+  const auto held = hold(checked(m, "model"));
+  return m->net->native_bytes();
+}
 
 void train_config_defaults(TrainConfig* out) { *checked(out, "train config") = default_train_config(); }
 void train_config_defaults_for_family(int32_t family, TrainConfig* out) {
@@ -292,7 +306,7 @@ void train_config_defaults_for_family(int32_t family, TrainConfig* out) {
 int32_t model_family(const Model* m) { return static_cast<int32_t>(checked(m, "model")->net->architecture().family); }
 
 Trainer* trainer_create(Model* m, const TrainConfig* config) {
-  checked(m, "model");
+  const auto held = hold(checked(m, "model"));
   checked(config, "train config");
   require(m->trainer == nullptr, "could not create a trainer because the model already has one; "
           "close it first");
@@ -303,36 +317,55 @@ Trainer* trainer_create(Model* m, const TrainConfig* config) {
   return trainer.release();
 }
 void trainer_destroy(Trainer* t) {
-  if (t && t->model) t->model->trainer = nullptr;
+  if (t && t->model) {
+    const auto held = hold(t->model);
+    t->model->trainer = nullptr;
+  }
   delete t;
 }
 
-static TrainingSession& session(const Trainer* t) {
+namespace {
+
+// A trainer's session, with its model's lock held for the call (a step changes the model).
+struct HeldSession {
+  std::unique_lock<std::recursive_mutex> lock;
+  TrainingSession& session;
+};
+
+HeldSession session(const Trainer* t) {
   checked(t, "trainer");
   require(t->model != nullptr, "the trainer's model was closed; the trainer cannot be used");
-  return *t->session;
+  return {hold(t->model), *t->session};
 }
 
+}  // namespace
+
 int64_t trainer_begin_epoch(Trainer* t, const Dataset* train) {
-  return session(t).begin_epoch(*checked(train, "data set"));
+  return session(t).session.begin_epoch(*checked(train, "data set"));
 }
 void trainer_step(Trainer* t, const Dataset* train, int64_t batch_index, StepStats* out) {
-  TrainingSession& s = session(t);
-  *checked(out, "step stats") = s.step(*checked(train, "data set"), batch_index);
+  HeldSession s = session(t);
+  *checked(out, "step stats") = s.session.step(*checked(train, "data set"), batch_index);
 }
-double trainer_tau(const Trainer* t, int32_t index) { return session(t).tau(index); }
-double trainer_cumulative_flops(const Trainer* t) { return session(t).cumulative_flops(); }
-double trainer_cumulative_flops_unpruned(const Trainer* t) { return session(t).cumulative_flops_unpruned(); }
-double trainer_cumulative_estimator_flops(const Trainer* t) { return session(t).cumulative_estimator_flops(); }
-double trainer_evidence_mean(const Trainer* t, int32_t index) { return session(t).evidence_mean(index); }
-double trainer_evidence_stderr(const Trainer* t, int32_t index) { return session(t).evidence_stderr(index); }
-int64_t trainer_steps_done(const Trainer* t) { return session(t).steps_done(); }
-void trainer_finish(Trainer* t) { session(t).finish(); }
+double trainer_tau(const Trainer* t, int32_t index) { return session(t).session.tau(index); }
+double trainer_cumulative_flops(const Trainer* t) { return session(t).session.cumulative_flops(); }
+double trainer_cumulative_flops_unpruned(const Trainer* t) {
+  return session(t).session.cumulative_flops_unpruned();
+}
+double trainer_cumulative_estimator_flops(const Trainer* t) {
+  return session(t).session.cumulative_estimator_flops();
+}
+double trainer_evidence_mean(const Trainer* t, int32_t index) { return session(t).session.evidence_mean(index); }
+double trainer_evidence_stderr(const Trainer* t, int32_t index) {
+  return session(t).session.evidence_stderr(index);
+}
+int64_t trainer_steps_done(const Trainer* t) { return session(t).session.steps_done(); }
+void trainer_finish(Trainer* t) { session(t).session.finish(); }
 
 double estimator_check(Model* m, const Dataset* data, int64_t rows, int32_t estimator, double fraction,
                        int64_t samples, int64_t seed, double lambda, double s2, double n_train,
                        double* exact, double* mean, double* stddev, double* prior, double* cost) {
-  checked(m, "model");
+  const auto held = hold(checked(m, "model"));
   checked(data, "data set");
   require(exact && mean && stddev && prior && cost, "estimator_check needs five output arrays");
   GatedNetwork& net = *m->net;

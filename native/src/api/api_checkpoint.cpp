@@ -194,6 +194,7 @@ int32_t small_int(const io::Container& c, const char* name) {
 void checkpoint_save(Model* model, Trainer* trainer, const char* metadata, const char* path) {
   require(model != nullptr, "the model handle is null (closed or never created)");
   require(path != nullptr && *path != '\0', "could not save a checkpoint because no file name was given");
+  auto held = hold(model);  // the model's state is copied under its lock; the file is written after
   if (trainer != nullptr) {
     require(trainer->model == model, "could not save a checkpoint because the trainer is not bound to this model");
   }
@@ -207,7 +208,9 @@ void checkpoint_save(Model* model, Trainer* trainer, const char* metadata, const
     io::save_train_config(trainer->session->config(), c);
     trainer->session->save_state(c);
   }
-  io::write_file_atomically(path, c.serialize());
+  const auto bytes = c.serialize();
+  held.unlock();
+  io::write_file_atomically(path, bytes);
 }
 
 ContainerFile* checkpoint_read(const char* path) { return read_file(path, {kCheckpointMagic, "checkpoint", kCheckpointFormat}); }
@@ -315,6 +318,7 @@ Model* checkpoint_restore_model(const ContainerFile* f) {
 
 Trainer* checkpoint_restore_trainer(const ContainerFile* f, Model* model) {
   require(model != nullptr, "the model handle is null (closed or never created)");
+  const auto held = hold(model);
   require(checkpoint_has_trainer(f), "could not resume training because the checkpoint holds a model without a "
           "trainer (saved with Model.save?)");
   const TrainConfig config = io::load_train_config(f->container);

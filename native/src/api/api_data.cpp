@@ -102,13 +102,18 @@ int32_t dataset_classes(const Dataset* data) { return live(data).classes; }
 
 void model_set_normalizer(Model* model, const double* mean, const double* std, int64_t groups) {
   Model& m = live(model);
+  const auto held = hold(&m);
   m.normalizer = io::make_normalizer(mean, std, groups, m.net->input_size());
 }
 
-int64_t model_normalizer_groups(const Model* model) { return live(model).normalizer.groups(); }
+int64_t model_normalizer_groups(const Model* model) {
+  const auto held = hold(&live(model));
+  return model->normalizer.groups();
+}
 
 void model_normalizer(const Model* model, double* mean_out, double* std_out) {
-  copy_out(live(model).normalizer, mean_out, std_out);
+  const auto held = hold(&live(model));
+  copy_out(model->normalizer, mean_out, std_out);
 }
 
 }  // namespace layerprune

@@ -6,10 +6,12 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <unistd.h>
 #include <vector>
 
+#include "api/handles.h"
 #include "api/model_access.h"
 #include "api/normalization.h"
 #include "core/error.h"
@@ -22,6 +24,9 @@
 namespace layerprune {
 
 struct ExportedModel {
+  // One predict/evaluate at a time (the network's buffers and plan caches are per exported model);
+  // the graph, metadata and normalizer never change after creation and are read without it.
+  mutable std::mutex mu;
   std::unique_ptr<ExportedNetwork> net;
   std::string metadata;
   io::Normalizer normalizer;  // of the source model (api_data.h); empty: none
@@ -55,6 +60,8 @@ const ExportTensor& tensor(const ExportedModel* e, int32_t index) { return item(
 }  // namespace
 
 ExportedModel* exported_from_model(Model* model) {
+  require(model != nullptr, "the model handle is null (closed or never created)");
+  const auto held = hold(model);
   ExportedModel* e = wrap(build_export_graph(network_of(model)), "");
   e->normalizer = normalizer_of(model);
   return e;
@@ -182,6 +189,7 @@ void exported_tensor_data(const ExportedModel* e, int32_t index, float* data) {
 
 void exported_predict(ExportedModel* e, const float* features, int64_t count, float* logits) {
   ExportedModel& x = live(e);
+  const std::lock_guard<std::mutex> held(x.mu);
   std::vector<float> scratch;  // the raw features normalised like the training data (api_data.h)
   x.net->predict(normalized_features(x.normalizer, features, count, x.net->graph().input_size(), scratch), count,
                  logits);
@@ -190,9 +198,15 @@ void exported_predict(ExportedModel* e, const float* features, int64_t count, fl
 void exported_evaluate(ExportedModel* e, const Dataset* data, EvalStats* out) {
   require(data != nullptr, "the data set handle is null (closed or never created)");
   require(out != nullptr, "the eval stats pointer is null");
-  *out = live(e).net->evaluate(*data);
+  ExportedModel& x = live(e);
+  const std::lock_guard<std::mutex> held(x.mu);
+  *out = x.net->evaluate(*data);
 }
 
-int64_t exported_native_bytes(const ExportedModel* e) { return live(e).net->native_bytes(); }
+int64_t exported_native_bytes(const ExportedModel* e) {
+  const ExportedModel& x = live(e);
+  const std::lock_guard<std::mutex> held(x.mu);
+  return x.net->native_bytes();
+}
 
 }  // namespace layerprune

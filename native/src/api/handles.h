@@ -1,6 +1,7 @@
 // The C API's opaque handles, shared by api.cpp and api_checkpoint.cpp.
 #pragma once
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "io/normalizer_record.h"
@@ -23,6 +24,12 @@ struct ModelRecipe {
 };
 
 struct Model {
+  // One C API call of a model at a time: the network's activation buffers, plan caches, gates and
+  // weights are per model, and a trainer step changes them. Every entry point that touches `net`,
+  // `normalizer` or `trainer` holds it (hold() below); recursive because checkpoint and export
+  // entry points call others. It does not make destroying a model in use safe: the Java handle
+  // waits for calls in flight before it calls model_destroy.
+  mutable std::recursive_mutex mu;
   std::unique_ptr<Network> net;
   Trainer* trainer = nullptr;  // the trainer bound to this model, if any
   ModelRecipe recipe;
@@ -35,6 +42,11 @@ struct Trainer {
   Model* model;
   std::unique_ptr<TrainingSession> session;
 };
+
+// The lock of a model (non-null) for the duration of a C API call.
+inline std::unique_lock<std::recursive_mutex> hold(const Model* m) {
+  return std::unique_lock<std::recursive_mutex>(m->mu);
+}
 
 // A model of `arch` (validated by the network) on `device`, its description kept as JSON.
 Model* make_model(const Architecture& arch, int64_t seed, int32_t device, const ModelRecipe& recipe);

@@ -36,7 +36,7 @@ import java.util.Optional;
  * theta, pruned set and history, weights, optimizer and RNG state, configuration, a checksum); a
  * missing, truncated, corrupt, foreign or too new file raises {@link LayerpruneException} naming the
  * problem. The restored {@link Model} (and {@link Trainer}) belong to the checkpoint and are closed
- * with it, unless taken with {@link #takeModel()}. Not thread-safe.
+ * with it, unless taken with {@link #takeModel()}. Use a checkpoint from one thread at a time.
  */
 public final class Checkpoint extends NativeHandle {
     private final Path file;
@@ -82,15 +82,11 @@ public final class Checkpoint extends NativeHandle {
                         + "training progress in its metadata");
             }
             LayerpruneNative.Model h = Native.call(() -> LayerpruneNative.checkpoint_restore_model(f));
-            Model m;
-            try {
-                m = (Model) Access.models().restore(h, spec, saved.initialParams(), saved.initialFlopsPerSample());
-            } catch (RuntimeException e) {
-                LayerpruneNative.model_destroy(h);
-                throw e;
-            }
+            // The model owns h from its constructor's first line (and frees it if that constructor fails).
+            Model m = (Model) Access.models().restore(h, spec, saved.initialParams(), saved.initialFlopsPerSample());
             Checkpoint c = new Checkpoint(file, saved, progress, hasTrainer, m);
             c.nativeFile = f;
+            c.adopt(f, LayerpruneNative::container_destroy, 0);
             return c;
         } catch (RuntimeException e) {
             LayerpruneNative.container_destroy(f);
@@ -211,13 +207,9 @@ public final class Checkpoint extends NativeHandle {
         }
         Model m = model();
         LayerpruneNative.Model mh = NativeHandle.pointer(m, LayerpruneNative.Model.class);
-        LayerpruneNative.Trainer h = Native.call(() -> LayerpruneNative.checkpoint_restore_trainer(nativeFile, mh));
-        try {
-            trainer = (Trainer) Access.trainers().restore(m, h, progress);
-        } catch (RuntimeException e) {
-            LayerpruneNative.trainer_destroy(h);
-            throw e;
-        }
+        LayerpruneNative.Trainer h = NativeHandle.callWith(
+                () -> LayerpruneNative.checkpoint_restore_trainer(nativeFile, mh), this, m);
+        trainer = (Trainer) Access.trainers().restore(m, h, progress);  // owns h (frees it if restoring fails)
         return trainer;
     }
 
@@ -242,8 +234,7 @@ public final class Checkpoint extends NativeHandle {
         if (model != null && !modelTaken) {
             model.close();
         }
-        LayerpruneNative.container_destroy(nativeFile);
-        nativeFile = null;
+        nativeFile = null;  // freed right after, as the adopted native object
     }
 
     @Override

@@ -32,7 +32,9 @@ import org.bytedeco.javacpp.IntPointer;
  * }
  * }</pre>
  *
- * <p>Owns native memory: close it when done. Not thread-safe.
+ * <p>Owns native memory: close it when done (one never closed is freed once unreachable). Read-only
+ * after creation: share it between threads, trainers and evaluations freely; {@link #close()} waits
+ * for the calls that use it.
  */
 public final class Dataset extends NativeHandle {
     private final LayerpruneNative.Dataset handle;
@@ -45,6 +47,7 @@ public final class Dataset extends NativeHandle {
     private Dataset(LayerpruneNative.Dataset handle, String name, long size, int dim, int classes,
             Normalizer normalizer) {
         super("dataset " + name, handle);
+        adopt(handle, LayerpruneNative::dataset_destroy, size * (dim + 1L) * Float.BYTES);
         this.handle = handle;
         this.name = name;
         this.size = size;
@@ -264,7 +267,7 @@ public final class Dataset extends NativeHandle {
         }
         double[] mean = normalizer.mean();
         double[] std = normalizer.std();
-        LayerpruneNative.Dataset h = Native.call(() -> LayerpruneNative.dataset_normalized(handle, mean, std,
+        LayerpruneNative.Dataset h = call(() -> LayerpruneNative.dataset_normalized(handle, mean, std,
                 mean.length));
         return wrap(h, name, size, dim, classes, normalizer);
     }
@@ -326,7 +329,7 @@ public final class Dataset extends NativeHandle {
     /** A new data set of the given rows (each in [0, size)), in that order, named {@code name}. */
     Dataset subset(long[] rows, String name) {
         ensureOpen();
-        LayerpruneNative.Dataset h = Native.call(() -> LayerpruneNative.dataset_subset(handle, rows, rows.length));
+        LayerpruneNative.Dataset h = call(() -> LayerpruneNative.dataset_subset(handle, rows, rows.length));
         return wrap(h, name, rows.length, dim, classes, normalizer);
     }
 
@@ -377,11 +380,6 @@ public final class Dataset extends NativeHandle {
         return name;
     }
 
-    @Override
-    protected void free() {
-        LayerpruneNative.dataset_destroy(handle);
-        handle.setNull();
-    }
 
     @Override
     public String toString() {

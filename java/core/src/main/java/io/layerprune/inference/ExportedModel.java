@@ -39,7 +39,12 @@ import org.bytedeco.javacpp.FloatPointer;
  * {@code io.layerprune.onnx.OnnxWriter} (artifact {@code io.layerprune:layerprune-onnx}) writes the same
  * network as ONNX.
  *
- * <p>Owns native memory: close it when done. Not thread-safe.
+ * <p>Owns native memory: close it when done (one never closed is freed once unreachable, with a
+ * warning in the log). Thread-safe: share one across request threads; the native side runs one
+ * call at a time (each call uses all native threads), so every call gives exactly its
+ * single-threaded result; {@link #close()} waits for calls in flight. For inference that scales
+ * with Java threads instead, give each thread its own copy ({@link #load}) and set the native
+ * threads to 1 ({@code Layerprune.setThreads}).
  */
 public final class ExportedModel extends NativeHandle implements Predictor {
     private final LayerpruneNative.ExportedModel handle;
@@ -88,22 +93,37 @@ public final class ExportedModel extends NativeHandle implements Predictor {
 
     private ExportedModel(LayerpruneNative.ExportedModel handle) {
         super("exported model");
+        adopt(handle, LayerpruneNative::exported_destroy, nativeBytesOf(handle));
         this.handle = handle;
-        try (LayerpruneNative.ExportSummary s = new LayerpruneNative.ExportSummary()) {
-            Native.run(() -> LayerpruneNative.exported_summary(handle, s));
-            this.summary = new Summary(s.input_size(), s.image_input() != 0, s.channels(), s.height(), s.width(),
-                    s.classes(), s.params(), s.flops_per_sample(), s.sections_total(), s.sections_kept(),
-                    s.folded_maps(), s.folded_batchnorms(), s.post_activation() != 0, s.ops());
+        try {
+            try (LayerpruneNative.ExportSummary s = new LayerpruneNative.ExportSummary()) {
+                run(() -> LayerpruneNative.exported_summary(handle, s));
+                this.summary = new Summary(s.input_size(), s.image_input() != 0, s.channels(), s.height(),
+                        s.width(), s.classes(), s.params(), s.flops_per_sample(), s.sections_total(),
+                        s.sections_kept(), s.folded_maps(), s.folded_batchnorms(), s.post_activation() != 0, s.ops());
+            }
+            this.metadata = call(() -> LayerpruneNative.exported_metadata(handle));
+            int groups = (int) callLong(() -> LayerpruneNative.exported_normalizer_groups(handle));
+            if (groups > 0) {
+                double[] mean = new double[groups];
+                double[] std = new double[groups];
+                run(() -> LayerpruneNative.exported_normalizer(handle, mean, std));
+                this.normalizer = Normalizer.of(mean, std);
+            } else {
+                this.normalizer = null;
+            }
+        } catch (RuntimeException e) {
+            close();  // frees handle now rather than on collection
+            throw e;
         }
-        this.metadata = Native.call(() -> LayerpruneNative.exported_metadata(handle));
-        int groups = (int) Native.callLong(() -> LayerpruneNative.exported_normalizer_groups(handle));
-        if (groups > 0) {
-            double[] mean = new double[groups];
-            double[] std = new double[groups];
-            Native.run(() -> LayerpruneNative.exported_normalizer(handle, mean, std));
-            this.normalizer = Normalizer.of(mean, std);
-        } else {
-            this.normalizer = null;
+    }
+
+    /** Weights and buffers of a new exported network, for {@link #adopt}; 0 if it cannot tell. */
+    private static long nativeBytesOf(LayerpruneNative.ExportedModel handle) {
+        try {
+            return LayerpruneNative.exported_native_bytes(handle);
+        } catch (RuntimeException e) {
+            return 0;
         }
     }
 
@@ -111,12 +131,7 @@ public final class ExportedModel extends NativeHandle implements Predictor {
         if (h == null || h.isNull()) {
             throw new LayerpruneException("the native core returned no exported model");
         }
-        try {
-            return new ExportedModel(h);
-        } catch (RuntimeException e) {
-            LayerpruneNative.exported_destroy(h);
-            throw e;
-        }
+        return new ExportedModel(h);  // owns h from its constructor's first line
     }
 
     /**
@@ -125,8 +140,8 @@ public final class ExportedModel extends NativeHandle implements Predictor {
      */
     public static ExportedModel of(Model model) {
         Objects.requireNonNull(model, "model");
-        LayerpruneNative.Model m = NativeHandle.pointer(model, LayerpruneNative.Model.class);
-        ExportedModel e = wrap(Native.call(() -> LayerpruneNative.exported_from_model(m)));
+        ExportedModel e = wrap(NativeHandle.callWith(() -> LayerpruneNative.exported_from_model(
+                NativeHandle.pointer(model, LayerpruneNative.Model.class)), model));
         e.sourceSpec = model.spec();
         return e;
     }
@@ -165,7 +180,7 @@ public final class ExportedModel extends NativeHandle implements Predictor {
         ensureOpen();
         Objects.requireNonNull(file, "file");
         String meta = sourceSpec != null ? specJson(sourceSpec) : metadata;
-        Native.run(() -> LayerpruneNative.exported_save(handle, file.toString(), meta));
+        run(() -> LayerpruneNative.exported_save(handle, file.toString(), meta));
     }
 
     public Summary summary() {
@@ -248,7 +263,7 @@ public final class ExportedModel extends NativeHandle implements Predictor {
                     + " logits do not fit a float[]");
         }
         try (FloatPointer y = new FloatPointer(outLen)) {
-            Native.run(() -> LayerpruneNative.exported_predict(handle, x, count, y));
+            run(() -> LayerpruneNative.exported_predict(handle, x, count, y));
             float[] logits = new float[(int) outLen];
             y.get(logits);
             return logits;
@@ -272,8 +287,8 @@ public final class ExportedModel extends NativeHandle implements Predictor {
                     + " but the exported model was trained on data normalised with " + normalizer);
         }
         try (LayerpruneNative.EvalStats stats = new LayerpruneNative.EvalStats()) {
-            LayerpruneNative.Dataset d = NativeHandle.pointer(data, LayerpruneNative.Dataset.class);
-            Native.run(() -> LayerpruneNative.exported_evaluate(handle, d, stats));
+            NativeHandle.runWith(() -> LayerpruneNative.exported_evaluate(handle,
+                    NativeHandle.pointer(data, LayerpruneNative.Dataset.class), stats), this, data);
             return new Evaluation(stats.loss(), stats.accuracy(), stats.samples());
         }
     }
@@ -282,12 +297,12 @@ public final class ExportedModel extends NativeHandle implements Predictor {
     public Graph graph() {
         ensureOpen();
         try (LayerpruneNative.ExportSummary s = new LayerpruneNative.ExportSummary()) {
-            Native.run(() -> LayerpruneNative.exported_summary(handle, s));
+            run(() -> LayerpruneNative.exported_summary(handle, s));
             List<Value> values = new ArrayList<>();
             try (LayerpruneNative.ExportValueInfo v = new LayerpruneNative.ExportValueInfo()) {
                 for (int i = 0; i < s.values(); i++) {
                     int index = i;
-                    Native.run(() -> LayerpruneNative.exported_value(handle, index, v));
+                    run(() -> LayerpruneNative.exported_value(handle, index, v));
                     values.add(new Value(v.channels(), v.height(), v.width()));
                 }
             }
@@ -296,7 +311,7 @@ public final class ExportedModel extends NativeHandle implements Predictor {
             try (LayerpruneNative.ExportOpInfo o = new LayerpruneNative.ExportOpInfo()) {
                 for (int i = 0; i < s.ops(); i++) {
                     int index = i;
-                    Native.run(() -> LayerpruneNative.exported_op(handle, index, o));
+                    run(() -> LayerpruneNative.exported_op(handle, index, o));
                     ops.add(new Op(kinds[o.kind()], o.input(), o.input2(), o.output(), o.weight(), o.bias(), o.kernel(),
                             o.stride(), o.pad(), o.relu() != 0, o.ceil() != 0));
                 }
@@ -304,12 +319,12 @@ public final class ExportedModel extends NativeHandle implements Predictor {
             List<Tensor> tensors = new ArrayList<>();
             for (int i = 0; i < s.tensors(); i++) {
                 int index = i;
-                int rank = Native.callInt(() -> LayerpruneNative.exported_tensor_rank(handle, index));
+                int rank = callInt(() -> LayerpruneNative.exported_tensor_rank(handle, index));
                 long[] shape = new long[rank];
-                Native.run(() -> LayerpruneNative.exported_tensor_shape(handle, index, shape));
-                long n = Native.callLong(() -> LayerpruneNative.exported_tensor_size(handle, index));
+                run(() -> LayerpruneNative.exported_tensor_shape(handle, index, shape));
+                long n = callLong(() -> LayerpruneNative.exported_tensor_size(handle, index));
                 float[] data = new float[(int) n];
-                Native.run(() -> LayerpruneNative.exported_tensor_data(handle, index, data));
+                run(() -> LayerpruneNative.exported_tensor_data(handle, index, data));
                 tensors.add(new Tensor(shape, data));
             }
             return new Graph(summary, List.copyOf(values), List.copyOf(ops), List.copyOf(tensors), s.output(),
@@ -320,13 +335,9 @@ public final class ExportedModel extends NativeHandle implements Predictor {
     /** Bytes of native memory held (weights and workspace). */
     public long nativeBytes() {
         ensureOpen();
-        return Native.callLong(() -> LayerpruneNative.exported_native_bytes(handle));
+        return callLong(() -> LayerpruneNative.exported_native_bytes(handle));
     }
 
-    @Override
-    protected void free() {
-        LayerpruneNative.exported_destroy(handle);
-    }
 
     /**
      * {"type": ..., "class": ..., "spec": {record components}}: enough to rebuild the spec; an
@@ -353,7 +364,7 @@ public final class ExportedModel extends NativeHandle implements Predictor {
      */
     public String architectureJson() {
         ensureOpen();
-        return Native.call(() -> LayerpruneNative.exported_architecture(handle));
+        return call(() -> LayerpruneNative.exported_architecture(handle));
     }
 
     static Optional<ModelSpec> parseSpec(String metadata) {

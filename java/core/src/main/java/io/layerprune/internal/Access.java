@@ -27,8 +27,17 @@ public final class Access {
         /** Closing the model closes {@code dependent} first (its trainers). */
         void own(Object model, AutoCloseable dependent);
 
-        /** Undoes {@link #own}. */
+        /** Undoes {@link #own} (and {@link #bindTrainer} of that dependent). */
         void disown(Object model, AutoCloseable dependent);
+
+        /**
+         * Makes {@code trainer} the one trainer that trains {@code model} until it is disowned;
+         * returns the trainer already bound, or null if this one now is.
+         */
+        Object bindTrainer(Object model, Object trainer);
+
+        /** Undoes {@link #bindTrainer} (a fit refused before it created the native trainer). */
+        void unbindTrainer(Object model, Object trainer);
     }
 
     /** What {@code io.layerprune.train} lends: the training progress stored in checkpoints. */

@@ -15,6 +15,8 @@ import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.Objects;
 import java.util.Optional;
 import org.bytedeco.javacpp.FloatPointer;
@@ -26,15 +28,22 @@ import org.bytedeco.javacpp.FloatPointer;
  * read one back with {@code io.layerprune.checkpoint.Checkpoint.loadModel}; export it with
  * {@code io.layerprune.inference.ExportedModel}.
  *
- * <p>Owns native memory: close it when done (closing it also closes the trainers bound to it).
- * Not thread-safe: use a model, its trainer and its data sets from one thread at a time.
+ * <p>Owns native memory: close it when done (closing it also closes the trainers bound to it); a
+ * model that is never closed is freed once unreachable, with a warning in the log.
+ *
+ * <p>Thread-safe: {@code predict}, {@code evaluate} and the accessors may be called from any number
+ * of threads, also while a trainer trains the model; the native side runs one call of a model at a
+ * time (each call already uses all native threads), so every call gives exactly the result it gives
+ * alone, and a call made during {@code fit} sees the weights of the last completed step.
+ * {@link #close()} waits for calls in flight; calls after it throw {@link IllegalStateException}.
  */
 public final class Model extends NativeHandle implements Predictor {
     private final LayerpruneNative.Model handle;
     private final ModelSpec spec;
     private final long initialParams;
     private final double initialFlops;
-    private final List<AutoCloseable> dependents = new ArrayList<>();
+    private final List<AutoCloseable> dependents = new CopyOnWriteArrayList<>();
+    private final AtomicReference<Object> trainer = new AtomicReference<>();  // the one that trains it
     private long lastStep;
     private Normalizer normalizer;  // mirrors the native model's (model_normalizer); null: none
 
@@ -58,32 +67,56 @@ public final class Model extends NativeHandle implements Predictor {
             @Override
             public void disown(Object model, AutoCloseable dependent) {
                 ((Model) model).dependents.remove(dependent);
+                ((Model) model).trainer.compareAndSet(dependent, null);
+            }
+
+            @Override
+            public void unbindTrainer(Object model, Object trainer) {
+                ((Model) model).trainer.compareAndSet(trainer, null);
+            }
+
+            @Override
+            public Object bindTrainer(Object model, Object trainer) {
+                Object bound = ((Model) model).trainer.compareAndExchange(null, trainer);
+                return bound == trainer ? null : bound;
             }
         });
     }
 
     private Model(LayerpruneNative.Model handle, ModelSpec spec) {
         super("model", handle);
+        adopt(handle, LayerpruneNative::model_destroy, nativeBytesOf(handle));
         this.handle = handle;
         this.spec = spec;
-        this.initialParams = Native.callLong(() -> LayerpruneNative.model_params(handle));
-        this.initialFlops =
-                Native.callDouble(() -> LayerpruneNative.model_flops_per_sample(handle, EvalMode.EXPECTED.code()));
+        try {
+            this.initialParams = callLong(() -> LayerpruneNative.model_params(handle));
+            this.initialFlops =
+                    callDouble(() -> LayerpruneNative.model_flops_per_sample(handle, EvalMode.EXPECTED.code()));
+        } catch (RuntimeException e) {
+            close();  // frees handle now rather than on collection
+            throw e;
+        }
     }
 
     /** A model restored from a checkpoint: its size at creation comes from the file, not from now. */
     private Model(LayerpruneNative.Model handle, ModelSpec spec, long initialParams, double initialFlops) {
         super("model", handle);
+        adopt(handle, LayerpruneNative::model_destroy, nativeBytesOf(handle));
         this.handle = handle;
         this.spec = spec;
         this.initialParams = initialParams;
         this.initialFlops = initialFlops;
-        int groups = (int) Native.callLong(() -> LayerpruneNative.model_normalizer_groups(handle));
-        if (groups > 0) {
-            double[] mean = new double[groups];
-            double[] std = new double[groups];
-            Native.run(() -> LayerpruneNative.model_normalizer(handle, mean, std));
-            this.normalizer = Normalizer.of(mean, std);
+        try {
+            int groups = (int) callLong(() -> LayerpruneNative.model_normalizer_groups(handle));
+            if (groups > 0) {
+                double[] mean = new double[groups];
+                double[] std = new double[groups];
+                run(() -> LayerpruneNative.model_normalizer(handle, mean, std));
+                this.normalizer = Normalizer.of(mean, std);
+            }
+        } catch (RuntimeException e) {
+            close();
+            throw e;
         }
     }
 
@@ -95,7 +128,8 @@ public final class Model extends NativeHandle implements Predictor {
     public void save(Path file) {
         ensureOpen();
         Objects.requireNonNull(file, "file");
-        CheckpointMetadata.save(handle, null, CheckpointMetadata.write(initialParams, initialFlops, null, null), file);
+        String metadata = CheckpointMetadata.write(initialParams, initialFlops, null, null);
+        run(() -> CheckpointMetadata.save(handle, null, metadata, file));
     }
 
     static Model create(ModelSpec spec, Device device) {
@@ -106,12 +140,7 @@ public final class Model extends NativeHandle implements Predictor {
         if (h == null || h.isNull()) {
             throw new LayerpruneException("the native core returned no model for " + spec.type());
         }
-        try {
-            return new Model(h, spec);
-        } catch (RuntimeException e) {
-            LayerpruneNative.model_destroy(h);
-            throw e;
-        }
+        return new Model(h, spec);  // owns h from its first line: a failure after it frees h on collection
     }
 
     /** The architecture this model was built from. */
@@ -134,7 +163,7 @@ public final class Model extends NativeHandle implements Predictor {
     /** Number of gated sections L (pruned ones included). */
     public int sections() {
         ensureOpen();
-        return Native.callInt(() -> LayerpruneNative.model_sections(handle));
+        return callInt(() -> LayerpruneNative.model_sections(handle));
     }
 
     /** Snapshot of section {@code index}. */
@@ -145,7 +174,7 @@ public final class Model extends NativeHandle implements Predictor {
             throw new IndexOutOfBoundsException("section index must be in [0, " + n + "), got " + index);
         }
         try (LayerpruneNative.SectionInfo info = new LayerpruneNative.SectionInfo()) {
-            Native.run(() -> LayerpruneNative.model_section_info(handle, index, info));
+            run(() -> LayerpruneNative.model_section_info(handle, index, info));
             return new SectionState(info.index(), info.in_width(), info.out_width(), info.weights(),
                     info.has_projection() != 0, info.theta(), info.pruned() != 0, info.pruned_at_step(),
                     info.weight_norm2());
@@ -162,7 +191,7 @@ public final class Model extends NativeHandle implements Predictor {
         if (index < 0 || index >= n) {
             throw new IndexOutOfBoundsException("section index must be in [0, " + n + "), got " + index);
         }
-        return Native.callDouble(() -> LayerpruneNative.model_theta(handle, index));
+        return callDouble(() -> LayerpruneNative.model_theta(handle, index));
     }
 
     /** Snapshots of every section, in order. */
@@ -195,13 +224,13 @@ public final class Model extends NativeHandle implements Predictor {
         if (index < 0 || index >= n) {
             throw new IndexOutOfBoundsException("section index must be in [0, " + n + "), got " + index);
         }
-        Native.run(() -> LayerpruneNative.model_set_theta(handle, index, theta));
+        run(() -> LayerpruneNative.model_set_theta(handle, index, theta));
     }
 
     /** Parameters held now (pruned sections excluded). */
     public long params() {
         ensureOpen();
-        return Native.callLong(() -> LayerpruneNative.model_params(handle));
+        return callLong(() -> LayerpruneNative.model_params(handle));
     }
 
     /** Parameters when the model was created (every section present). */
@@ -213,7 +242,7 @@ public final class Model extends NativeHandle implements Predictor {
     public double flopsPerSample(EvalMode mode) {
         ensureOpen();
         Objects.requireNonNull(mode, "mode");
-        return Native.callDouble(() -> LayerpruneNative.model_flops_per_sample(handle, mode.code()));
+        return callDouble(() -> LayerpruneNative.model_flops_per_sample(handle, mode.code()));
     }
 
     /** FLOPs per sample of the expected network when the model was created. */
@@ -231,8 +260,8 @@ public final class Model extends NativeHandle implements Predictor {
             throw new IllegalArgumentException("cannot evaluate on an empty data set (" + data.name() + ")");
         }
         try (LayerpruneNative.EvalStats stats = new LayerpruneNative.EvalStats()) {
-            LayerpruneNative.Dataset d = NativeHandle.pointer(data, LayerpruneNative.Dataset.class);
-            Native.run(() -> LayerpruneNative.model_evaluate(handle, d, mode.code(), stats));
+            NativeHandle.runWith(() -> LayerpruneNative.model_evaluate(handle,
+                    NativeHandle.pointer(data, LayerpruneNative.Dataset.class), mode.code(), stats), this, data);
             return new Evaluation(stats.loss(), stats.accuracy(), stats.samples());
         }
     }
@@ -263,7 +292,7 @@ public final class Model extends NativeHandle implements Predictor {
         double[] mean = normalizer == null ? null : normalizer.mean();
         double[] std = normalizer == null ? null : normalizer.std();
         int groups = normalizer == null ? 0 : normalizer.groups();
-        Native.run(() -> LayerpruneNative.model_set_normalizer(handle, mean, std, groups));
+        run(() -> LayerpruneNative.model_set_normalizer(handle, mean, std, groups));
         this.normalizer = normalizer;
     }
 
@@ -323,7 +352,7 @@ public final class Model extends NativeHandle implements Predictor {
                     + " logits do not fit a float[]");
         }
         try (FloatPointer out = new FloatPointer(outLen)) {
-            Native.run(() -> LayerpruneNative.model_predict(handle, in, count, mode.code(), out));
+            run(() -> LayerpruneNative.model_predict(handle, in, count, mode.code(), out));
             float[] logits = new float[(int) outLen];
             out.get(logits);
             return logits;
@@ -338,13 +367,13 @@ public final class Model extends NativeHandle implements Predictor {
     public void determinize() {
         ensureOpen();
         long step = lastStep;
-        Native.run(() -> LayerpruneNative.model_determinize(handle, step));
+        run(() -> LayerpruneNative.model_determinize(handle, step));
     }
 
     /** Bytes of native memory the model holds now (weights, optimizer-free). */
     public long nativeBytes() {
         ensureOpen();
-        return Native.callLong(() -> LayerpruneNative.model_native_bytes(handle));
+        return callLong(() -> LayerpruneNative.model_native_bytes(handle));
     }
 
     private void checkCompatible(Dataset data) {
@@ -365,9 +394,19 @@ public final class Model extends NativeHandle implements Predictor {
         }
     }
 
+    /** Weights and buffers of a new native model, for {@link #adopt}; 0 if it cannot tell. */
+    private static long nativeBytesOf(LayerpruneNative.Model handle) {
+        try {
+            return LayerpruneNative.model_native_bytes(handle);
+        } catch (RuntimeException e) {
+            return 0;
+        }
+    }
+
+    /** The trainers first: their calls hold this model's read lock. */
     @Override
-    protected void free() {
-        for (AutoCloseable t : new ArrayList<>(dependents)) {
+    protected void beforeClose() {
+        for (AutoCloseable t : dependents) {
             try {
                 t.close();
             } catch (Exception e) {
@@ -375,8 +414,6 @@ public final class Model extends NativeHandle implements Predictor {
             }
         }
         dependents.clear();
-        LayerpruneNative.model_destroy(handle);
-        handle.setNull();
     }
 
     @Override

@@ -30,13 +30,19 @@ import java.util.Optional;
  *
  * <p>The native trainer (optimizer state, estimator, RNG) is created when {@link #fit} starts,
  * because N (the training-set size) enters lambda (when tau is given) and the schedule horizon.
- * {@code fit} runs once per trainer. Not thread-safe; closing the model closes its trainers.
+ * {@code fit} runs once per trainer; closing the model closes its trainers.
+ *
+ * <p>Threads: {@code fit} runs on one thread at a time (a second concurrent {@code fit} throws
+ * {@link IllegalStateException}), and a model has one trainer at a time (a second trainer's
+ * {@code fit} throws too). {@link #stop()} and the read-only accessors may be called from any
+ * thread, and the model may be used for inference by other threads while it trains.
  */
 public final class Trainer extends NativeHandle {
     private final Model model;
     private final TrainConfig config;
     private LayerpruneNative.Trainer handle;
     private boolean fitted;
+    private final java.util.concurrent.atomic.AtomicBoolean fitStarted = new java.util.concurrent.atomic.AtomicBoolean();
     private double lambda = Double.NaN;
     // Progress of fit, kept in fields so save() can record it mid-run (and a restored trainer
     // can continue it).
@@ -46,7 +52,8 @@ public final class Trainer extends NativeHandle {
     private long samples;
     private double secondsBefore;
     private long t0;
-    private boolean running;
+    private volatile boolean running;
+    private volatile boolean inFit;  // a fit call is under way (on some thread)
     private boolean finished;
     private long trainSamples;
     private long evaluationNanos;
@@ -126,7 +133,7 @@ public final class Trainer extends NativeHandle {
     /** Steps done so far. */
     public long stepsDone() {
         ensureOpen();
-        return handle == null ? 0 : Native.callLong(() -> LayerpruneNative.trainer_steps_done(handle));
+        return handle == null ? 0 : onModel(() -> LayerpruneNative.trainer_steps_done(handle));
     }
 
     /** tau_l of section {@code index} for its current weights (ALGORITHM.md section 2). */
@@ -137,27 +144,27 @@ public final class Trainer extends NativeHandle {
         if (index < 0 || index >= n) {
             throw new IndexOutOfBoundsException("section index must be in [0, " + n + "), got " + index);
         }
-        return Native.callDouble(() -> LayerpruneNative.trainer_tau(handle, index));
+        return onModel(() -> LayerpruneNative.trainer_tau(handle, index));
     }
 
     /** Training FLOPs so far, estimator passes included. */
     public double cumulativeFlops() {
         ensureOpen();
-        return handle == null ? 0 : Native.callDouble(() -> LayerpruneNative.trainer_cumulative_flops(handle));
+        return handle == null ? 0 : onModel(() -> LayerpruneNative.trainer_cumulative_flops(handle));
     }
 
     /** FLOPs of the estimator's extra passes so far (part of {@link #cumulativeFlops()}). */
     public double cumulativeEstimatorFlops() {
         ensureOpen();
         return handle == null ? 0
-                : Native.callDouble(() -> LayerpruneNative.trainer_cumulative_estimator_flops(handle));
+                : onModel(() -> LayerpruneNative.trainer_cumulative_estimator_flops(handle));
     }
 
     /** Training FLOPs the same steps would have cost with every section on and no estimator. */
     public double cumulativeFlopsUnpruned() {
         ensureOpen();
         return handle == null ? 0
-                : Native.callDouble(() -> LayerpruneNative.trainer_cumulative_flops_unpruned(handle));
+                : onModel(() -> LayerpruneNative.trainer_cumulative_flops_unpruned(handle));
     }
 
     /**
@@ -203,9 +210,34 @@ public final class Trainer extends NativeHandle {
                 }
             }
         }
-        if (fitted) {
-            throw new IllegalStateException("fit was already called on this trainer; create a new one");
+        if (!fitStarted.compareAndSet(false, true)) {
+            throw new IllegalStateException(inFit ? "fit is already running on this trainer (in another thread)"
+                    : "fit was already called on this trainer; create a new one");
         }
+        inFit = true;
+        Object other = Access.models().bindTrainer(model, this);
+        if (other != null) {
+            inFit = false;
+            fitStarted.set(false);
+            throw new IllegalStateException("the model is already trained by another trainer (" + other
+                    + "); close that trainer first: a model has one trainer at a time");
+        }
+        try {
+            return fitBound(train, validation, test, ls);
+        } catch (RuntimeException | Error e) {
+            if (!fitted) {  // refused before training began: the trainer and the model stay usable
+                fitStarted.set(false);
+                if (handle == null) {
+                    Access.models().unbindTrainer(model, this);
+                }
+            }
+            throw e;
+        } finally {
+            inFit = false;
+        }
+    }
+
+    private TrainingResult fitBound(Dataset train, Dataset validation, Dataset test, List<TrainingListener> ls) {
         checkCompatible(train);
         for (Dataset d : new Dataset[] {validation, test}) {
             if (d != null) {
@@ -256,16 +288,17 @@ public final class Trainer extends NativeHandle {
             }
             long totalSteps = config.totalSteps() > 0 ? config.totalSteps() : config.epochs() * stepsPerEpoch;
             double resolvedLambda = lambda;
-            handle = Native.call(() -> {
+            handle = NativeHandle.callWith(() -> {
                 try (LayerpruneNative.TrainConfig c = new LayerpruneNative.TrainConfig()) {
                     config.toNative(c, resolvedLambda, n, totalSteps);
                     return LayerpruneNative.trainer_create(modelPointer(), c);
                 }
-            });
+            }, this, model);
             if (handle == null || handle.isNull()) {
                 handle = null;
                 throw new LayerpruneException("trainer_create returned no trainer");
             }
+            adopt(handle, LayerpruneNative::trainer_destroy, optimizerBytes(model));
             int live0 = (int) initial.stream().filter(s -> !s.pruned()).count();
             start = new TrainingStart(config.epochs(), stepsPerEpoch, batch, train.size(),
                     validation == null ? 0 : validation.size(), n, lambda, config.tau(), totalSteps, sections, live0,
@@ -293,12 +326,14 @@ public final class Trainer extends NativeHandle {
                     stopped = true;  // asked between epochs (e.g. by an onEpoch listener)
                     break;
                 }
-                long steps = Native.callLong(() -> LayerpruneNative.trainer_begin_epoch(handle, dataPointer(train)));
+                long steps = NativeHandle.callWith(
+                        () -> LayerpruneNative.trainer_begin_epoch(handle, dataPointer(train)), this, model, train);
                 double lossSum = 0;
                 double accSum = 0;
                 for (long b = 0; b < steps; b++) {
                     long bi = b;
-                    Native.run(() -> LayerpruneNative.trainer_step(handle, dataPointer(train), bi, stats));
+                    NativeHandle.runWith(() -> LayerpruneNative.trainer_step(handle, dataPointer(train), bi, stats), this, model,
+                            train);
                     samples += batch;
                     lossSum += stats.loss();
                     accSum += stats.accuracy();
@@ -367,7 +402,7 @@ public final class Trainer extends NativeHandle {
         // and fixes the rest at xi = 1 (afterwards "expected" would be a hybrid of the two).
         Evaluation exp = validation == null ? null : model.evaluate(validation, EvalMode.EXPECTED);
         Evaluation testExp = test == null ? null : model.evaluate(test, EvalMode.EXPECTED);
-        Native.run(() -> LayerpruneNative.trainer_finish(handle));
+        NativeHandle.runWith(() -> LayerpruneNative.trainer_finish(handle), this, model);
         finished = true;
         long finalStep = stepsDone();
         Access.models().lastStep(model, finalStep);
@@ -460,7 +495,7 @@ public final class Trainer extends NativeHandle {
                 List.copyOf(epochs), List.copyOf(pruneEvents));
         String json = CheckpointMetadata.write(model.initialParams(), model.initialFlopsPerSample(),
                 CheckpointState.toTree(progress), metadata);
-        CheckpointMetadata.save(modelPointer(), handle, json, file);
+        NativeHandle.runWith(() -> CheckpointMetadata.save(modelPointer(), handle, json, file), this, model);
     }
 
     /** {@link #save(java.nio.file.Path, String)} without metadata. */
@@ -478,6 +513,8 @@ public final class Trainer extends NativeHandle {
             CheckpointState.Progress progress) {
         Trainer t = new Trainer(model, config);
         t.handle = handle;
+        t.adopt(handle, LayerpruneNative::trainer_destroy, optimizerBytes(model));
+        Access.models().bindTrainer(model, t);
         t.restored = progress;
         t.epochsDone = progress.epochsDone();
         t.finished = progress.finished();
@@ -521,6 +558,20 @@ public final class Trainer extends NativeHandle {
         return false;
     }
 
+    /** A native call of this trainer: under its read lock and its model's (a step changes the model). */
+    private <T> T onModel(java.util.function.Supplier<T> f) {
+        return NativeHandle.callWith(f, this, model);
+    }
+
+    /** Gradients and momentum: about twice the model's weights (for {@link #adopt}'s pacing). */
+    private static long optimizerBytes(Model model) {
+        try {
+            return 2 * model.nativeBytes();
+        } catch (RuntimeException e) {
+            return 0;
+        }
+    }
+
     private LayerpruneNative.Model modelPointer() {
         return NativeHandle.pointer(model, LayerpruneNative.Model.class);
     }
@@ -542,11 +593,7 @@ public final class Trainer extends NativeHandle {
     @Override
     protected void free() {
         Access.models().disown(model, this);
-        if (handle != null) {
-            LayerpruneNative.trainer_destroy(handle);
-            handle.setNull();
-            handle = null;
-        }
+        handle = null;  // freed right after, as the adopted native object
     }
 
     @Override
