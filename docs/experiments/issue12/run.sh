@@ -40,8 +40,8 @@ for group in "${groups[@]}"; do
       pair main --seed 1
       for n in 6000 20000; do pair "mlp-$n" --seed 1 --train-limit "$n"; done ;;
     robustness)
-      for seed in 1 2 3; do
-        for depth in 20 32 56 110; do
+      for depth in 20 32 56 110; do  # depth-major: every seed of the cheaper depths first
+        for seed in 1 2 3; do
           pair "robust-resnet$depth-seed$seed" --model "resnet$depth" --train-limit 10000 --epochs "$robust_epochs" --seed "$seed"
         done
       done ;;
