@@ -3,7 +3,8 @@
 // take the split-K path, and odd pooling sizes (the checks and shape tables of
 // backend_op_checks.h, shared with the oneDNN suite); plus bitwise reproducibility of
 // the reductions.
-// Without a GPU every test is skipped (GTEST_SKIP), never failed.
+// Without a CUDA device every test is skipped (GTEST_SKIP); any other CUDA error fails it, and
+// LAYERPRUNE_REQUIRE_GPU=1 fails the skips too (cuda_support.h).
 #include <gtest/gtest.h>
 
 #include <vector>

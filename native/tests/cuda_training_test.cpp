@@ -12,7 +12,8 @@
 // within 2e-8, identical pruned sets and accuracies; the bounds leave room for the GPU's
 // different summation orders (tiles, split-K, chunked BN statistics) without hiding a
 // wrong kernel, which moves the first step's loss already.
-// Also: without a GPU, make_cuda_backend fails with an Error that says so.
+// Also: without a GPU, make_cuda_backend fails with an Error that says so. The tests skip only
+// without a CUDA device and fail on any other error (cuda_support.h, gpu_skip_policy.h).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -36,10 +37,19 @@ void expect_same_run(const test::TrainingRecord& gpu, const test::TrainingRecord
   EXPECT_NEAR(gpu.accuracy, ref.accuracy, 0.02);
 }
 
+// With a device the backend builds; without one (cudaGetDeviceCount: no device, no driver, 0
+// devices) make_cuda_backend fails with an Error that says so; any other probe result fails here.
 TEST(CudaBackend, WithoutAGpuTheErrorSaysSo) {
-  try {
-    auto be = make_cuda_backend();
+  const test::GpuDecision& probe = test::gpu_probe();
+  if (probe.kind == test::GpuDecision::kFail) FAIL() << probe.reason;
+  if (probe.kind == test::GpuDecision::kUse) {
+    auto be = make_cuda_backend();  // an Error here fails the test
     EXPECT_STREQ(be->name(), "cuda");
+    return;
+  }
+  try {
+    make_cuda_backend();
+    FAIL() << "make_cuda_backend succeeded although " << probe.reason;
   } catch (const Error& e) {
     const std::string message = e.what();
     EXPECT_NE(message.find("could not use the CUDA device because no CUDA-capable GPU or driver found: "),

@@ -194,29 +194,18 @@ void remove_stale_temporaries(const std::string& path) {
 
 std::string errno_text() { return std::strerror(errno); }
 
-// Fault injection for tests (KilledSaveTest): LAYERPRUNE_FAULT_WRITE_DELAY_US=N makes every 256 KiB
-// written to a temporary file take N microseconds longer, so a test can SIGKILL a process in the
-// middle of writing a save instead of hoping to hit that window. Unset (the default) changes nothing.
-int64_t fault_write_delay_us() {
-  static const int64_t delay = [] {
-    const char* v = std::getenv("LAYERPRUNE_FAULT_WRITE_DELAY_US");
-    return v ? std::max<int64_t>(0, std::atoll(v)) : int64_t{0};
-  }();
-  return delay;
-}
-
+// Loops over short writes. (KilledSaveTest slows the writes of a temporary down with an LD_PRELOAD
+// shim, native/tests/hooks/write_delay_shim.c, that makes every write() of one write at most 256 KiB
+// and sleep: the library itself has no fault hook.)
 void write_all(int fd, const uint8_t* data, size_t size, const std::string& tmp) {
-  const int64_t delay_us = fault_write_delay_us();
   while (size > 0) {
-    const size_t chunk = delay_us > 0 ? std::min<size_t>(size, 256 * 1024) : size;
-    const ssize_t n = ::write(fd, data, chunk);
+    const ssize_t n = ::write(fd, data, size);
     if (n < 0) {
       if (errno == EINTR) continue;
       fail("could not write ", tmp, " because ", errno_text());
     }
     data += n;
     size -= static_cast<size_t>(n);
-    if (delay_us > 0) ::usleep(static_cast<useconds_t>(delay_us));
   }
 }
 

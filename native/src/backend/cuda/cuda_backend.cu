@@ -20,9 +20,14 @@ class CudaBackend final : public Backend {
   CudaBackend() {
     int devices = 0;
     const cudaError_t status = cudaGetDeviceCount(&devices);
-    if (status != cudaSuccess || devices == 0)
+    // No device, no driver (or one too old for this runtime), or 0 devices: there is no GPU to use.
+    // Any other status is a driver that is there but fails, and says so.
+    if (status == cudaErrorNoDevice || status == cudaErrorInsufficientDriver || (status == cudaSuccess && devices == 0))
       fail("could not use the CUDA device because no CUDA-capable GPU or driver found: ",
            status != cudaSuccess ? cudaGetErrorString(status) : "the driver reports 0 devices");
+    if (status != cudaSuccess)
+      fail("could not use the CUDA device because cudaGetDeviceCount failed with ", cudaGetErrorName(status), ": ",
+           cudaGetErrorString(status));
     cuda::check(cudaSetDevice(0), "select CUDA device 0");
     cuda::check(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking), "create a CUDA stream");
     cuda::check(cudaMalloc(&device_result_, 2 * sizeof(double)), "allocate the CUDA result slot");

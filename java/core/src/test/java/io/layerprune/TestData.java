@@ -15,6 +15,27 @@ public final class TestData {
 
     private TestData() {}
 
+    /**
+     * A test-only native helper library (native/tests/hooks, built into target/native/test-hooks by the CMake
+     * build, never packaged): the folder surefire passes as {@code layerprune.test.hooks}, else that folder
+     * found from the working directory. Fails, saying how to build it, when it is not there.
+     */
+    public static Path testHook(String library) {
+        String configured = System.getProperty("layerprune.test.hooks");
+        Path[] candidates = configured != null
+                ? new Path[] {Path.of(configured)}
+                : new Path[] {Path.of("target/native/test-hooks"), Path.of("../../target/native/test-hooks")};
+        for (Path dir : candidates) {
+            Path file = dir.resolve(library).toAbsolutePath().normalize();
+            if (Files.isRegularFile(file)) {
+                return file;
+            }
+        }
+        throw new AssertionError("the test-only native library " + library + " is not in "
+                + java.util.Arrays.toString(candidates) + ": the CMake build of native/ builds it with"
+                + " LAYERPRUNE_BUILD_TEST_HOOKS=ON (the default; mvn verify does)");
+    }
+
     /** Whether the Fashion-MNIST files are installed. */
     public static boolean fashionAvailable() {
         return Files.isDirectory(FASHION)
