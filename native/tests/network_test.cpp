@@ -21,6 +21,7 @@
 #include "model/cost.h"
 #include "model/evaluation.h"
 #include "model/network.h"
+#include "core/memory_check.h"
 #include "test_util.h"
 
 namespace layerprune {
@@ -524,6 +525,34 @@ TEST(ResNet50, TrainsAFewStepsAtAQuarterOfItsWidth) {
     }
   }
   EXPECT_LT(last, first * 1.5);  // it moves without diverging
+}
+
+
+// ensure_capacity counts the per-batch buffers with the same list it allocates: from a fresh
+// network, the native bytes grow by exactly batch_bytes(rows); and a batch whose buffers exceed
+// the available memory is refused with the numbers before anything is allocated.
+TEST(NetworkMemory, BatchBytesAreWhatEnsureCapacityAllocatesAndTooLargeBatchesAreRefused) {
+  for (const Architecture& a : {test::small_arch(12, 16, 3, 4), resnet_cifar(20, {3, 16, 16}, 10)}) {
+    Network net(make_cpu_backend(), a, 1);
+    const int64_t before = net.native_bytes();
+    net.ensure_capacity(24);
+    EXPECT_EQ(net.native_bytes() - before, net.batch_bytes(24));
+    net.ensure_capacity(40);  // growing replaces the buffers: what is held is the larger batch's
+    EXPECT_EQ(net.native_bytes() - before, net.batch_bytes(40));
+  }
+  Network big(make_cpu_backend(), resnet_cifar(20, {3, 32, 32}, 10), 1);
+  const int64_t rows = 4 * physical_memory_bytes() / big.batch_bytes(1) + 1;
+  const int64_t held = big.native_bytes();
+  try {
+    big.ensure_capacity(rows);
+    FAIL() << "a batch of " << rows << " rows was not refused";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("could not allocate the activations of a batch of " + std::to_string(rows)),
+              std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("use a smaller batch"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(big.native_bytes(), held);  // nothing was allocated
+  EXPECT_EQ(big.capacity(), 0);
 }
 
 }  // namespace

@@ -61,6 +61,9 @@ class Backend {
 
   // Memory ----------------------------------------------------------------------
   virtual void* allocate(size_t bytes) = 0;  // throws Error on failure
+  // Bytes that allocate() can still hand out, roughly (host: MemAvailable; a GPU: its free memory),
+  // for checks that refuse a too large batch before allocating it.
+  virtual int64_t available_memory() const;
   virtual void release(void* pointer) = 0;
   virtual void to_device(void* device_dst, const void* host_src, size_t bytes) = 0;
   virtual void to_host(void* host_dst, const void* device_src, size_t bytes) = 0;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <climits>
+#include <type_traits>
 
 #include "core/error.h"
 #include "model/cost.h"
@@ -102,49 +104,73 @@ SectionShape Network::section_shape(int32_t l) const {
   return {in, op.out.c, op.projection};
 }
 
+// Every per-batch buffer of a batch of `rows`, handed to `op(target, count)`: counted once to
+// check the memory (ensure_capacity), then allocated; one list, so the check cannot miss one.
+template <typename Op>
+void Network::for_each_batch_buffer(int64_t rows, Op&& op) {
+  const auto buffer = [&](DeviceBuffer& b, const Shape& s) { op(b, rows * s.size()); };
+  op(x_, rows * plan_.input.size());
+  op(labels_, rows);
+  if (plan_.head_pool) {
+    buffer(pooled_, plan_.head.in);
+    buffer(s_pooled_, plan_.head.in);
+  }
+  buffer(logits_, plan_.head.out);
+  buffer(dlogits_, plan_.head.out);
+  buffer(s_logits_, plan_.head.out);
+  const int64_t big = rows * max_activation_;
+  for (DeviceBuffer* b : {&grad_a_, &grad_b_, &grad_h_, &s_x_, &s_y_, &s_ping_, &s_pong_}) op(*b, big);
+  if (deep_body_) op(grad_h2_, big);
+  if (any_bn_) {
+    op(grad_bn_, big);
+    op(s_pre_, big);
+    op(s_mean_, max_channels_);
+    op(s_var_, max_channels_);
+  }
+  if (any_pool_) op(s_argmax_, big);
+  for (const PlanOp& o : plan_.ops) {
+    if (o.kind == PlanOp::kLayer) {
+      Layer& layer = layers_[o.index];
+      if (o.layer.batchnorm) buffer(layer.pre, o.out);
+      buffer(layer.out, o.out);
+    } else if (o.kind == PlanOp::kPool) {
+      buffer(pools_[o.index].out, o.out);
+      op(pools_[o.index].argmax, rows * o.out.size());
+    }
+  }
+  for (Section& sec : sections_) {
+    if (!sec.pruned)
+      for (Layer& layer : sec.body) {
+        if (layer.plan->batchnorm) buffer(layer.pre, layer.plan->out);
+        buffer(layer.out, layer.plan->out);
+      }
+    if (!sec.pruned || sec.op->projection) buffer(sec.output, sec.op->out);
+  }
+}
+
+int64_t Network::batch_bytes(int64_t rows) {
+  double bytes = 0;
+  for_each_batch_buffer(rows, [&](auto& target, int64_t count) {
+    bytes += double(count) * double(sizeof(*target.data()));
+  });
+  return bytes > 9e18 ? INT64_MAX : int64_t(bytes);
+}
+
 void Network::ensure_capacity(int64_t rows) {
   require(rows > 0, "could not size the workspace because the batch has ", rows, " rows");
   if (rows <= capacity_) return;
   Backend& be = *backend_;
-  const auto buffer = [&](const Shape& s) { return DeviceBuffer(be, memory_, rows * s.size()); };
-  x_ = DeviceBuffer(be, memory_, rows * plan_.input.size());
-  labels_ = DeviceArray<int32_t>(be, memory_, rows);
-  if (plan_.head_pool) {
-    pooled_ = buffer(plan_.head.in);
-    s_pooled_ = buffer(plan_.head.in);
-  }
-  logits_ = buffer(plan_.head.out);
-  dlogits_ = buffer(plan_.head.out);
-  s_logits_ = buffer(plan_.head.out);
-  const int64_t big = rows * max_activation_;
-  for (DeviceBuffer* b : {&grad_a_, &grad_b_, &grad_h_, &s_x_, &s_y_, &s_ping_, &s_pong_})
-    *b = DeviceBuffer(be, memory_, big);
-  if (deep_body_) grad_h2_ = DeviceBuffer(be, memory_, big);
-  if (any_bn_) {
-    grad_bn_ = DeviceBuffer(be, memory_, big);
-    s_pre_ = DeviceBuffer(be, memory_, big);
-    s_mean_ = DeviceBuffer(be, memory_, max_channels_);
-    s_var_ = DeviceBuffer(be, memory_, max_channels_);
-  }
-  if (any_pool_) s_argmax_ = DeviceArray<int32_t>(be, memory_, big);
-  for (const PlanOp& op : plan_.ops) {
-    if (op.kind == PlanOp::kLayer) {
-      Layer& layer = layers_[op.index];
-      if (op.layer.batchnorm) layer.pre = buffer(op.out);
-      layer.out = buffer(op.out);
-    } else if (op.kind == PlanOp::kPool) {
-      pools_[op.index].out = buffer(op.out);
-      pools_[op.index].argmax = DeviceArray<int32_t>(be, memory_, rows * op.out.size());
-    }
-  }
-  for (Section& s : sections_) {
-    if (!s.pruned)
-      for (Layer& layer : s.body) {
-        if (layer.plan->batchnorm) layer.pre = buffer(layer.plan->out);
-        layer.out = buffer(layer.plan->out);
-      }
-    if (!s.pruned || s.op->projection) s.output = buffer(s.op->out);
-  }
+  // Refuse, with the numbers, a batch whose activations cannot fit, before allocating any of it
+  // (the buffers of the smaller batch are freed one by one as the new ones replace them).
+  const double needed = double(batch_bytes(rows)), held = double(batch_bytes(capacity_ > 0 ? capacity_ : 0));
+  const double available = double(be.available_memory()) + held;
+  require(needed < available, "could not allocate the activations of a batch of ", rows, " samples because they need ",
+          needed / 1e9, " GB and ", be.name(), " memory has ", available / 1e9,
+          " GB available; use a smaller batch");
+  for_each_batch_buffer(rows, [&](auto& target, int64_t count) {
+    using Target = std::remove_reference_t<decltype(target)>;
+    target = Target(be, memory_, count);
+  });
   capacity_ = rows;
 }
 

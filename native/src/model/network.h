@@ -92,8 +92,12 @@ class Network final : public GatedNetwork {
   int64_t input_size() const override { return plan_.input.size(); }
   bool image_shape(int64_t* channels, int64_t* height, int64_t* width) const override;
   int32_t classes() const override { return arch_.classes; }
+  // Sizes the per-batch buffers for `rows` (growing only); refuses with the numbers, before
+  // allocating, a batch whose buffers exceed the backend's available memory.
   void ensure_capacity(int64_t rows) override;
   int64_t capacity() const override { return capacity_; }
+  // Bytes of the per-batch buffers (activations, gradients, scratch) of a batch of `rows`.
+  int64_t batch_bytes(int64_t rows);
   float* input_buffer() override { return x_.data(); }
   int32_t* label_buffer() override { return labels_.data(); }
   const float* forward(int64_t rows, const std::vector<float>& gates, Pass pass = kTraining) override;
@@ -152,6 +156,9 @@ class Network final : public GatedNetwork {
   std::vector<double> body_flops_;
   std::vector<ParamRef> param_refs_;
   bool any_bn_ = false, any_pool_ = false, deep_body_ = false;
+
+  template <typename Op>
+  void for_each_batch_buffer(int64_t rows, Op&& op);
 
   int64_t capacity_ = 0;
   int64_t max_activation_ = 0;  // largest per-sample value after the input (floats)

@@ -2,6 +2,7 @@
 // Memory stays on the device; the host waits only where the interface returns a value
 // (to_host, the loss, sum_squares, dot). Kernels are in the files named in kernels.h.
 #include <cmath>
+#include <cstdint>
 #include <memory>
 
 #include <cuda_runtime.h>
@@ -53,6 +54,14 @@ class CudaBackend final : public Backend {
     // Zeroed, as the CPU backends' memory is: models rely on fresh buffers being 0.
     cuda::check(cudaMemsetAsync(p, 0, size, stream_), "zero new GPU memory");
     return p;
+  }
+  int64_t available_memory() const override {
+    size_t free_bytes = 0, total_bytes = 0;
+    if (cudaMemGetInfo(&free_bytes, &total_bytes) != cudaSuccess) {
+      cudaGetLastError();
+      return INT64_MAX;  // cannot tell: let cudaMalloc decide
+    }
+    return static_cast<int64_t>(free_bytes);
   }
   // Called from destructors (DeviceArray::reset): must not throw.
   void release(void* pointer) override {
