@@ -11,6 +11,7 @@
 #include "backend/backend.h"
 #include "core/error.h"
 #include "core/threads.h"
+#include "core/version.h"
 #include "api/model_access.h"
 #include "model/architecture_json.h"
 #include "api/normalization.h"
@@ -60,7 +61,7 @@ auto out_of_memory_as_error(const char* what, F&& f) -> decltype(f()) {
   }
 }
 
-const char* version() { return "0.1.0"; }
+const char* version() { return kLibraryVersion; }
 void set_num_threads(int32_t threads) { configure_threads(threads); }
 int32_t num_threads() { return configured_threads(); }
 int32_t physical_cores() { return physical_core_count(); }
