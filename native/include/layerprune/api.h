@@ -158,6 +158,10 @@ void train_config_defaults(TrainConfig* out);
 void train_config_defaults_for_family(int32_t family, TrainConfig* out);
 // The family of a model (ArchitectureFamily), so its defaults can be looked up.
 int32_t model_family(const Model* model);
+// The prior strength for a target threshold tau (ALGORITHM.md section 2): lambda = 2 N tau / max_l n_l,
+// N = n_train, n_l the matrix weights of section l (model_section_info's `weights`, pruned sections
+// included); 0 for a model without weighted sections. tau >= 0 and n_train > 0, both finite.
+double train_config_lambda_for_tau(const Model* model, double tau, double n_train);
 Trainer* trainer_create(Model* model, const TrainConfig* config);
 void trainer_destroy(Trainer* trainer);
 // Shuffles the training set; returns the number of steps in the epoch (full batches).
