@@ -3,9 +3,11 @@
 // seed and thread count, it stops clearly on divergence and bad configurations.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "layerprune/api.h"
+#include "method/prior.h"
 #include "method/trainer.h"
 #include "model/cost.h"
 #include "model/evaluation.h"
@@ -170,6 +172,35 @@ TEST(Trainer, RejectsBadConfigurationsNamingTheField) {
   c = small_config();
   c.estimator_fraction = 0;
   expect_field(c, "estimator_fraction");
+  c = small_config();
+  c.theta_min = 1.5;  // a probability, like theta0
+  expect_field(c, "theta_min");
+}
+
+// The C API's lambda-from-tau (what Java's Trainer.fit calls): 2 N tau / max_l n_l over the model's
+// sections, the formula of prior.h; 0 for a model without sections; bad tau or N named.
+TEST(Trainer, LambdaForTauIsTwoNTauOverTheLargestSection) {
+  MlpSpec spec{12, 20, 3, 4, 7, DEVICE_CPU};
+  Model* model = model_create_mlp(&spec);
+  int64_t max_weights = 0;
+  for (int32_t l = 0; l < model_sections(model); ++l) {
+    SectionInfo info{};
+    model_section_info(model, l, &info);
+    max_weights = std::max(max_weights, info.weights);
+  }
+  EXPECT_EQ(max_weights, 2 * 20 * 20);
+  for (double tau : {0.0, 0.004, 0.05, 1.0 / 3})
+    for (double n : {1.0, 512.0, 60000.0})
+      EXPECT_EQ(train_config_lambda_for_tau(model, tau, n), 2.0 * n * tau / double(max_weights)) << tau << " " << n;
+  EXPECT_THROW(train_config_lambda_for_tau(model, -1, 100), Error);
+  EXPECT_THROW(train_config_lambda_for_tau(model, std::nan(""), 100), Error);
+  EXPECT_THROW(train_config_lambda_for_tau(model, 0.1, 0), Error);
+  model_destroy(model);
+  MlpSpec none{12, 20, 0, 4, 7, DEVICE_CPU};
+  model = model_create_mlp(&none);
+  EXPECT_EQ(train_config_lambda_for_tau(model, 0.05, 1000), 0.0);
+  model_destroy(model);
+  EXPECT_EQ(prior::lambda_for_tau(0.05, 1000, 0), 0.0);
 }
 
 TEST(Trainer, RejectsMismatchedData) {

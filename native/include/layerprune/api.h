@@ -7,57 +7,13 @@
 #pragma once
 #include <cstdint>
 
+#include "layerprune/types.h"  // the plain types and constants (re-exported)
+
 namespace layerprune {
 
 struct Dataset;  // host copy of a labelled data set (normalised features)
 struct Model;    // architecture, weights, theta, pruned set, workspace
 struct Trainer;  // optimizer state, estimator, RNG and counters bound to one Model
-
-enum EstimatorKind {
-  ESTIMATOR_TWO_POINT = 0,       // unbiased, default (ALGORITHM.md section 3.1)
-  ESTIMATOR_SCORE_FUNCTION = 1,  // unbiased, high variance
-  ESTIMATOR_LINEARIZED = 2,      // biased first-order heuristic
-  ESTIMATOR_LINEARIZED_SKIP = 3, // biased, cheapest
-  ESTIMATOR_BUDGETED = 4         // default: unbiased two-point re-runs within a FLOP budget, drawn by cost,
-                                 // with the linearized term as control variate (docs/ALGORITHM.md)
-};
-
-// How theta follows its gradient estimates (docs/ALGORITHM.md "Pruning rule").
-enum PruningRule {
-  PRUNING_RULE_EVIDENCE = 0,  // default: theta moves by the part of (running mean + prior) beyond z standard
-                              // errors, in units of the section's threshold tau_l
-  PRUNING_RULE_PLAIN = 1      // ALGORITHM.md 4 as written: theta <- clip(theta - eta_theta * estimate)
-};
-
-// How the prior's strength is shared out among sections (docs/ALGORITHM.md "Prior").
-enum PriorScaling {
-  PRIOR_PER_FLOP = 0,   // default: section l's prior strength is lambda n_max F_l / (n_l F_max), so its
-                        // threshold tau_l is proportional to its forward FLOPs F_l (every section of a
-                        // ResNet, whose sections cost alike, must buy the same loss reduction)
-  PRIOR_PER_WEIGHT = 1  // ALGORITHM.md 2 as written: lambda for every section, tau_l proportional to n_l
-};
-
-// The families whose training defaults the core knows (train_config_defaults_for_family); every
-// architecture description names one ("family"), presets their own.
-enum ArchitectureFamily {
-  FAMILY_MLP = 0,     // residual MLP
-  FAMILY_RESNET = 1,  // convolutional residual networks (basic W-B-a-W or bottleneck sections)
-  FAMILY_VGG = 2,     // plain conv-BN-ReLU sections
-  FAMILY_LENET = 3    // LeNet-5: small convs, gated fully connected sections
-};
-
-enum ScheduleKind { SCHEDULE_CONSTANT = 0, SCHEDULE_STEP = 1, SCHEDULE_COSINE = 2 };
-
-// Where a model's tensors live and its ops run (the spec structs' `device` field).
-enum DeviceKind {
-  DEVICE_CPU = 0,  // oneDNN (default)
-  DEVICE_CUDA = 1  // one NVIDIA GPU; needs the linux-x86_64-gpu build and a GPU with its driver
-};
-
-enum EvalMode {
-  EVAL_EXPECTED = 0,      // xi_l replaced by theta_l
-  EVAL_DETERMINISTIC = 1  // xi_l = [theta_l >= 0.5]
-};
 
 struct MlpSpec {
   int64_t input_size;  // features per sample, e.g. 784
@@ -93,55 +49,6 @@ struct VggSpec {
   int32_t device;  // DeviceKind (0 = CPU)
 };
 
-// Every hyper-parameter of ALGORITHM.md section 6. train_config_defaults fills it.
-struct TrainConfig {
-  double lambda;              // prior strength (>= 0)
-  double s2;                  // per-weight variance floor (> 0)
-  double theta0;              // initial theta in [0, 1]
-  double eta_theta;           // theta learning rate (constant)
-  int32_t patience;           // steps at theta == 0 before a section is pruned
-  double theta_min;           // prune below this theta (0 = off)
-  double eta_w;               // weight learning rate (peak)
-  double momentum;            // SGD momentum on weights
-  double clip_norm;           // global grad-norm clip (0 = off)
-  double weight_decay;        // on stem, head and skip projections only
-  int32_t schedule;           // ScheduleKind for eta_w
-  int64_t total_steps;        // schedule horizon (cosine, step)
-  int64_t step_every;         // SCHEDULE_STEP: decay period in steps
-  double step_gamma;          // SCHEDULE_STEP: decay factor
-  int32_t estimator;          // EstimatorKind
-  double estimator_fraction;  // two-point: fraction of live sections re-run
-  double estimator_budget;    // budgeted: expected FLOPs of the re-runs / the live network's training step, (0, 1]
-  int32_t pruning_rule;       // PruningRule
-  double evidence_horizon;    // evidence rule: steps the running mean of each estimate weighs (>= 1)
-  double evidence_z;          // evidence rule: standard errors the running mean must clear (>= 0)
-  int32_t prior_scaling;      // PriorScaling
-  int64_t theta_freeze_steps; // theta held (no estimator, no prior on theta, no pruning) for this many steps
-  int32_t theta_schedule;     // SCHEDULE_CONSTANT or SCHEDULE_STEP for eta_theta
-  int64_t theta_step_every;   // theta SCHEDULE_STEP: decay period in steps
-  double theta_step_gamma;    // theta SCHEDULE_STEP: decay factor
-  int32_t no_gates;           // 1: plain residual network (theta fixed at 1, no prior, no pruning)
-  int32_t augment_pad;        // image models: random crop after zero-padding by this many pixels (0 = off)
-  int32_t augment_flip;       // image models: 1 = random horizontal flip
-  int64_t train_size;         // N in the objective (0 = size of the training data set)
-  int32_t batch_size;         // training mini-batch
-  int64_t seed;               // gates, estimator subsets and shuffling
-};
-
-struct StepStats {
-  int64_t step;                // global step index after this step (1-based)
-  double loss;                 // mean batch loss of the sampled network
-  double accuracy;             // batch accuracy of the sampled network
-  double lr;                   // eta_w used
-  double grad_norm;            // global weight-gradient norm before clipping
-  int32_t live_sections;       // unpruned sections after this step
-  int32_t pruned_this_step;    // sections removed by this step
-  int32_t active_sections;     // sections that ran (xi = 1) in this step
-  double step_flops;           // FLOPs of this step, estimator passes included
-  double step_flops_unpruned;  // same step, every section on, no estimator passes
-  double estimator_flops;      // FLOPs of the estimator's extra passes in this step (part of step_flops)
-};
-
 // Facts of an architecture description, from the core's cost model (model/cost.h).
 struct ArchitectureSummary {
   int64_t input_size;        // features per sample (channels x height x width)
@@ -166,12 +73,6 @@ struct ArchitectureSection {
   int64_t skip_params;       // the projection's parameters, or 0
   double body_flops;         // forward FLOPs per sample of the body
   double skip_flops;         // forward FLOPs per sample of the projection, or 0
-};
-
-struct EvalStats {
-  double loss;
-  double accuracy;
-  int64_t samples;
 };
 
 struct SectionInfo {
@@ -257,6 +158,10 @@ void train_config_defaults(TrainConfig* out);
 void train_config_defaults_for_family(int32_t family, TrainConfig* out);
 // The family of a model (ArchitectureFamily), so its defaults can be looked up.
 int32_t model_family(const Model* model);
+// The prior strength for a target threshold tau (ALGORITHM.md section 2): lambda = 2 N tau / max_l n_l,
+// N = n_train, n_l the matrix weights of section l (model_section_info's `weights`, pruned sections
+// included); 0 for a model without weighted sections. tau >= 0 and n_train > 0, both finite.
+double train_config_lambda_for_tau(const Model* model, double tau, double n_train);
 Trainer* trainer_create(Model* model, const TrainConfig* config);
 void trainer_destroy(Trainer* trainer);
 // Shuffles the training set; returns the number of steps in the epoch (full batches).

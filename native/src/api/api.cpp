@@ -3,6 +3,7 @@
 #include "layerprune/api.h"
 #include "api/handles.h"
 
+#include <algorithm>
 #include <cmath>
 #include <memory>
 #include <new>
@@ -11,6 +12,7 @@
 #include "backend/backend.h"
 #include "core/error.h"
 #include "core/threads.h"
+#include "core/version.h"
 #include "api/model_access.h"
 #include "model/architecture_json.h"
 #include "api/normalization.h"
@@ -60,7 +62,7 @@ auto out_of_memory_as_error(const char* what, F&& f) -> decltype(f()) {
   }
 }
 
-const char* version() { return "0.1.0"; }
+const char* version() { return kLibraryVersion; }
 void set_num_threads(int32_t threads) { configure_threads(threads); }
 int32_t num_threads() { return configured_threads(); }
 int32_t physical_cores() { return physical_core_count(); }
@@ -304,6 +306,15 @@ void train_config_defaults_for_family(int32_t family, TrainConfig* out) {
   *checked(out, "train config") = default_train_config(family);
 }
 int32_t model_family(const Model* m) { return static_cast<int32_t>(checked(m, "model")->net->architecture().family); }
+double train_config_lambda_for_tau(const Model* m, double tau, double n_train) {
+  const auto held = hold(checked(m, "model"));
+  require(std::isfinite(tau) && tau >= 0.0, "could not compute lambda from tau because tau must be >= 0, got ", tau);
+  require(std::isfinite(n_train) && n_train > 0.0,
+          "could not compute lambda from tau because the training-set size must be > 0, got ", n_train);
+  int64_t max_weights = 0;
+  for (int32_t l = 0; l < m->net->sections(); ++l) max_weights = std::max(max_weights, m->net->section_weights(l));
+  return prior::lambda_for_tau(tau, n_train, max_weights);
+}
 
 Trainer* trainer_create(Model* m, const TrainConfig* config) {
   const auto held = hold(checked(m, "model"));

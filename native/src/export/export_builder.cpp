@@ -5,7 +5,7 @@
 
 #include "core/error.h"
 #include "export/export_graph.h"
-#include "layerprune/api.h"
+#include "layerprune/types.h"
 #include "model/architecture_json.h"
 #include "model/network.h"
 

@@ -1,8 +1,8 @@
 #include "export/export_file.h"
 
 #include "core/error.h"
+#include "core/version.h"
 #include "io/binary_container.h"
-#include "layerprune/api.h"
 
 namespace layerprune {
 namespace {
@@ -11,7 +11,7 @@ constexpr int64_t kOpFields = 11, kOpFieldsV1 = 10;
 
 void write_export_file(const ExportGraph& graph, const std::string& metadata, const std::string& path) {
   graph.validate();
-  io::Container c(kExportMagic, kExportFormatVersion, version());
+  io::Container c(kExportMagic, kExportFormatVersion, kLibraryVersion);
   c.put_u32("graph.image", graph.image_input ? 1 : 0);
   c.put_u32("graph.classes", static_cast<uint32_t>(graph.classes));
   c.put_u32("graph.output", static_cast<uint32_t>(graph.output));

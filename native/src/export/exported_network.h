@@ -8,7 +8,7 @@
 
 #include "backend/backend.h"
 #include "export/export_graph.h"
-#include "layerprune/api.h"
+#include "layerprune/types.h"
 #include "model/dataset.h"
 #include "model/device_buffer.h"
 

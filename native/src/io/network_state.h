@@ -6,7 +6,7 @@
 #include <string>
 
 #include "io/binary_container.h"
-#include "layerprune/api.h"
+#include "layerprune/types.h"
 #include "model/gated_network.h"
 
 namespace layerprune::io {

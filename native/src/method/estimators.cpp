@@ -1,7 +1,7 @@
 #include <cmath>
 
 #include "core/error.h"
-#include "layerprune/api.h"
+#include "layerprune/types.h"
 #include "method/estimator.h"
 
 namespace layerprune {

@@ -34,9 +34,10 @@ inline double tau(const Terms& t, int64_t n, double norm2) {
   return t.lambda * double(n) / (2.0 * t.n_train) * norm2 / (norm2 + beta(t, n));
 }
 
-// lambda for a target threshold tau: lambda = 2 N tau / max_l n_l.
+// lambda for a target threshold tau: lambda = 2 N tau / max_l n_l (0 when no section has weights).
+// The one copy of the formula: the C API's train_config_lambda_for_tau (Java's Trainer.fit) uses it.
 inline double lambda_for_tau(double tau, double n_train, int64_t max_section_weights) {
-  return 2.0 * n_train * tau / double(max_section_weights);
+  return max_section_weights > 0 ? 2.0 * n_train * tau / double(max_section_weights) : 0.0;
 }
 
 }  // namespace layerprune::prior

@@ -3,7 +3,7 @@
 #include <cmath>
 #include <cstdint>
 
-#include "layerprune/api.h"
+#include "layerprune/types.h"
 
 namespace layerprune {
 

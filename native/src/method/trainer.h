@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "core/rng.h"
-#include "layerprune/api.h"
+#include "layerprune/types.h"
 #include "method/batch_prefetcher.h"
 #include "method/estimator.h"
 #include "method/evidence.h"

@@ -82,12 +82,13 @@ void validate(const TrainConfig& c) {
   };
   finite_nonneg(c.lambda, "lambda");
   finite_nonneg(c.eta_theta, "eta_theta");
-  finite_nonneg(c.theta_min, "theta_min");
   finite_nonneg(c.clip_norm, "clip_norm");
   finite_nonneg(c.weight_decay, "weight_decay");
   require(std::isfinite(c.s2) && c.s2 > 0.0, "invalid training configuration: s2 must be > 0, got ", c.s2);
   require(std::isfinite(c.theta0) && c.theta0 >= 0.0 && c.theta0 <= 1.0,
           "invalid training configuration: theta0 must be in [0, 1], got ", c.theta0);
+  require(std::isfinite(c.theta_min) && c.theta_min >= 0.0 && c.theta_min <= 1.0,
+          "invalid training configuration: theta_min must be in [0, 1], got ", c.theta_min);
   require(std::isfinite(c.eta_w) && c.eta_w > 0.0,
           "invalid training configuration: eta_w (learning rate) must be a finite number > 0, got ", c.eta_w);
   require(std::isfinite(c.momentum) && c.momentum >= 0.0 && c.momentum < 1.0,

@@ -3,7 +3,7 @@
 #pragma once
 #include <cstdint>
 
-#include "layerprune/api.h"
+#include "layerprune/types.h"
 
 namespace layerprune {
 

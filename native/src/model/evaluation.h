@@ -2,7 +2,7 @@
 #pragma once
 #include <cstdint>
 
-#include "layerprune/api.h"
+#include "layerprune/types.h"
 #include "model/dataset.h"
 #include "model/gated_network.h"
 

@@ -1,6 +1,6 @@
 #include "model/gated_network.h"
 
-#include "layerprune/api.h"
+#include "layerprune/types.h"
 
 namespace layerprune {
 

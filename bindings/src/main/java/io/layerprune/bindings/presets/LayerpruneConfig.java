@@ -7,7 +7,8 @@ import org.bytedeco.javacpp.tools.InfoMap;
 import org.bytedeco.javacpp.tools.InfoMapper;
 
 /**
- * JavaCPP preset for the layerprune C API (native/include/layerprune/api.h; api_io.h: the data
+ * JavaCPP preset for the layerprune C API (native/include/layerprune/types.h: the plain types and constants,
+ * which api.h includes; api.h; api_io.h: the data
  * file parsers; api_checkpoint.h; api_export.h; api_data.h: normalisation, data-set statistics and subsets).
  *
  * <p>The Maven build parses api.h with this class (goal {@code parse}, phase generate-sources) into
@@ -25,7 +26,7 @@ import org.bytedeco.javacpp.tools.InfoMapper;
     value = @Platform(
         value = "linux-x86_64",
         compiler = "cpp17",
-        include = {"layerprune/api.h", "layerprune/api_io.h", "layerprune/api_checkpoint.h", "layerprune/api_export.h",
+        include = {"layerprune/types.h", "layerprune/api.h", "layerprune/api_io.h", "layerprune/api_checkpoint.h", "layerprune/api_export.h",
             "layerprune/api_data.h"},
         library = "jnilayerprune",
         link = "layerprune",

@@ -17,8 +17,12 @@ import java.util.Objects;
  * }</pre>
  *
  * <p>The prior strength is given either as {@code lambda} or as a target threshold {@code tau}
- * (then {@code lambda = 2 N tau / max_l n_l} is computed when training starts, with N the
- * training-set size). Setting one clears the other.
+ * (then {@code lambda = 2 N tau / max_l n_l} is computed by the native core when training starts,
+ * with N the training-set size). Setting one clears the other.
+ *
+ * <p>{@link Builder#build()} validates every field eagerly and names it as the builder does
+ * ({@code etaW}); the native core validates the same fields again when a trainer is created (its
+ * messages name the C fields, {@code eta_w}), and {@code TrainConfigTest} checks that the two agree.
  */
 public final class TrainConfig {
     /** Java-side default of {@link #epochs()}. */

@@ -280,9 +280,11 @@ public final class Trainer extends NativeHandle {
             fitted = true;
             List<SectionState> initial = model.sectionStates();
             long n = config.trainSize() > 0 ? config.trainSize() : train.size();
-            long maxWeights = initial.stream().mapToLong(SectionState::weights).max().orElse(0);
             if (config.tau() != null) {
-                lambda = maxWeights > 0 ? 2.0 * n * config.tau() / maxWeights : 0.0;
+                // lambda = 2 N tau / max_l n_l, from the core (the one copy of the formula).
+                double tau = config.tau();
+                lambda = NativeHandle.callWith(
+                        () -> LayerpruneNative.train_config_lambda_for_tau(modelPointer(), tau, (double) n), model);
             } else {
                 lambda = config.lambda();
             }

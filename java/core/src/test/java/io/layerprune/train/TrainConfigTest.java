@@ -1,6 +1,10 @@
 package io.layerprune.train;
 
+import io.layerprune.bindings.LayerpruneNative;
+import io.layerprune.internal.Native;
+import io.layerprune.internal.NativeHandle;
 import io.layerprune.model.Model;
+import io.layerprune.model.SectionState;
 import io.layerprune.model.zoo.ResNet;
 import io.layerprune.model.zoo.ResidualMlp;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -8,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
@@ -80,6 +85,89 @@ class TrainConfigTest {
         rejects("batchSize", b -> b.batchSize(0));
         rejects("epochs", b -> b.epochs(-1));
         rejects("patience", b -> b.patience(-3));
+    }
+
+    private static double lambdaForTau(Model model, double tau, double n) {
+        LayerpruneNative.Model m = NativeHandle.pointer(model, LayerpruneNative.Model.class);
+        return Native.callDouble(() -> LayerpruneNative.train_config_lambda_for_tau(m, tau, n));
+    }
+
+    @Test
+    void lambdaFromTauComesFromTheCoreAndEqualsTheFormula() {
+        // Trainer.fit resolves tau through the core's train_config_lambda_for_tau; the Java formula it
+        // replaced (2 N tau / max_l n_l, 0 without sections) must give the same double, bit for bit.
+        try (Model mlp = ResidualMlp.builder().inputSize(8).width(12).sections(3).classes(3).build();
+                Model wide = ResidualMlp.builder().inputSize(5).width(37).sections(1).classes(2).build();
+                Model none = ResidualMlp.builder().inputSize(8).width(12).sections(0).classes(3).build();
+                Model resnet = ResNet.builder().depth(20).input(1, 8, 8).classes(3).build()) {
+            for (Model m : List.of(mlp, wide, none, resnet)) {
+                long maxWeights = m.sectionStates().stream().mapToLong(SectionState::weights).max().orElse(0);
+                for (double tau : new double[] {0, 0.004, 0.05, 1.0 / 3, 7.25}) {
+                    for (long n : new long[] {1, 512, 50_000, 60_000, 1_281_167}) {
+                        double expected = maxWeights > 0 ? 2.0 * n * tau / maxWeights : 0.0;
+                        assertEquals(Double.doubleToLongBits(expected), Double.doubleToLongBits(lambdaForTau(m, tau, n)),
+                                "tau " + tau + ", N " + n + ", max n_l " + maxWeights);
+                    }
+                }
+            }
+            RuntimeException e = assertThrows(RuntimeException.class, () -> lambdaForTau(mlp, -1, 100));
+            assertTrue(e.getMessage().contains("tau must be >= 0, got -1"), e.getMessage());
+            e = assertThrows(RuntimeException.class, () -> lambdaForTau(mlp, 0.1, 0));
+            assertTrue(e.getMessage().contains("training-set size must be > 0"), e.getMessage());
+        }
+    }
+
+    /** The core's validation (trainer_create) of the defaults with one native field changed. */
+    private static void coreRejects(Model model, String field, Consumer<LayerpruneNative.TrainConfig> change) {
+        LayerpruneNative.Model m = NativeHandle.pointer(model, LayerpruneNative.Model.class);
+        try (LayerpruneNative.TrainConfig c = new LayerpruneNative.TrainConfig()) {
+            TrainConfig.defaults().toNative(c, TrainConfig.defaults().lambda(), 100, 10);
+            change.accept(c);
+            RuntimeException e = assertThrows(RuntimeException.class, () -> Native.call(() -> {
+                LayerpruneNative.Trainer t = LayerpruneNative.trainer_create(m, c);
+                LayerpruneNative.trainer_destroy(t);
+                return null;
+            }));
+            assertTrue(e.getMessage().contains("invalid training configuration") && e.getMessage().contains(field),
+                    "the core should name " + field + ": " + e.getMessage());
+        }
+    }
+
+    @Test
+    void theCoreRejectsWhatTheBuilderRejects() {
+        // The builder checks eagerly and names the Java fields; the core checks every config it is given
+        // (CLI-free callers, checkpoints). The two must not drift apart: each value the builder refuses
+        // above (invalidValuesNameTheField) for a field the core has, the core refuses too.
+        try (Model model = ResidualMlp.builder().inputSize(8).width(8).sections(2).classes(3).build()) {
+            coreRejects(model, "eta_w", c -> c.eta_w(Double.NaN));
+            coreRejects(model, "eta_w", c -> c.eta_w(Double.POSITIVE_INFINITY));
+            coreRejects(model, "eta_w", c -> c.eta_w(0));
+            coreRejects(model, "lambda", c -> c.lambda(-0.5));
+            coreRejects(model, "s2", c -> c.s2(0));
+            coreRejects(model, "theta0", c -> c.theta0(1.5));
+            coreRejects(model, "eta_theta", c -> c.eta_theta(Double.NaN));
+            coreRejects(model, "theta_min", c -> c.theta_min(1.5));
+            coreRejects(model, "momentum", c -> c.momentum(1.0));
+            coreRejects(model, "clip_norm", c -> c.clip_norm(-1));
+            coreRejects(model, "weight_decay", c -> c.weight_decay(-1e-4));
+            coreRejects(model, "estimator_fraction", c -> c.estimator_fraction(0));
+            coreRejects(model, "estimator_fraction", c -> c.estimator_fraction(1.5));
+            coreRejects(model, "estimator_budget", c -> c.estimator_budget(0));
+            coreRejects(model, "evidence_horizon", c -> c.evidence_horizon(0.5));
+            coreRejects(model, "evidence_z", c -> c.evidence_z(-1));
+            coreRejects(model, "batch_size", c -> c.batch_size(0));
+            coreRejects(model, "patience", c -> c.patience(-3));
+            coreRejects(model, "total_steps", c -> c.total_steps(-1));
+            coreRejects(model, "theta_freeze_steps", c -> c.theta_freeze_steps(-1));
+            coreRejects(model, "augment_pad", c -> c.augment_pad(65));
+            coreRejects(model, "train_size", c -> c.train_size(-1));
+            coreRejects(model, "step_every", c -> c.schedule(LayerpruneNative.SCHEDULE_STEP).step_every(0));
+            coreRejects(model, "theta_step_every",
+                    c -> c.theta_schedule(LayerpruneNative.SCHEDULE_STEP).theta_step_every(0));
+        }
+        rejects("thetaMin", b -> b.thetaMin(1.5));
+        rejects("evidenceHorizon", b -> b.evidenceHorizon(0.5));
+        rejects("estimatorBudget", b -> b.estimatorBudget(0));
     }
 
     @Test
