@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <memory>
 
+#include "core/memory_check.h"
+
 namespace layerprune {
 
 // A 2-D convolution on NHWC activations: x (N, H, W, C) -> y (N, P, Q, K) with a
@@ -63,7 +65,9 @@ class Backend {
   virtual void* allocate(size_t bytes) = 0;  // throws Error on failure
   // Bytes that allocate() can still hand out, roughly (host: MemAvailable; a GPU: its free memory),
   // for checks that refuse a too large batch before allocating it.
-  virtual int64_t available_memory() const;
+  // Inline, so that Backend keeps no key function: its vtable and typeinfo are emitted wherever
+  // a backend is built, as the static CUDA library's link order needs.
+  virtual int64_t available_memory() const { return available_memory_bytes(); }
   virtual void release(void* pointer) = 0;
   virtual void to_device(void* device_dst, const void* host_src, size_t bytes) = 0;
   virtual void to_host(void* host_dst, const void* device_src, size_t bytes) = 0;
