@@ -219,8 +219,9 @@ public final class Trainer extends NativeHandle {
         if (other != null) {
             inFit = false;
             fitStarted.set(false);
-            throw new IllegalStateException("the model is already trained by another trainer (" + other
-                    + "); close that trainer first: a model has one trainer at a time");
+            throw new IllegalStateException("could not train " + model + " because it already has one trainer "
+                    + "(another Trainer's fit ran or runs on it); close that trainer first: a model has one "
+                    + "trainer at a time");
         }
         try {
             return fitBound(train, validation, test, ls);

@@ -225,7 +225,7 @@ class ConcurrencyTest {
             first.fit(d, null);
             IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
                     () -> second.fit(d, null));
-            assertTrue(e.getMessage().contains("already trained by another trainer"), e.getMessage());
+            assertTrue(e.getMessage().contains("already has one trainer"), e.getMessage());
             first.close();
             second.fit(d, null);  // once the first is closed, the second may train the model
         }
