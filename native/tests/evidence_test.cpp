@@ -67,7 +67,10 @@ TEST(Evidence, StepIsEtaPerTauCappedAndSigned) {
   EXPECT_DOUBLE_EQ(evidence_step(0.01, -0.002, 0.004), -0.005);
   EXPECT_DOUBLE_EQ(evidence_step(1.0, 1.0, 0.001), kMaxThetaStep);
   EXPECT_DOUBLE_EQ(evidence_step(0.01, 0.3, 0.0), kMaxThetaStep);  // lambda = 0
-  EXPECT_DOUBLE_EQ(evidence_step(0.01, 0.0, 0.5), -kKeepDrift);  // in doubt: back towards 1
+  EXPECT_DOUBLE_EQ(evidence_step(0.01, 0.0, 0.5, 0.5, 1.0), -kKeepDrift);  // in doubt: towards the rest point
+  EXPECT_DOUBLE_EQ(evidence_step(0.01, 0.0, 0.5, 1.0, 0.95), kKeepDrift);   // from above too
+  EXPECT_NEAR(evidence_step(0.01, 0.0, 0.5, 0.9504, 0.95), 0.0004, 1e-15);  // and stops there
+  EXPECT_DOUBLE_EQ(evidence_step(0.01, 0.0, 0.5, 0.95, 0.95), 0.0);
   EXPECT_DOUBLE_EQ(evidence_step(0.0, 0.3, 0.5), 0.0);            // eta 0: theta held
 }
 
@@ -186,7 +189,7 @@ TEST(EvidenceRule, ThetaStepIsEtaTimesSupportedOverTau) {
                                      const double ex = std::fabs(x) - c.evidence_z * se;
                                      return ex > 0 ? std::copysign(ex, x) : 0.0;
                                    }(),
-                                   t.tau(l));
+                                   t.tau(l), before[l], t.rest_theta());
           EXPECT_NEAR(t.theta_steps()[l], expected_step, 1e-12 + 1e-9 * std::fabs(expected_step));
           EXPECT_NEAR(net.section(l).theta, std::clamp(before[l] + expected_step, 0.0, 1.0), 1e-12);
           checked += std::fabs(expected_step) > kKeepDrift;

@@ -83,9 +83,11 @@ TEST(Trainer, StrongPriorPrunesAndTheCostVanishes) {
   c.eta_theta = 0.05;  // evidence rule: from 1 to 0 in about 20 steps once the evidence is in
   const int64_t params_initial = m.param_count();
   const int64_t bytes_initial = m.native_bytes();
-  // The evidence rule moves no theta before kMinEvidence estimates (~80 steps) and takes at
-  // least 1 / kMaxThetaStep steps from 1 to 0: 16 epochs of 16 steps.
-  const RunResult r = train(m, data.operator*(), c, 16);
+  // The evidence rule moves no theta before kMinEvidence measured estimates, which the
+  // estimator can afford only once the gates have drifted from 1 to their rest point (the
+  // ledger, 50 steps at budget 0.05) and saved: about 180 steps here; then at least
+  // 1 / kMaxThetaStep steps from 1 to 0: 24 epochs of 16 steps.
+  const RunResult r = train(m, data.operator*(), c, 24);
   EXPECT_LT(m.live_sections(), 6);
   int pruned = 0;
   int64_t expected_params = params_initial;
@@ -282,6 +284,30 @@ TEST(TrainerFlops, StepFlopsFollowTheFormulaByHand) {
       }
     }
   }
+}
+
+TEST(TrainerLedger, TrainingNeverCostsMoreThanWithoutGates) {
+  // The evidence rule with the budgeted estimator spends on re-runs only what gating and
+  // pruning saved so far: at every step the run's cumulative FLOPs stay at or below the
+  // ungated run's, up to one step's re-runs (drawn at random around the planned spend). A
+  // moderate prior, so that the estimator spends for long stretches while little is pruned.
+  Network m(make_cpu_backend(), test::small_arch(10, 32, 6, 4), 7);
+  auto data = test::blobs(512, 10, 4, 21);
+  TrainConfig c = small_config();
+  c.lambda = 2.0;
+  const RunResult r = train(m, *data, c, 12);
+  double flops = 0, unpruned = 0, spent = 0, largest = 0;
+  int64_t over = 0;
+  for (const StepStats& s : r.steps) {
+    flops += s.step_flops, unpruned += s.step_flops_unpruned, spent += s.estimator_flops;
+    largest = std::max(largest, s.estimator_flops);
+    over += flops > unpruned + largest;
+  }
+  EXPECT_EQ(over, 0) << "steps at which the run cost more than the ungated run plus one step's re-runs";
+  EXPECT_GT(spent, 0.01 * unpruned) << "the estimator must spend for the test to mean anything";
+  // In doubt a gate rests at 1 - budget; its skipped sections are what pays.
+  TrainingSession t(m, c);
+  EXPECT_DOUBLE_EQ(t.rest_theta(), 1.0 - c.estimator_budget);
 }
 
 }  // namespace

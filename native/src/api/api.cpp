@@ -301,7 +301,8 @@ int64_t model_native_bytes(const Model* m) {
   return m->net->native_bytes();
 }
 
-void train_config_defaults(TrainConfig* out) { *checked(out, "train config") = default_train_config(); }
+// The residual MLP family's defaults (the library's default model), the prior's reference N included.
+void train_config_defaults(TrainConfig* out) { *checked(out, "train config") = default_train_config(FAMILY_MLP); }
 void train_config_defaults_for_family(int32_t family, TrainConfig* out) {
   *checked(out, "train config") = default_train_config(family);
 }

@@ -22,7 +22,8 @@
 // The re-runs are drawn so that their expected cost is a fixed fraction (`budget`) of the
 // live network's training step, at every depth:
 //   sum_l p_l cost_l = budget * 3 * F_live * rows * max_l pi_l,
-// scaled down to the largest priority once every section is decided (to a tenth at least),
+// scaled down to the largest priority once every section is decided (to a tenth at least)
+// and capped by the trainer's cost ledger (EstimatorContext::max_flops),
 // and within that budget p_l follows Neyman allocation, p_l proportional to
 // pi_l sqrt(V_l / cost_l): V_l is the running mean of the squared residual (d_l - pred_l)^2,
 // shrunk half-way to the mean over sections so that one lucky small residual cannot starve a
@@ -96,6 +97,7 @@ class BudgetedEstimator final : public ThetaEstimator {
   const char* name() const override { return "budgeted"; }
   GatedNetwork::Directional directional_need() const override { return GatedNetwork::kRunSections; }
   double planned_flops() const override { return planned_; }
+  bool measured(int32_t l) const override { return rate_[l] > 0.0; }
   double sampling_variance(int32_t l, bool ran) const override {
     const double p = rate_[l];
     const double v = residual_moment(l, ran);
@@ -210,9 +212,9 @@ class BudgetedEstimator final : public ThetaEstimator {
     double scale = 0.0;
     for (int32_t l = 0; l < L; ++l)
       if (!model.gate(l).pruned) scale = std::max(scale, ctx.priority ? std::clamp((*ctx.priority)[l], 0.1, 1.0) : 1.0);
-    planned_ = allocate_reruns(cost_, weight_,
-                               scale * budget_ * cost::training_step_flops(model.forward_flops(live_on_), ctx.rows),
-                               rate_, fixed_);
+    // And never more than the trainer's ledger holds (what gating and pruning have saved).
+    const double step_budget = scale * budget_ * cost::training_step_flops(model.forward_flops(live_on_), ctx.rows);
+    planned_ = allocate_reruns(cost_, weight_, std::max(0.0, std::min(step_budget, ctx.max_flops)), rate_, fixed_);
   }
 
   double budget_;

@@ -2,6 +2,7 @@
 // interface. Each is a small implementation; the trainer only sees this class.
 #pragma once
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <vector>
 
@@ -21,6 +22,10 @@ struct EstimatorContext {
   // How much the caller wants each section measured, in [0, 1] (the evidence rule's
   // ambiguity, method/evidence.h); null = all alike. Only the budgeted estimator reads it.
   const std::vector<double>* priority = nullptr;
+  // The most FLOPs the estimator may spend on this step's extra passes (the trainer's cost
+  // ledger: what gating and pruning have saved so far, less what the estimator has spent);
+  // infinite = no cap. Only the budgeted estimator reads it.
+  double max_flops = std::numeric_limits<double>::infinity();
 };
 
 class ThetaEstimator {
@@ -43,6 +48,14 @@ class ThetaEstimator {
   virtual double sampling_variance(int32_t l, bool ran) const {
     (void)l, (void)ran;
     return 0.0;
+  }
+  // Whether the last estimate of section l may carry new evidence: false when the estimator
+  // gave it no chance of a measurement this step (the budgeted estimator with p_l = 0, when
+  // the ledger had nothing to spend), so the estimate is only its prediction from earlier
+  // steps; the evidence rule then does not count it. True for estimators without sampling.
+  virtual bool measured(int32_t l) const {
+    (void)l;
+    return true;
   }
   // Serialization hooks (checkpoints): whatever the estimator carries from step to
   // step (the score function's baseline); empty for stateless estimators.

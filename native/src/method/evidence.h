@@ -85,18 +85,23 @@ class ThetaEvidence {
 // stretches over which a section's usefulness swings early in training.
 constexpr double kMaxThetaStep = 0.01;
 
-// In doubt, keep: while the evidence supports neither direction, theta drifts back towards 1
-// by this much per step (0 to 1 in 1000 steps), so a section does not sit half-gated for the
-// rest of training and is not decided by the 0.5 threshold of determinisation on no evidence.
+// In doubt, rest: while the evidence supports neither direction, theta drifts towards the
+// session's rest point by this much per step (docs/ALGORITHM.md "Pruning rule"), so a section
+// does not sit at an arbitrary interior theta on no evidence. Under the budgeted estimator the
+// rest point is 1 - budget: a gate at rest skips its section `budget` of the time, and what
+// that saves pays for the re-runs that gather the evidence (the cost ledger, trainer.cpp).
 constexpr double kKeepDrift = 0.001;
 
 // Theta's decrease in one step under the evidence rule: eta * supported / tau (theta moves
 // by eta per step for each tau_l of supported gradient), clamped to kMaxThetaStep. With
 // tau = 0 (lambda = 0: no prior) the full kMaxThetaStep in the supported direction. Without
-// support, -kKeepDrift (theta rises; the projection keeps it at 1).
-inline double evidence_step(double eta, double supported, double tau) {
+// support, towards `rest` by at most kKeepDrift (0 at the rest point).
+inline double evidence_step(double eta, double supported, double tau, double theta = 1.0, double rest = 1.0) {
   if (eta == 0.0) return 0.0;
-  if (supported == 0.0) return -kKeepDrift;
+  if (supported == 0.0) {
+    const double off = theta - rest;
+    return off > kKeepDrift ? kKeepDrift : off < -kKeepDrift ? -kKeepDrift : off;
+  }
   const double step = tau > 0.0 ? eta * supported / tau : (supported > 0.0 ? kMaxThetaStep : -kMaxThetaStep);
   return step > kMaxThetaStep ? kMaxThetaStep : step < -kMaxThetaStep ? -kMaxThetaStep : step;
 }

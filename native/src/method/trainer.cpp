@@ -17,6 +17,8 @@ TrainingSession::TrainingSession(GatedNetwork& model, const TrainConfig& config)
   if (!config_.no_gates) {
     estimator_ = make_estimator(config_.estimator, config_.estimator_fraction, config_.estimator_budget, L);
     evidence_ = std::make_unique<ThetaEvidence>(L, config_.evidence_horizon, config_.evidence_z);
+    ledger_ = config_.pruning_rule == PRUNING_RULE_EVIDENCE && config_.estimator == ESTIMATOR_BUDGETED;
+    if (ledger_) rest_theta_ = 1.0 - config_.estimator_budget;
   }
   schedule_.kind = config_.schedule;
   schedule_.base = config_.eta_w;
@@ -175,8 +177,11 @@ void TrainingSession::compute_theta_steps(double eta_theta) {
       continue;
     }
     const double data = theta_grad_[l] - prior_grad_[l];
-    evidence_->observe(l, data, estimator_->sampling_variance(l, gates_[l] != 0.f));
-    theta_step_[l] = -evidence_step(eta_theta, evidence_->supported(l, prior_grad_[l]), tau_[l]);
+    // An estimate the estimator could not afford to measure (p_l = 0) is only a prediction
+    // from earlier steps: it is not evidence. Theta still moves by what the evidence holds.
+    if (estimator_->measured(l)) evidence_->observe(l, data, estimator_->sampling_variance(l, gates_[l] != 0.f));
+    theta_step_[l] = -evidence_step(eta_theta, evidence_->supported(l, prior_grad_[l]), tau_[l],
+                                    model_.gate(l).theta, rest_theta_);
     priority_[l] = evidence_->priority(l, prior_grad_[l]);
   }
 }
@@ -229,12 +234,22 @@ StepStats TrainingSession::step(const Dataset& train, int64_t batch_index) {
   double estimator_flops = model_.backward(rows, gates_, need, &directional_);
 
   std::fill(theta_grad_.begin(), theta_grad_.end(), 0.0);
+  const double sampled_flops = cost::training_step_flops(model_.forward_flops(gates_), rows);
+  out.step_flops_unpruned = cost::training_step_flops(model_.forward_flops(all_on_), rows);
   // While theta is frozen (ALGORITHM 7: "theta frozen for epoch 1") the gates are still
   // sampled and the prior still acts on W, but no estimator runs and theta stays put.
   if (!config_.no_gates) {
     if (!theta_frozen) {
       EstimatorContext ctx{model_, gates_, rows, loss, rng_, &directional_,
                            config_.pruning_rule == PRUNING_RULE_EVIDENCE ? &priority_ : nullptr};
+      // The ledger: the run so far, this step included, may cost at most the ungated run's
+      // FLOPs (cumulative unpruned minus cumulative actual is what gating and pruning saved
+      // less what the estimator spent), so pruning never makes training more expensive. The
+      // re-runs are drawn, so a step can overspend its expectation by at most one step's
+      // re-runs; the next steps' credit takes it back.
+      if (ledger_)
+        ctx.max_flops = (cumulative_flops_unpruned_ + out.step_flops_unpruned) -
+                        (cumulative_flops_ + sampled_flops + estimator_flops);
       estimator_flops += estimator_->estimate(ctx, theta_grad_);
     }
     add_prior_and_decay(prior_terms(&train));
@@ -251,10 +266,9 @@ StepStats TrainingSession::step(const Dataset& train, int64_t batch_index) {
 
   // FLOPs of what ran: the sampled network (forward once, backward twice) and the
   // estimator's extra forward passes; the unpruned equivalent runs every section.
-  out.step_flops = cost::training_step_flops(model_.forward_flops(gates_), rows) + estimator_flops;
+  out.step_flops = sampled_flops + estimator_flops;
   out.estimator_flops = estimator_flops;
   cumulative_estimator_flops_ += estimator_flops;
-  out.step_flops_unpruned = cost::training_step_flops(model_.forward_flops(all_on_), rows);
   cumulative_flops_ += out.step_flops;
   cumulative_flops_unpruned_ += out.step_flops_unpruned;
 

@@ -55,6 +55,9 @@ class TrainingSession {
   double evidence_long_stderr(int32_t l) const;
   // Theta change of each section in the last step (0 for pruned ones), before projection.
   const std::vector<double>& theta_steps() const { return theta_step_; }
+  // Where a theta drifts while the evidence supports neither direction: 1 - estimator_budget
+  // under the evidence rule with the budgeted estimator (its cost ledger), else 1.
+  double rest_theta() const { return rest_theta_; }
   // Prior part of dJ/dtheta of the last step.
   const std::vector<double>& prior_gradient() const { return prior_grad_; }
   int64_t steps_done() const { return step_; }
@@ -100,6 +103,11 @@ class TrainingSession {
   double cumulative_flops_unpruned_ = 0.0;
   double cumulative_estimator_flops_ = 0.0;
   double n_train_ = 0.0;
+  // Evidence rule with the budgeted estimator: the cost ledger (the estimator spends only what
+  // gating and pruning have saved against an ungated run) and the rest point 1 - budget that a
+  // gate drifts to while in doubt, whose skipped sections fund the ledger (ALGORITHM.md 3-4).
+  bool ledger_ = false;
+  double rest_theta_ = 1.0;
 
   std::vector<float> gates_;        // xi of this step (L)
   std::vector<float> all_on_;       // every gate 1 (unpruned accounting)
