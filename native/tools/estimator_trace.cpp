@@ -15,6 +15,7 @@
 #include <memory>
 
 #include "core/rng.h"
+#include "method/epoch_loop.h"
 #include "method/trainer.h"
 #include "model/architecture.h"
 #include "model/network.h"
@@ -51,10 +52,11 @@ int run(int argc, char** argv) {
   c.lambda = arg(argc, argv, "--lambda", c.lambda);
   c.no_gates = flag(argc, argv, "--gates") ? 0 : 1;
   c.seed = static_cast<int64_t>(seed);
-  const int64_t steps_per_epoch = train.count / c.batch_size;
-  c.total_steps = epochs * steps_per_epoch;
+  c.total_steps = epochs * steps_per_epoch(train.count, c.batch_size);
   c.train_size = train.count;
   TrainingSession session(*model, c);
+  EpochLoop loop(session);
+  loop.start(epochs);
 
   std::FILE* out = std::fopen(out_path.c_str(), "w");
   require(out != nullptr, "could not open ", out_path);
@@ -67,10 +69,9 @@ int run(int argc, char** argv) {
   std::vector<int32_t> y(static_cast<size_t>(rows));
   Rng probe_rng(seed ^ 0x9e3779b97f4a7c15ULL);
   Backend& be = model->backend();
-  for (int e = 0; e < epochs; ++e) {
-    const int64_t steps = session.begin_epoch(train);
-    for (int64_t b = 0; b < steps; ++b) {
-      const StepStats s = session.step(train, b);
+  StepStats s{};
+  while (loop.begin_epoch(train)) {
+    while (loop.run(train, 1, &s) == 1) {  // one step at a time: the probes run between steps
       if (s.step % probe_every != 0 && s.step != 1) continue;
       for (int p = 0; p < probe_batches; ++p) {
         for (int64_t r = 0; r < rows; ++r) {
@@ -94,7 +95,8 @@ int run(int argc, char** argv) {
       }
       std::fflush(out);
     }
-    std::printf("epoch %d/%d done, step %lld\n", e + 1, epochs, static_cast<long long>(session.steps_done()));
+    std::printf("epoch %d/%d done, step %lld\n", loop.stats().epoch, epochs,
+                static_cast<long long>(session.steps_done()));
     std::fflush(stdout);
   }
   std::fclose(out);

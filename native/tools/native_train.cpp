@@ -1,8 +1,8 @@
 // layerprune_native_train / layerprune_gpu_train: trains and prunes a network on an MNIST-format
 // data set from C++, without Java: on the GPU machine (which has no Java) with the CUDA backend,
 // and here with the CPU backend for quick experiments. It drives the same native core the Java
-// Trainer drives (TrainingSession: begin_epoch, step, finish) with the architecture family's
-// defaults (method/training_defaults.h), and holds out the last --validation training images so
+// Trainer drives (the epoch loop of method/epoch_loop.h over TrainingSession, then finish) with
+// the architecture family's defaults (method/training_defaults.h), and holds out the last --validation training images so
 // that hyper-parameters are chosen on them and not on the test set.
 //
 //   layerprune_native_train [--data DIR] [--depth 20 | --depth 0 (residual MLP 784-256x12)]
@@ -21,6 +21,7 @@
 
 #include "backend/backend.h"
 #include "core/error.h"
+#include "method/epoch_loop.h"
 #include "method/trainer.h"
 #include "model/architecture.h"
 #include "model/evaluation.h"
@@ -65,7 +66,7 @@ int run(int argc, char** argv) {
     model = std::make_unique<Network>(tool_backend(flag(argc, argv, "--reference")), a, seed);
     c = default_train_config(FAMILY_MLP);
   }
-  const int64_t steps_per_epoch = train.count / c.batch_size;
+  const int64_t epoch_steps = steps_per_epoch(train.count, c.batch_size);
   c.eta_w = arg(argc, argv, "--lr", c.eta_w);
   c.lambda = arg(argc, argv, "--lambda", c.lambda);
   c.eta_theta = arg(argc, argv, "--eta-theta", c.eta_theta);
@@ -77,8 +78,8 @@ int run(int argc, char** argv) {
   if (flag(argc, argv, "--two-point")) c.estimator = ESTIMATOR_TWO_POINT;
   if (flag(argc, argv, "--no-gates")) c.no_gates = 1;
   if (flag(argc, argv, "--no-augment")) c.augment_pad = 0, c.augment_flip = 0;
-  c.total_steps = epochs * steps_per_epoch;
-  c.theta_freeze_steps = static_cast<int64_t>(freeze_epochs * steps_per_epoch);
+  c.total_steps = epochs * epoch_steps;
+  c.theta_freeze_steps = static_cast<int64_t>(freeze_epochs * epoch_steps);
   c.seed = static_cast<int64_t>(seed);
   validate(c);
 
@@ -86,22 +87,19 @@ int run(int argc, char** argv) {
   auto seconds = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
   double eval_seconds = 0;
   TrainingSession session(*model, c);
-  for (int e = 1; e <= epochs; ++e) {
-    const int64_t steps = session.begin_epoch(train);
-    double loss = 0;
-    int32_t live = 0;
-    for (int64_t b = 0; b < steps; ++b) {
-      const StepStats s = session.step(train, b);
-      loss += s.loss;
-      live = s.live_sections;
-    }
+  EpochLoop loop(session);  // the epochs and their batches: the same loop as the Java Trainer's
+  loop.start(epochs);
+  while (loop.begin_epoch(train)) {
+    loop.run_epoch(train);
+    const EpochStats& es = loop.stats();
     const double e0 = seconds();
     const EvalStats v = evaluate(*model, splits.validation, EVAL_EXPECTED);
     const EvalStats vd = evaluate(*model, splits.validation, EVAL_DETERMINISTIC);
     eval_seconds += seconds() - e0;
     std::printf("[%s] epoch %d/%d loss %.4f val acc %.4f expected %.4f deterministic, live %d/%d, %.1f s, "
                 "estimator %.3f, theta [",
-                label.c_str(), e, epochs, loss / steps, v.accuracy, vd.accuracy, live, model->sections(), seconds(),
+                label.c_str(), es.epoch, epochs, es.loss, v.accuracy, vd.accuracy, es.live_sections, model->sections(),
+                seconds(),
                 session.cumulative_estimator_flops() / session.cumulative_flops_unpruned());
     for (int32_t l = 0; l < model->sections(); ++l)
       std::printf(model->gate(l).pruned ? " -" : " %.2f", model->gate(l).theta);

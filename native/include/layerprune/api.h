@@ -119,6 +119,13 @@ const char* architecture_preset(const char* name, int64_t channels, int64_t heig
 const char* architecture_normalize(const char* architecture_json);
 // The description with every section's h set to ReLU (relu = 1) or the identity (relu = 0).
 const char* architecture_with_post_activation(const char* architecture_json, int32_t relu);
+// The description that model_create_mlp / _resnet / _vgg16 / _lenet5 build from a spec struct,
+// validated (a ResNet depth that is not 6n + 2, a shape the preset cannot take: Error); the Java
+// presets read their section counts, widths and family from it rather than knowing them.
+const char* architecture_mlp(const MlpSpec* spec);
+const char* architecture_resnet(const ResNetSpec* spec);
+const char* architecture_vgg16(const VggSpec* spec);
+const char* architecture_lenet5(const VggSpec* spec);
 void architecture_summary(const char* architecture_json, ArchitectureSummary* out);
 void architecture_section(const char* architecture_json, int32_t index, ArchitectureSection* out);
 
@@ -167,6 +174,26 @@ void trainer_destroy(Trainer* trainer);
 // Shuffles the training set; returns the number of steps in the epoch (full batches).
 int64_t trainer_begin_epoch(Trainer* trainer, const Dataset* train);
 void trainer_step(Trainer* trainer, const Dataset* train, int64_t batch_index, StepStats* out);
+// The epoch loop (method/epoch_loop.h), the one loop over a run's epochs and their batches that the
+// Java Trainer and the native tools drive: trainer_epochs_start, then per epoch trainer_epoch_begin
+// and trainer_epoch_run until it returns 0; EpochStats say what the epoch's steps add up to.
+//
+// The steps of an epoch of `samples` rows in batches of `batch_size` (full batches, at least one).
+int64_t epoch_steps(int64_t samples, int32_t batch_size);
+// A run of `epochs` (>= 0) epochs whose first `epochs_done` are done (a resumed run); clears a stop
+// request. Until it is called the trainer's run has no epochs.
+void trainer_epochs_start(Trainer* trainer, int32_t epochs, int32_t epochs_done);
+// Begins the next epoch (reshuffles; trainer_begin_epoch) and returns 1; 0 when the run is over:
+// every epoch done, or a stop requested (out->stopped then says whether epochs were left).
+int32_t trainer_epoch_begin(Trainer* trainer, const Dataset* train, EpochStats* out);
+// Runs up to max_steps steps of the current epoch and returns how many ran (0: the epoch is
+// complete, or a stop was requested). steps_out (max_steps StepStats, or null) gets each step's
+// numbers, out the epoch's so far.
+int64_t trainer_epoch_run(Trainer* trainer, const Dataset* train, int64_t max_steps, StepStats* steps_out,
+                          EpochStats* out);
+// Asks the run to end before its next step (any thread; takes no lock, so it does not wait for
+// a trainer_epoch_run in flight).
+void trainer_epoch_stop(Trainer* trainer);
 // tau_l of ALGORITHM.md section 2 for the section's current weights.
 double trainer_tau(const Trainer* trainer, int32_t index);
 double trainer_cumulative_flops(const Trainer* trainer);

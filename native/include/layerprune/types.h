@@ -103,6 +103,25 @@ struct StepStats {
   double estimator_flops;      // FLOPs of the estimator's extra passes in this step (part of step_flops)
 };
 
+// The epoch loop's account of the current epoch of a run (method/epoch_loop.h; the C API's
+// trainer_epoch_* calls): what the steps run so far in it add up to.
+struct EpochStats {
+  int32_t epoch;               // 1-based index of the current epoch in the run (the epochs done before the first)
+  int32_t epochs;              // epochs of the run
+  int64_t steps;               // steps (full batches) of the epoch
+  int64_t steps_done;          // of them, run so far
+  int64_t last_step;           // global step index after the last of them (StepStats.step; 0 before the first)
+  double loss;                 // mean batch loss of those steps (NaN before the first)
+  double accuracy;             // mean batch accuracy of those steps (NaN before the first)
+  double flops;                // FLOPs of those steps, estimator passes included
+  double flops_unpruned;       // the same steps with every section on and no estimator passes
+  double estimator_flops;      // FLOPs of the estimator's extra passes in those steps
+  int32_t pruned;              // sections removed by those steps
+  int32_t live_sections;       // unpruned sections after the last of them (-1 before the first)
+  int32_t complete;            // 1 once every step of the epoch ran
+  int32_t stopped;             // 1 once a stop request ended the run early: steps of this epoch or epochs left
+};
+
 struct EvalStats {
   double loss;
   double accuracy;

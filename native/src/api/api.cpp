@@ -185,36 +185,63 @@ Model* model_create(const char* json, int64_t seed, int32_t device) {
 
 const char* model_architecture(const Model* m) { return checked(m, "model")->architecture.c_str(); }
 
-Model* model_create_mlp(const MlpSpec* spec) {
-  checked(spec, "model spec");
+namespace {
+
+// The recipe of a spec struct: what model_create_* build and architecture_* describe.
+ModelRecipe mlp_recipe(const MlpSpec* spec) {
   ModelRecipe r;
   r.kind = ModelRecipe::kMlp;
-  r.mlp = *spec;
-  return make_model(recipe_architecture(r), spec->seed, spec->device, r);
+  r.mlp = *checked(spec, "model spec");
+  return r;
 }
-
-Model* model_create_resnet(const ResNetSpec* spec) {
-  checked(spec, "resnet spec");
+ModelRecipe resnet_recipe(const ResNetSpec* spec) {
   ModelRecipe r;
   r.kind = ModelRecipe::kResNet;
-  r.resnet = *spec;
-  return make_model(recipe_architecture(r), spec->seed, spec->device, r);
+  r.resnet = *checked(spec, "resnet spec");
+  return r;
+}
+ModelRecipe image_recipe(ModelRecipe::Kind kind, const VggSpec* spec) {
+  ModelRecipe r;
+  r.kind = kind;
+  r.image = *checked(spec, kind == ModelRecipe::kVgg16 ? "vgg spec" : "lenet spec");
+  return r;
 }
 
+Model* recipe_model(const ModelRecipe& r, int64_t seed, int32_t device) {
+  return make_model(recipe_architecture(r), seed, device, r);
+}
+
+const char* recipe_json(const ModelRecipe& r) {
+  const Architecture a = recipe_architecture(r);
+  a.validate();
+  return returned(to_json(a));
+}
+
+}  // namespace
+
+const char* architecture_mlp(const MlpSpec* spec) { return recipe_json(mlp_recipe(spec)); }
+const char* architecture_resnet(const ResNetSpec* spec) { return recipe_json(resnet_recipe(spec)); }
+const char* architecture_vgg16(const VggSpec* spec) { return recipe_json(image_recipe(ModelRecipe::kVgg16, spec)); }
+const char* architecture_lenet5(const VggSpec* spec) {
+  return recipe_json(image_recipe(ModelRecipe::kLeNet5, spec));
+}
+
+// The recipe first: it checks the spec pointer before its seed and device are read.
+Model* model_create_mlp(const MlpSpec* spec) {
+  const ModelRecipe r = mlp_recipe(spec);
+  return recipe_model(r, spec->seed, spec->device);
+}
+Model* model_create_resnet(const ResNetSpec* spec) {
+  const ModelRecipe r = resnet_recipe(spec);
+  return recipe_model(r, spec->seed, spec->device);
+}
 Model* model_create_vgg16(const VggSpec* spec) {
-  checked(spec, "vgg spec");
-  ModelRecipe r;
-  r.kind = ModelRecipe::kVgg16;
-  r.image = *spec;
-  return make_model(recipe_architecture(r), spec->seed, spec->device, r);
+  const ModelRecipe r = image_recipe(ModelRecipe::kVgg16, spec);
+  return recipe_model(r, spec->seed, spec->device);
 }
-
 Model* model_create_lenet5(const VggSpec* spec) {
-  checked(spec, "lenet spec");
-  ModelRecipe r;
-  r.kind = ModelRecipe::kLeNet5;
-  r.image = *spec;
-  return make_model(recipe_architecture(r), spec->seed, spec->device, r);
+  const ModelRecipe r = image_recipe(ModelRecipe::kLeNet5, spec);
+  return recipe_model(r, spec->seed, spec->device);
 }
 
 Network& network_of(Model* m) { return *checked(m, "model")->net; }
@@ -325,6 +352,7 @@ Trainer* trainer_create(Model* m, const TrainConfig* config) {
   auto trainer = std::make_unique<Trainer>();
   trainer->model = m;
   trainer->session = std::make_unique<TrainingSession>(*m->net, *config);
+  trainer->loop = std::make_unique<EpochLoop>(*trainer->session);
   m->trainer = trainer.get();
   return trainer.release();
 }
@@ -359,6 +387,27 @@ void trainer_step(Trainer* t, const Dataset* train, int64_t batch_index, StepSta
   HeldSession s = session(t);
   *checked(out, "step stats") = s.session.step(*checked(train, "data set"), batch_index);
 }
+int64_t epoch_steps(int64_t samples, int32_t batch_size) { return steps_per_epoch(samples, batch_size); }
+void trainer_epochs_start(Trainer* t, int32_t epochs, int32_t epochs_done) {
+  const HeldSession held = session(t);
+  t->loop->start(epochs, epochs_done);
+}
+int32_t trainer_epoch_begin(Trainer* t, const Dataset* train, EpochStats* out) {
+  const HeldSession held = session(t);
+  checked(out, "epoch stats");
+  const bool began = t->loop->begin_epoch(*checked(train, "data set"));
+  *out = t->loop->stats();
+  return began ? 1 : 0;
+}
+int64_t trainer_epoch_run(Trainer* t, const Dataset* train, int64_t max_steps, StepStats* steps_out,
+                          EpochStats* out) {
+  const HeldSession held = session(t);
+  checked(out, "epoch stats");
+  const int64_t n = t->loop->run(*checked(train, "data set"), max_steps, steps_out);
+  *out = t->loop->stats();
+  return n;
+}
+void trainer_epoch_stop(Trainer* t) { checked(t, "trainer")->loop->request_stop(); }
 double trainer_tau(const Trainer* t, int32_t index) { return session(t).session.tau(index); }
 double trainer_cumulative_flops(const Trainer* t) { return session(t).session.cumulative_flops(); }
 double trainer_cumulative_flops_unpruned(const Trainer* t) {

@@ -6,6 +6,7 @@
 
 #include "io/normalizer_record.h"
 #include "layerprune/api.h"
+#include "method/epoch_loop.h"
 #include "method/trainer.h"
 #include "model/network.h"
 
@@ -41,6 +42,7 @@ struct Model {
 struct Trainer {
   Model* model;
   std::unique_ptr<TrainingSession> session;
+  std::unique_ptr<EpochLoop> loop;  // over `session`; made with it, so trainer_epoch_stop needs no lock
 };
 
 // The lock of a model (non-null) for the duration of a C API call.

@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "core/threads.h"
+#include "method/epoch_loop.h"
 #include "model/cost.h"
 
 namespace layerprune {
@@ -102,8 +103,7 @@ int64_t TrainingSession::begin_epoch(const Dataset& train) {
   }
   for (int64_t i = train.count - 1; i > 0; --i)
     std::swap(order_[i], order_[rng_.below(static_cast<uint64_t>(i + 1))]);
-  // Full batches only (the last partial batch is dropped); at least one batch.
-  return std::max<int64_t>(1, train.count / config_.batch_size);
+  return steps_per_epoch(train.count, config_.batch_size);
 }
 
 BatchRequest TrainingSession::batch_request(const Dataset& train, int64_t batch_index, int64_t rows,

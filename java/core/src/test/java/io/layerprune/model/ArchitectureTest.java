@@ -15,6 +15,7 @@ import io.layerprune.inference.ExportedModel;
 import io.layerprune.model.Architecture.Layer;
 import io.layerprune.model.Architecture.Pool;
 import io.layerprune.model.Architecture.Stage;
+import io.layerprune.model.zoo.ConvPreset;
 import io.layerprune.model.zoo.ResNet;
 import io.layerprune.model.zoo.ResidualMlp;
 import io.layerprune.train.TrainConfig;
@@ -64,6 +65,38 @@ class ArchitectureTest {
         assertNotEquals(a.withSeed(6), a);
         // Family defaults: a bottleneck network is a ResNet.
         assertEquals(TrainConfig.defaultsFor(ResNet.builder().input(1, 28, 28).classes(10).spec()), TrainConfig.defaultsFor(a));
+    }
+
+    /** The presets' section counts, stem widths, families and validation are the core's (issue 13). */
+    @Test
+    void presetFactsComeFromTheCore() {
+        for (int depth : new int[] {8, 20, 56, 110}) {
+            ResNet.Spec r = ResNet.builder().depth(depth).input(3, 32, 32).classes(10).spec();
+            Architecture core = Architecture.preset("resnet" + depth, 3, 32, 32, 10);
+            assertEquals(core.sections(), r.sections(), "resnet" + depth);
+            assertEquals(core.width(), r.width());
+            assertEquals(core.family(), r.family());
+        }
+        assertEquals(27, ResNet.builder().depth(56).input(3, 32, 32).classes(10).spec().sections());
+        ConvPreset.Spec vgg = ConvPreset.VGG16.spec(3, 32, 32, 10, 1);
+        assertEquals(9, vgg.sections());
+        assertEquals(64, vgg.width());
+        assertEquals(LayerpruneNative.FAMILY_VGG, vgg.family());
+        ConvPreset.Spec lenet = ConvPreset.LENET5.spec(1, 28, 28, 10, 1);
+        assertEquals(2, lenet.sections());
+        assertEquals(6, lenet.width());
+        assertEquals(LayerpruneNative.FAMILY_LENET, lenet.family());
+        try (Model m = ResNet.builder().depth(8).input(1, 8, 8).classes(3).build()) {
+            assertEquals(m.spec().sections(), m.sections(), "the spec's count is the built model's");
+        }
+        // Invalid sizes: IllegalArgumentException with the core's message.
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ResNet.builder().depth(19).input(3, 32, 32).classes(10).spec());
+        assertTrue(e.getMessage().contains("depth 6n + 2"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> ResNet.builder().depth(20).input(3, 32, 32).classes(1).spec());
+        assertTrue(e.getMessage().contains("classes"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> ConvPreset.VGG16.spec(0, 32, 32, 10, 1));
+        assertTrue(e.getMessage().contains("input must be > 0"), e.getMessage());
     }
 
     @Test

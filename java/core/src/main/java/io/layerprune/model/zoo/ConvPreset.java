@@ -2,6 +2,7 @@ package io.layerprune.model.zoo;
 
 import io.layerprune.Device;
 import io.layerprune.bindings.LayerpruneNative;
+import io.layerprune.model.Architecture;
 import io.layerprune.model.ModelSpec;
 import java.util.function.Function;
 
@@ -11,21 +12,18 @@ import java.util.function.Function;
  * take a depth, have their own builder ({@link ResNet}).
  */
 public enum ConvPreset {
-    VGG16("vgg16", 64, 9, LayerpruneNative.FAMILY_VGG, LayerpruneNative::model_create_vgg16),
-    LENET5("lenet5", 6, 2, LayerpruneNative.FAMILY_LENET, LayerpruneNative::model_create_lenet5);
+    VGG16("vgg16", LayerpruneNative::architecture_vgg16, LayerpruneNative::model_create_vgg16),
+    LENET5("lenet5", LayerpruneNative::architecture_lenet5, LayerpruneNative::model_create_lenet5);
 
     private final String type;
-    private final long stemChannels;
-    private final int sections;
-    private final int family;
+    // The core's description of a spec (its sections, stem width, family and validation) and its model.
+    private final Function<LayerpruneNative.VggSpec, String> describe;
     private final Function<LayerpruneNative.VggSpec, LayerpruneNative.Model> create;
 
-    ConvPreset(String type, long stemChannels, int sections, int family,
+    ConvPreset(String type, Function<LayerpruneNative.VggSpec, String> describe,
             Function<LayerpruneNative.VggSpec, LayerpruneNative.Model> create) {
-        this.family = family;
         this.type = type;
-        this.stemChannels = stemChannels;
-        this.sections = sections;
+        this.describe = describe;
         this.create = create;
     }
 
@@ -40,13 +38,23 @@ public enum ConvPreset {
             if (preset == null) {
                 throw new IllegalArgumentException("preset must not be null");
             }
-            if (channels <= 0 || height <= 0 || width <= 0) {
-                throw new IllegalArgumentException(
-                        "input shape must be positive, got " + channels + "x" + height + "x" + width);
+            describe(preset, channels, height, width, classes);  // the core validates
+        }
+
+        /**
+         * The core's description of this network (what {@link #build()} creates).
+         *
+         * @throws IllegalArgumentException with the core's message for a shape the preset cannot take
+         */
+        private static Architecture describe(ConvPreset preset, long channels, long height, long width, int classes) {
+            try (LayerpruneNative.VggSpec s = new LayerpruneNative.VggSpec()) {
+                s.channels(channels).height(height).width(width).classes(classes);
+                return CoreArchitecture.of(() -> preset.describe.apply(s));
             }
-            if (classes < 2) {
-                throw new IllegalArgumentException("classes must be >= 2, got " + classes);
-            }
+        }
+
+        private Architecture describe() {
+            return describe(preset, channels, height, width, classes);
         }
 
         @Override
@@ -56,7 +64,7 @@ public enum ConvPreset {
 
         @Override
         public int family() {
-            return preset.family;
+            return describe().family();
         }
 
         @Override
@@ -64,15 +72,16 @@ public enum ConvPreset {
             return channels * height * width;
         }
 
-        /** Stem channels. */
+        /** Stem channels (the core's description's). */
         @Override
         public long width() {
-            return preset.stemChannels;
+            return describe().width();
         }
 
+        /** Gated sections (the core's count). */
         @Override
         public int sections() {
-            return preset.sections;
+            return describe().sections();
         }
 
         @Override

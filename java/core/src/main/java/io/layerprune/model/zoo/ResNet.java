@@ -2,6 +2,7 @@ package io.layerprune.model.zoo;
 
 import io.layerprune.Device;
 import io.layerprune.bindings.LayerpruneNative;
+import io.layerprune.model.Architecture;
 import io.layerprune.model.Model;
 import io.layerprune.model.ModelSpec;
 
@@ -33,16 +34,25 @@ public final class ResNet {
     public record Spec(int depth, long channels, long height, long width, int classes, boolean postActivation,
             long seed) implements ModelSpec {
         public Spec {
-            if (depth < 8 || (depth - 2) % 6 != 0) {
-                throw new IllegalArgumentException("depth must be 6n + 2 (20, 32, 56, 110), got " + depth);
+            describe(depth, channels, height, width, classes, postActivation);  // the core validates
+        }
+
+        /**
+         * The core's description of this ResNet (what {@link #build()} creates).
+         *
+         * @throws IllegalArgumentException with the core's message, e.g. for a depth that is not 6n + 2
+         */
+        private static Architecture describe(int depth, long channels, long height, long width, int classes,
+                boolean postActivation) {
+            try (LayerpruneNative.ResNetSpec s = new LayerpruneNative.ResNetSpec()) {
+                s.depth(depth).channels(channels).height(height).width(width).classes(classes)
+                        .post_activation(postActivation ? 1 : 0);
+                return CoreArchitecture.of(() -> LayerpruneNative.architecture_resnet(s));
             }
-            if (channels <= 0 || height <= 0 || width <= 0) {
-                throw new IllegalArgumentException(
-                        "input shape must be positive, got " + channels + "x" + height + "x" + width);
-            }
-            if (classes < 2) {
-                throw new IllegalArgumentException("classes must be >= 2, got " + classes);
-            }
+        }
+
+        private Architecture describe() {
+            return describe(depth, channels, height, width, classes, postActivation);
         }
 
         @Override
@@ -52,7 +62,7 @@ public final class ResNet {
 
         @Override
         public int family() {
-            return LayerpruneNative.FAMILY_RESNET;
+            return describe().family();
         }
 
         @Override
@@ -60,15 +70,16 @@ public final class ResNet {
             return channels * height * width;
         }
 
-        /** Stem channels. */
+        /** Stem channels (the core's description's). */
         @Override
         public long width() {
-            return 16;
+            return describe().width();
         }
 
+        /** Gated sections: the core's count for this depth. */
         @Override
         public int sections() {
-            return 3 * ((depth - 2) / 6);
+            return describe().sections();
         }
 
         @Override
