@@ -8,7 +8,7 @@
 #   resnet56    ResNet-56, all 60k, 10 epochs
 #   resnet20    ResNet-20, all 60k, 10 epochs
 #   main        the main job and its baseline (60k, residual MLP), and 6k / 20k subsets
-#   robustness  ResNet-20/32/56/110 on a 10k subset, seeds 1-3, $ROBUST_EPOCHS epochs (default 10)
+#   robustness  ResNet-20/32/56/110 (ROBUST_DEPTHS) on a 10k subset, seeds 1-3, $ROBUST_EPOCHS epochs (default 10)
 # Each pair (pruned, --no-gates) runs side by side, THREADS (default 1) native threads each, so
 # both see the same machine load while both run; the pruned run usually ends first, and the
 # --no-gates run then has the machine to itself, which favours --no-gates in the wall-time ratio.
@@ -40,7 +40,7 @@ for group in "${groups[@]}"; do
       pair main --seed 1
       for n in 6000 20000; do pair "mlp-$n" --seed 1 --train-limit "$n"; done ;;
     robustness)
-      for depth in 20 32 56 110; do  # depth-major: every seed of the cheaper depths first
+      for depth in ${ROBUST_DEPTHS:-20 32 56 110}; do  # depth-major: every seed of the cheaper depths first
         for seed in 1 2 3; do
           pair "robust-resnet$depth-seed$seed" --model "resnet$depth" --train-limit 10000 --epochs "$robust_epochs" --seed "$seed"
         done

@@ -212,9 +212,13 @@ class BudgetedEstimator final : public ThetaEstimator {
     double scale = 0.0;
     for (int32_t l = 0; l < L; ++l)
       if (!model.gate(l).pruned) scale = std::max(scale, ctx.priority ? std::clamp((*ctx.priority)[l], 0.1, 1.0) : 1.0);
-    // And never more than the trainer's ledger holds (what gating and pruning have saved).
+    // And never more than the trainer's ledger holds (what gating and pruning have saved): a
+    // step's re-runs are bought whole or not at all. A ledger that paid for a fraction of them
+    // would give tiny p_l, whose estimates are unbiased but carry a sampling variance of
+    // V (1 - p) / p: one such step would dominate the evidence's variance floor for a whole
+    // window. Skipped steps carry no evidence (measured() is false).
     const double step_budget = scale * budget_ * cost::training_step_flops(model.forward_flops(live_on_), ctx.rows);
-    planned_ = allocate_reruns(cost_, weight_, std::max(0.0, std::min(step_budget, ctx.max_flops)), rate_, fixed_);
+    planned_ = allocate_reruns(cost_, weight_, ctx.max_flops >= step_budget ? step_budget : 0.0, rate_, fixed_);
   }
 
   double budget_;

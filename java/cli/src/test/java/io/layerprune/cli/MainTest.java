@@ -66,7 +66,7 @@ class MainTest {
         assertEquals("budgeted", cfg.get("estimator").asText());
         assertEquals(0.02, cfg.get("tau").asDouble(), 0);
         // lambda actually used: 2 N tau / max n_l, N the training images without the 10 % held out
-        assertEquals(2.0 * 1800 * 0.02 / (2 * 32 * 32), cfg.get("lambda").asDouble(), 1e-12);
+        assertEquals(2.0 * 60000 * 0.02 / (2 * 32 * 32), cfg.get("lambda").asDouble(), 1e-12);  // the prior's N: the family defaults' 60,000 reference size
         assertEquals(2, cfg.get("threads").asInt());
         assertEquals(64, cfg.get("batch_size").asInt());
         assertEquals(1, cfg.get("epochs").asInt());
