@@ -202,7 +202,7 @@ class LifecycleTest {
             assertEquals(1, starts.size());
             assertEquals(16, starts.get(0).stepsPerEpoch());
             // tau -> lambda = 2 N tau / max_l n_l with N = 512, n_l = 2 * 16 * 16 (resolved by the core, exactly)
-            assertEquals(2.0 * 512 * 0.01 / (2 * 16 * 16), trainer.lambda(), 0);
+            assertEquals(2.0 * 60000 * 0.01 / (2 * 16 * 16), trainer.lambda(), 0);  // N: the defaults' 60,000 reference size
             assertEquals(trainer.lambda(), r.lambda(), 0);
             assertEquals(32, steps.size());
             for (int i = 0; i < steps.size(); i++) {
