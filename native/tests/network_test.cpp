@@ -127,6 +127,7 @@ void expect_same_network(GatedNetwork& old, Network& now, bool conv, const Datas
   TrainConfig c = default_train_config(conv ? FAMILY_RESNET : FAMILY_MLP);
   c.batch_size = static_cast<int32_t>(rows / 2);
   c.lambda = 2.0;
+  c.train_size = 0;  // the prior's N is this data set's size (the families' 60k reference would make tau tiny)
   c.pruning_rule = PRUNING_RULE_PLAIN;
   c.eta_theta = 0.3;
   c.patience = 1;
