@@ -163,6 +163,12 @@ void train_config_defaults(TrainConfig* out);
 // The defaults of one architecture family (ArchitectureFamily): learning rate, weight decay,
 // augmentation, prior strength and theta rate where they differ from the MLP's.
 void train_config_defaults_for_family(int32_t family, TrainConfig* out);
+// The first invalid field of a configuration, as "field_name must ..., got VALUE" with the
+// field's name as in TrainConfig, or "" when every field is valid: the one validation, which
+// trainer_create applies too (its Error: "invalid training configuration: " and this text).
+// Java's TrainConfig.Builder.build() reports it with the field's Java name. The string belongs
+// to the library and stays valid until the next call of this function on the same thread.
+const char* train_config_problem(const TrainConfig* config);
 // The family of a model (ArchitectureFamily), so its defaults can be looked up.
 int32_t model_family(const Model* model);
 // The prior strength for a target threshold tau (ALGORITHM.md section 2): lambda = 2 N tau / max_l n_l,

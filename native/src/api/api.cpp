@@ -334,6 +334,11 @@ void train_config_defaults_for_family(int32_t family, TrainConfig* out) {
   *checked(out, "train config") = default_train_config(family);
 }
 int32_t model_family(const Model* m) { return static_cast<int32_t>(checked(m, "model")->net->architecture().family); }
+const char* train_config_problem(const TrainConfig* config) {
+  static thread_local std::string problem;
+  problem = config_problem(*checked(config, "train config"));
+  return problem.c_str();
+}
 double train_config_lambda_for_tau(const Model* m, double tau, double n_train) {
   const auto held = hold(checked(m, "model"));
   require(std::isfinite(tau) && tau >= 0.0, "could not compute lambda from tau because tau must be >= 0, got ", tau);

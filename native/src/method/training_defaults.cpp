@@ -1,6 +1,8 @@
 #include "method/training_defaults.h"
 
 #include <cmath>
+#include <sstream>
+#include <string>
 
 #include "core/error.h"
 
@@ -87,58 +89,89 @@ TrainConfig default_train_config(int32_t family) {
   return c;
 }
 
+namespace {
+
+// Each check names its field first (snake_case, as in TrainConfig), so that a caller with other
+// spellings of the fields (Java's camelCase) can translate the name and keep the rest.
+// NaN and infinities spelled as Java spells them: the Java builder shows these messages as they are.
+std::string number(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "Infinity" : "-Infinity";
+  std::ostringstream out;
+  out << v;
+  return out.str();
+}
+
+struct Problems {
+  std::string first;
+  void check(bool ok, const char* field, const std::string& rule) {
+    if (!ok && first.empty()) first = std::string(field) + " " + rule;
+  }
+  void at_least(double v, double min, const char* field) {
+    check(std::isfinite(v) && v >= min, field, "must be a finite number >= " + number(min) + ", got " + number(v));
+  }
+  void positive(double v, const char* field) {
+    check(std::isfinite(v) && v > 0.0, field, "must be a finite number > 0, got " + number(v));
+  }
+  void in_unit_interval(double v, const char* field) {
+    check(std::isfinite(v) && v >= 0.0 && v <= 1.0, field, "must be in [0, 1], got " + number(v));
+  }
+  void count_at_least(int64_t v, int64_t min, const char* field) {
+    check(v >= min, field, "must be >= " + std::to_string(min) + ", got " + std::to_string(v));
+  }
+};
+
+}  // namespace
+
+std::string config_problem(const TrainConfig& c) {
+  Problems p;
+  p.at_least(c.lambda, 0, "lambda");
+  p.positive(c.s2, "s2");
+  p.in_unit_interval(c.theta0, "theta0");
+  p.at_least(c.eta_theta, 0, "eta_theta");
+  p.count_at_least(c.patience, 1, "patience");
+  p.in_unit_interval(c.theta_min, "theta_min");
+  p.positive(c.eta_w, "eta_w");
+  p.check(std::isfinite(c.momentum) && c.momentum >= 0.0 && c.momentum < 1.0, "momentum",
+          "must be in [0, 1), got " + number(c.momentum));
+  p.at_least(c.clip_norm, 0, "clip_norm");
+  p.at_least(c.weight_decay, 0, "weight_decay");
+  p.check(c.schedule >= SCHEDULE_CONSTANT && c.schedule <= SCHEDULE_COSINE, "schedule",
+          "must be 0 (constant), 1 (step) or 2 (cosine), got " + std::to_string(c.schedule));
+  p.count_at_least(c.total_steps, 0, "total_steps");
+  p.count_at_least(c.step_every, c.schedule == SCHEDULE_STEP ? 1 : 0, "step_every");
+  p.positive(c.step_gamma, "step_gamma");
+  p.check(c.estimator >= ESTIMATOR_TWO_POINT && c.estimator <= ESTIMATOR_BUDGETED, "estimator",
+          "must be 0 (two-point), 1 (score-function), 2 (linearized), 3 (linearized-skip) or 4 (budgeted), got " +
+              std::to_string(c.estimator));
+  p.check(std::isfinite(c.estimator_fraction) && c.estimator_fraction > 0.0 && c.estimator_fraction <= 1.0,
+          "estimator_fraction", "must be in (0, 1], got " + number(c.estimator_fraction));
+  p.check(std::isfinite(c.estimator_budget) && c.estimator_budget > 0.0 && c.estimator_budget <= 1.0,
+          "estimator_budget", "must be in (0, 1], got " + number(c.estimator_budget));
+  p.check(c.pruning_rule == PRUNING_RULE_EVIDENCE || c.pruning_rule == PRUNING_RULE_PLAIN, "pruning_rule",
+          "must be 0 (evidence) or 1 (plain), got " + std::to_string(c.pruning_rule));
+  p.at_least(c.evidence_horizon, 1, "evidence_horizon");
+  p.at_least(c.evidence_z, 0, "evidence_z");
+  p.check(c.prior_scaling == PRIOR_PER_FLOP || c.prior_scaling == PRIOR_PER_WEIGHT, "prior_scaling",
+          "must be 0 (per FLOP) or 1 (per weight), got " + std::to_string(c.prior_scaling));
+  p.check(c.theta_schedule == SCHEDULE_CONSTANT || c.theta_schedule == SCHEDULE_STEP, "theta_schedule",
+          "must be 0 (constant) or 1 (step), got " + std::to_string(c.theta_schedule));
+  p.count_at_least(c.theta_step_every, c.theta_schedule == SCHEDULE_STEP ? 1 : 0, "theta_step_every");
+  p.positive(c.theta_step_gamma, "theta_step_gamma");
+  p.check(c.augment_pad >= 0 && c.augment_pad <= 64, "augment_pad",
+          "must be in [0, 64], got " + std::to_string(c.augment_pad));
+  p.count_at_least(c.theta_freeze_steps, 0, "theta_freeze_steps");
+  p.check(c.augment_flip == 0 || c.augment_flip == 1, "augment_flip",
+          "must be 0 or 1, got " + std::to_string(c.augment_flip));
+  p.check(c.no_gates == 0 || c.no_gates == 1, "no_gates", "must be 0 or 1, got " + std::to_string(c.no_gates));
+  p.count_at_least(c.train_size, 0, "train_size");
+  p.count_at_least(c.batch_size, 1, "batch_size");
+  return p.first;
+}
+
 void validate(const TrainConfig& c) {
-  auto finite_nonneg = [](double v, const char* name) {
-    require(std::isfinite(v) && v >= 0.0, "invalid training configuration: ", name,
-            " must be a finite number >= 0, got ", v);
-  };
-  finite_nonneg(c.lambda, "lambda");
-  finite_nonneg(c.eta_theta, "eta_theta");
-  finite_nonneg(c.clip_norm, "clip_norm");
-  finite_nonneg(c.weight_decay, "weight_decay");
-  require(std::isfinite(c.s2) && c.s2 > 0.0, "invalid training configuration: s2 must be > 0, got ", c.s2);
-  require(std::isfinite(c.theta0) && c.theta0 >= 0.0 && c.theta0 <= 1.0,
-          "invalid training configuration: theta0 must be in [0, 1], got ", c.theta0);
-  require(std::isfinite(c.theta_min) && c.theta_min >= 0.0 && c.theta_min <= 1.0,
-          "invalid training configuration: theta_min must be in [0, 1], got ", c.theta_min);
-  require(std::isfinite(c.eta_w) && c.eta_w > 0.0,
-          "invalid training configuration: eta_w (learning rate) must be a finite number > 0, got ", c.eta_w);
-  require(std::isfinite(c.momentum) && c.momentum >= 0.0 && c.momentum < 1.0,
-          "invalid training configuration: momentum must be in [0, 1), got ", c.momentum);
-  require(c.patience >= 1, "invalid training configuration: patience must be >= 1, got ", c.patience);
-  require(c.batch_size >= 1, "invalid training configuration: batch_size must be >= 1, got ", c.batch_size);
-  require(c.schedule >= SCHEDULE_CONSTANT && c.schedule <= SCHEDULE_COSINE,
-          "invalid training configuration: schedule ", c.schedule, " is unknown");
-  require(c.total_steps >= 0, "invalid training configuration: total_steps must be >= 0, got ", c.total_steps);
-  require(c.schedule != SCHEDULE_STEP || (c.step_every >= 1 && std::isfinite(c.step_gamma) && c.step_gamma > 0),
-          "invalid training configuration: the step schedule needs step_every >= 1 and step_gamma > 0");
-  require(c.theta_freeze_steps >= 0, "invalid training configuration: theta_freeze_steps must be >= 0, got ",
-          c.theta_freeze_steps);
-  require(c.theta_schedule == SCHEDULE_CONSTANT || c.theta_schedule == SCHEDULE_STEP,
-          "invalid training configuration: theta_schedule must be constant or step, got ", c.theta_schedule);
-  require(c.theta_schedule != SCHEDULE_STEP ||
-              (c.theta_step_every >= 1 && std::isfinite(c.theta_step_gamma) && c.theta_step_gamma > 0),
-          "invalid training configuration: the theta step schedule needs theta_step_every >= 1 and theta_step_gamma > 0");
-  require(c.estimator >= ESTIMATOR_TWO_POINT && c.estimator <= ESTIMATOR_BUDGETED,
-          "invalid training configuration: estimator ", c.estimator,
-          " is unknown (0 two-point, 1 score-function, 2 linearized, 3 linearized-skip, 4 budgeted)");
-  require(std::isfinite(c.estimator_fraction) && c.estimator_fraction > 0.0 && c.estimator_fraction <= 1.0,
-          "invalid training configuration: estimator_fraction must be in (0, 1], got ", c.estimator_fraction);
-  require(std::isfinite(c.estimator_budget) && c.estimator_budget > 0.0 && c.estimator_budget <= 1.0,
-          "invalid training configuration: estimator_budget must be in (0, 1], got ", c.estimator_budget);
-  require(c.pruning_rule == PRUNING_RULE_EVIDENCE || c.pruning_rule == PRUNING_RULE_PLAIN,
-          "invalid training configuration: pruning_rule must be 0 (evidence) or 1 (plain), got ", c.pruning_rule);
-  require(std::isfinite(c.evidence_horizon) && c.evidence_horizon >= 1.0,
-          "invalid training configuration: evidence_horizon must be >= 1 step, got ", c.evidence_horizon);
-  require(std::isfinite(c.evidence_z) && c.evidence_z >= 0.0,
-          "invalid training configuration: evidence_z must be a finite number >= 0, got ", c.evidence_z);
-  require(c.prior_scaling == PRIOR_PER_FLOP || c.prior_scaling == PRIOR_PER_WEIGHT,
-          "invalid training configuration: prior_scaling must be 0 (per FLOP) or 1 (per weight), got ", c.prior_scaling);
-  require(c.augment_pad >= 0 && c.augment_pad <= 64 && (c.augment_flip == 0 || c.augment_flip == 1),
-          "invalid training configuration: augment_pad must be in [0, 64] and augment_flip 0 or 1");
-  require(c.train_size >= 0, "invalid training configuration: train_size must be >= 0, got ", c.train_size);
-  require(c.no_gates == 0 || c.no_gates == 1, "invalid training configuration: no_gates must be 0 or 1, got ",
-          c.no_gates);
+  const std::string problem = config_problem(c);
+  require(problem.empty(), "invalid training configuration: ", problem);
 }
 
 }  // namespace layerprune

@@ -2,6 +2,7 @@
 // the single source the C API, Java's TrainConfig.defaultsFor and the CLI's --help read.
 #pragma once
 #include <cstdint>
+#include <string>
 
 #include "layerprune/types.h"
 
@@ -15,7 +16,10 @@ constexpr int64_t kReferenceTrainSize = 60000;
 TrainConfig default_train_config();
 // The defaults of an ArchitectureFamily: the MLP's, with what the family changes.
 TrainConfig default_train_config(int32_t family);
-// Throws Error naming the first invalid field.
+// The first invalid field of a configuration, as "field_name must ..., got VALUE" (the field's
+// name as in TrainConfig first, so callers can translate it), or "" when every field is valid.
+std::string config_problem(const TrainConfig& config);
+// Throws Error "invalid training configuration: " + config_problem(config) unless it is "".
 void validate(const TrainConfig& config);
 
 }  // namespace layerprune

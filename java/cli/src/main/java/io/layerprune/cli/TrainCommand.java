@@ -506,8 +506,7 @@ public final class TrainCommand implements Callable<Integer> {
                                 postActivation ? ", post-activation" : "")
                         : convolutional
                         ? String.format("%s on %s, %d gated %s sections%s", modelSpec.type(), shape,
-                                modelSpec.sections(), modelSpec.type().equals("vgg16") ? "conv-BN-ReLU"
-                                        : modelSpec.type().equals("lenet5") ? "fully connected" : "W-B-a-W",
+                                modelSpec.sections(), sectionKind(modelSpec),
                                 postActivation ? ", post-activation" : "")
                         : String.format("%d -> %d stem, %d gated sections of width %d", modelSpec.inputSize(),
                                 modelSpec.width(), modelSpec.sections(), modelSpec.width());
@@ -653,6 +652,19 @@ public final class TrainCommand implements Callable<Integer> {
                 + "sections whose presence raises the loss.");
         lines.add("Exit codes: 0 success, 1 failure while running, 2 usage error.");
         return lines.toArray(new String[0]);
+    }
+
+    /** The first section's kind as the core describes it (a preset's sections share one kind). */
+    private static String sectionKind(ModelSpec spec) {
+        if (spec.sections() == 0) {
+            return "no";
+        }
+        return switch (spec.architecture().section(0).kind()) {
+            case "dense" -> "W-a-W";
+            case "basic" -> "W-B-a-W";
+            case "plain" -> "conv-BN-ReLU";
+            default -> spec.architecture().section(0).kind();
+        };
     }
 
     private static String estimatorLine(TrainConfig c) {

@@ -199,6 +199,12 @@ public final class Architecture implements ModelSpec {
     public record SectionFacts(String kind, long inWidth, long outWidth, boolean projection, long weights,
             long bodyParams, long skipParams, double bodyFlops, double skipFlops) {}
 
+    /** This description itself. */
+    @Override
+    public Architecture architecture() {
+        return this;
+    }
+
     /** Section {@code index}'s kind, widths, skip, weights, parameters and FLOPs. */
     public SectionFacts section(int index) {
         if (index < 0 || index >= sections) {

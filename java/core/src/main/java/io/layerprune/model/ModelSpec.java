@@ -32,6 +32,12 @@ public interface ModelSpec {
 
     long seed();
 
+    /**
+     * The native core's description of what {@link #build()} creates: its sections' kinds, widths,
+     * parameters and FLOPs ({@link Architecture#section(int)}), from the core rather than recomputed.
+     */
+    Architecture architecture();
+
     /** Creates the native model on the CPU. */
     default Model build() {
         return build(Device.CPU);

@@ -668,63 +668,51 @@ public final class TrainConfig {
             return this;
         }
 
-        /** Validates and builds; IllegalArgumentException names the first bad field and its value. */
+        /**
+         * Validates and builds; IllegalArgumentException names the first bad field (its Java name) and
+         * its value. The rules are the native core's ({@code train_config_problem}, the same check
+         * {@code trainer_create} applies), so the builder and the core cannot drift apart; only the
+         * fields the core never sees ({@code tau}, {@code epochs}) are checked here.
+         */
         public TrainConfig build() {
-            if (tau != null) {
-                atLeast("tau", tau, 0);
-            } else {
-                atLeast("lambda", lambda, 0);
-            }
-            positive("s2", s2);
-            between("theta0", theta0, 0, 1);
-            atLeast("etaTheta", etaTheta, 0);
-            atLeast("patience", patience, 1); // the native core needs >= 1 too
-            between("thetaMin", thetaMin, 0, 1);
-            positive("etaW", etaW); // 0 used to pass here and fail only when training started
-            between("momentum", momentum, 0, 1);
-            if (momentum >= 1) {
-                throw new IllegalArgumentException("momentum must be in [0, 1), got " + momentum);
-            }
-            atLeast("clipNorm", clipNorm, 0);
-            atLeast("weightDecay", weightDecay, 0);
             Objects.requireNonNull(schedule, "schedule");
-            atLeast("totalSteps", totalSteps, 0);
-            atLeast("stepEvery", stepEvery, 0);
-            if (schedule == Schedule.STEP && stepEvery <= 0) {
-                throw new IllegalArgumentException("stepEvery must be > 0 with the step schedule, got " + stepEvery);
-            }
-            positive("stepGamma", stepGamma);
             Objects.requireNonNull(estimator, "estimator");
-            positive("estimatorFraction", estimatorFraction);
-            between("estimatorFraction", estimatorFraction, 0, 1);
-            positive("estimatorBudget", estimatorBudget);
-            between("estimatorBudget", estimatorBudget, 0, 1);
             Objects.requireNonNull(pruningRule, "pruningRule");
             Objects.requireNonNull(priorScaling, "priorScaling");
-            atLeast("evidenceHorizon", evidenceHorizon, 1);
-            atLeast("evidenceZ", evidenceZ, 0);
             Objects.requireNonNull(thetaSchedule, "thetaSchedule");
-            if (thetaSchedule != Schedule.CONSTANT && thetaSchedule != Schedule.STEP) {
-                throw new IllegalArgumentException("thetaSchedule must be constant or step, got " + thetaSchedule);
-            }
-            atLeast("thetaStepEvery", thetaStepEvery, 0);
-            if (thetaSchedule == Schedule.STEP && thetaStepEvery <= 0) {
-                throw new IllegalArgumentException(
-                        "thetaStepEvery must be > 0 with the step schedule, got " + thetaStepEvery);
-            }
-            positive("thetaStepGamma", thetaStepGamma);
-            if (thetaFreezeSteps < 0) {
-                throw new IllegalArgumentException("thetaFreezeSteps must be >= 0, got " + thetaFreezeSteps);
-            }
-            if (augmentPad < 0 || augmentPad > 64) {
-                throw new IllegalArgumentException("augmentPad must be in [0, 64], got " + augmentPad);
-            }
-            atLeast("trainSize", trainSize, 0);
-            if (batchSize <= 0) {
-                throw new IllegalArgumentException("batchSize must be > 0, got " + batchSize);
+            if (tau != null) {
+                atLeast("tau", tau, 0);
             }
             atLeast("epochs", epochs, 0);
-            return new TrainConfig(this);
+            TrainConfig config = new TrainConfig(this);
+            String problem = Native.call(() -> {
+                try (LayerpruneNative.TrainConfig c = new LayerpruneNative.TrainConfig()) {
+                    // with tau, lambda is resolved per model at fit time: any valid value stands in
+                    config.toNative(c, tau != null ? 0.0 : lambda, trainSize, totalSteps);
+                    String text = LayerpruneNative.train_config_problem(c);
+                    return text == null ? "" : text;
+                }
+            });
+            if (!problem.isEmpty()) {
+                throw new IllegalArgumentException(javaFieldNames(problem));
+            }
+            return config;
+        }
+
+        /** The core's message with its leading snake_case field name in this builder's camelCase. */
+        static String javaFieldNames(String problem) {
+            int end = problem.indexOf(' ');
+            String field = end < 0 ? problem : problem.substring(0, end);
+            StringBuilder camel = new StringBuilder(field.length());
+            for (int i = 0; i < field.length(); i++) {
+                char ch = field.charAt(i);
+                if (ch == '_' && i + 1 < field.length()) {
+                    camel.append(Character.toUpperCase(field.charAt(++i)));
+                } else {
+                    camel.append(ch);
+                }
+            }
+            return camel + (end < 0 ? "" : problem.substring(end));
         }
 
         private static void finite(String name, double v) {
@@ -737,21 +725,6 @@ public final class TrainConfig {
             finite(name, v);
             if (v < min) {
                 throw new IllegalArgumentException(name + " must be >= " + fmt(min) + ", got " + fmt(v));
-            }
-        }
-
-        private static void positive(String name, double v) {
-            finite(name, v);
-            if (v <= 0) {
-                throw new IllegalArgumentException(name + " must be > 0, got " + fmt(v));
-            }
-        }
-
-        private static void between(String name, double v, double lo, double hi) {
-            finite(name, v);
-            if (v < lo || v > hi) {
-                throw new IllegalArgumentException(
-                        name + " must be in [" + fmt(lo) + ", " + fmt(hi) + "], got " + fmt(v));
             }
         }
 

@@ -85,6 +85,35 @@ class TrainConfigTest {
         rejects("batchSize", b -> b.batchSize(0));
         rejects("epochs", b -> b.epochs(-1));
         rejects("patience", b -> b.patience(-3));
+        // the checks the builder once lacked or applied only with the step schedule, now the core's
+        rejects("stepEvery", b -> b.stepEvery(-1));
+        rejects("stepGamma", b -> b.stepGamma(0));
+        rejects("thetaStepEvery", b -> b.thetaStepEvery(-1));
+        rejects("thetaStepGamma", b -> b.thetaStepGamma(Double.NaN));
+        rejects("thetaSchedule", b -> b.thetaSchedule(Schedule.COSINE));
+        rejects("totalSteps", b -> b.totalSteps(-1));
+        rejects("thetaFreezeSteps", b -> b.thetaFreezeSteps(-1));
+        rejects("augmentPad", b -> b.augmentPad(65));
+        rejects("trainSize", b -> b.trainSize(-1));
+    }
+
+    @Test
+    void theCoresFieldNamesBecomeTheBuildersNames() {
+        assertEquals("etaW must be > 0, got 0", TrainConfig.Builder.javaFieldNames("eta_w must be > 0, got 0"));
+        assertEquals("thetaStepGamma must x", TrainConfig.Builder.javaFieldNames("theta_step_gamma must x"));
+        assertEquals("s2 must x", TrainConfig.Builder.javaFieldNames("s2 must x"));
+        assertEquals("theta0", TrainConfig.Builder.javaFieldNames("theta0"));
+        // every name the core can report is a method of the builder
+        for (String nativeField : new String[] {"lambda", "s2", "theta0", "eta_theta", "patience", "theta_min",
+                "eta_w", "momentum", "clip_norm", "weight_decay", "schedule", "total_steps", "step_every",
+                "step_gamma", "estimator", "estimator_fraction", "estimator_budget", "pruning_rule",
+                "evidence_horizon", "evidence_z", "prior_scaling", "theta_schedule", "theta_step_every",
+                "theta_step_gamma", "augment_pad", "theta_freeze_steps", "augment_flip", "no_gates",
+                "train_size", "batch_size"}) {
+            String javaName = TrainConfig.Builder.javaFieldNames(nativeField);
+            assertTrue(java.util.Arrays.stream(TrainConfig.Builder.class.getMethods())
+                    .anyMatch(m -> m.getName().equals(javaName)), "no builder method " + javaName);
+        }
     }
 
     private static double lambdaForTau(Model model, double tau, double n) {
@@ -174,7 +203,9 @@ class TrainConfigTest {
     void messageShowsTheValue() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> TrainConfig.builder().lambda(-2).build());
-        assertEquals("lambda must be >= 0, got -2", e.getMessage());
+        assertEquals("lambda must be a finite number >= 0, got -2", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> TrainConfig.builder().etaW(0).build());
+        assertEquals("etaW must be a finite number > 0, got 0", e.getMessage());
     }
 
     @Test

@@ -53,6 +53,11 @@ public enum ConvPreset {
             }
         }
 
+        @Override
+        public Architecture architecture() {
+            return describe();
+        }
+
         private Architecture describe() {
             return describe(preset, channels, height, width, classes);
         }

@@ -51,6 +51,11 @@ public final class ResNet {
             }
         }
 
+        @Override
+        public Architecture architecture() {
+            return describe();
+        }
+
         private Architecture describe() {
             return describe(depth, channels, height, width, classes, postActivation);
         }

@@ -54,6 +54,14 @@ public final class ResidualMlp {
         }
 
         @Override
+        public io.layerprune.model.Architecture architecture() {
+            try (io.layerprune.bindings.LayerpruneNative.MlpSpec s = new io.layerprune.bindings.LayerpruneNative.MlpSpec()) {
+                s.input_size(inputSize).width(width).sections(sections).classes(classes).seed(seed);
+                return CoreArchitecture.of(() -> io.layerprune.bindings.LayerpruneNative.architecture_mlp(s));
+            }
+        }
+
+        @Override
         public io.layerprune.bindings.LayerpruneNative.Model createNative(Device device) {
             try (io.layerprune.bindings.LayerpruneNative.MlpSpec s = new io.layerprune.bindings.LayerpruneNative.MlpSpec()) {
                 s.input_size(inputSize).width(width).sections(sections).classes(classes).seed(seed).device(device.code());
