@@ -33,4 +33,19 @@ set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE ONLY)
 set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE ONLY)
 set(CMAKE_LIBRARY_ARCHITECTURE aarch64-linux-gnu)
 
-set(CMAKE_CROSSCOMPILING_EMULATOR qemu-aarch64;-L;${LAYERPRUNE_ARM64_SYSROOT})
+# The emulated processor: qemu's "max" (every feature qemu 7.2 has, SVE included) with 256-bit SVE vectors,
+# as on AWS Graviton3 (Neoverse V1); oneDNN then runs its SVE-256 kernels. qemu's default for "max" is
+# 512-bit SVE, which no server we target has, and under which oneDNN 3.11's
+# linear_backward_data of a 1x2 by 2x1 product comes out wrong (CpuBackendTest.LinearBackwardMatchesReference
+# /(1, 2, 1); 128- and 256-bit SVE, no SVE (max,sve=off), neoverse-n1 and cortex-a76 all pass).
+# LAYERPRUNE_ARM64_QEMU_CPU (cache or environment) picks another, e.g. neoverse-n1 (Graviton2, Ampere Altra).
+if(NOT LAYERPRUNE_ARM64_QEMU_CPU)
+  if(DEFINED ENV{LAYERPRUNE_ARM64_QEMU_CPU})
+    set(LAYERPRUNE_ARM64_QEMU_CPU "$ENV{LAYERPRUNE_ARM64_QEMU_CPU}")
+  else()
+    set(LAYERPRUNE_ARM64_QEMU_CPU "max,sve-default-vector-length=32")
+  endif()
+endif()
+set(LAYERPRUNE_ARM64_QEMU_CPU "${LAYERPRUNE_ARM64_QEMU_CPU}" CACHE STRING "qemu-aarch64 -cpu of the emulated tests")
+list(APPEND CMAKE_TRY_COMPILE_PLATFORM_VARIABLES LAYERPRUNE_ARM64_QEMU_CPU)
+set(CMAKE_CROSSCOMPILING_EMULATOR qemu-aarch64;-cpu;${LAYERPRUNE_ARM64_QEMU_CPU};-L;${LAYERPRUNE_ARM64_SYSROOT})
