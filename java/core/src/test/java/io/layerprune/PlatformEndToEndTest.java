@@ -118,8 +118,8 @@ class PlatformEndToEndTest {
             });
             kept = model.sectionStates().stream().filter(s -> !s.pruned()).map(s -> s.index()).toList();
         }
-        System.out.printf("[platform] %s: test accuracy %.4f, sections kept %d of %d %s%n", PLATFORM,
-                r.testAccuracy(), r.sectionsKept(), r.sectionsTotal(), kept);
+        System.out.printf("[platform] %s (os.arch %s): test accuracy %.4f, sections kept %d of %d %s%n", PLATFORM,
+                System.getProperty("os.arch"), r.testAccuracy(), r.sectionsKept(), r.sectionsTotal(), kept);
         assertTrue(r.testAccuracy() > 2.0 / CLASSES, "accuracy " + r.testAccuracy() + " not above twice chance");
         assertTrue(r.sectionsKept() < r.sectionsTotal(), "no section pruned: " + r.sectionsKept());
         assertTrue(Files.size(file) > 0);
@@ -177,8 +177,9 @@ class PlatformEndToEndTest {
                     maxDiff = Math.max(maxDiff, Math.abs(logits[i] - expected[i]));
                 }
                 double tol = tolerance(scale);
-                System.out.printf("[platform] %s reads %s's checkpoint: predictions differ by at most %.3g"
-                        + " (tolerance %.3g, logits up to %.3g)%n", PLATFORM, writer, maxDiff, tol, scale);
+                System.out.printf("[platform] %s (os.arch %s) reads %s's checkpoint: predictions differ by at most"
+                        + " %.3e (tolerance %.3e, logits up to %.3g)%n", PLATFORM, System.getProperty("os.arch"), writer,
+                        maxDiff, tol, scale);
                 assertTrue(maxDiff <= tol, "predictions of " + writer + "'s checkpoint differ on " + PLATFORM
                         + " by " + maxDiff + " > " + tol);
                 TrainingResult r = c.resume(d.train, d.validation, d.test);
