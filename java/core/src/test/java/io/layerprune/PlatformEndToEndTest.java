@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.layerprune.checkpoint.Checkpoint;
 import io.layerprune.data.Dataset;
+import io.layerprune.inference.ExportedModel;
 import io.layerprune.model.Model;
 import io.layerprune.model.zoo.ResidualMlp;
 import io.layerprune.runtime.Layerprune;
@@ -43,12 +44,13 @@ import org.junit.jupiter.api.TestMethodOrder;
  * samples of 16 raw features in 4 classes) trains for 8 epochs, must beat twice chance and prune at least one
  * section; after its 2nd epoch the trainer saves a checkpoint into
  * {@code <layerprune.platform.exchange>/<platform>/} with the checkpoint's own predictions (expected network, on
- * fixed probe inputs, as hexadecimal floats) and the run's final result.
+ * fixed probe inputs, as hexadecimal floats), the run's final result, and the final network exported
+ * ({@link ExportedModel}, {@code model.lpx}) with its predictions.
  *
  * <p>{@link #loadsAndResumesTheOtherPlatformsCheckpoints}: every other platform's folder there is read back: its
- * checkpoint must load, predict what it predicted on its platform within {@link #tolerance}, and resume to the end
- * with a test accuracy within {@link #ACCURACY_BAND} of the writer's (kernels differ across platforms, so training
- * after the checkpoint can drift a little). bin/test runs this class natively (writes linux-x86_64), on arm64
+ * checkpoint must load, predict what it predicted on its platform within {@link #tolerance} (and so must its
+ * export), and resume to the end with a test accuracy within {@link #ACCURACY_BAND} of the writer's (kernels differ
+ * across platforms, so training after the checkpoint can drift a little). bin/test runs this class natively (writes linux-x86_64), on arm64
  * (reads linux-x86_64, writes linux-arm64) and natively again (reads linux-arm64), with
  * {@code -Dlayerprune.platform.require=...} naming the platform that must be there; without it an empty exchange
  * folder skips the second test.
@@ -117,6 +119,7 @@ class PlatformEndToEndTest {
                 }
             });
             kept = model.sectionStates().stream().filter(s -> !s.pruned()).map(s -> s.index()).toList();
+            ExportedModel.export(model, out.resolve("model.lpx"));
         }
         System.out.printf("[platform] %s (os.arch %s): test accuracy %.4f, sections kept %d of %d %s%n", PLATFORM,
                 System.getProperty("os.arch"), r.testAccuracy(), r.sectionsKept(), r.sectionsTotal(), kept);
@@ -129,6 +132,9 @@ class PlatformEndToEndTest {
             logits = c.model().predict(probes(), PROBES, EvalMode.EXPECTED);
         }
         Files.writeString(out.resolve("checkpoint-logits.txt"), hex(logits));
+        try (ExportedModel exported = ExportedModel.load(out.resolve("model.lpx"))) {
+            Files.writeString(out.resolve("export-logits.txt"), hex(exported.predict(probes(), PROBES)));
+        }
         Properties p = new Properties();
         p.setProperty("platform", PLATFORM);
         p.setProperty("testAccuracy", Double.toString(r.testAccuracy()));
@@ -182,6 +188,21 @@ class PlatformEndToEndTest {
                         maxDiff, tol, scale);
                 assertTrue(maxDiff <= tol, "predictions of " + writer + "'s checkpoint differ on " + PLATFORM
                         + " by " + maxDiff + " > " + tol);
+                float[] exportExpected = parseHex(Files.readString(dir.resolve("export-logits.txt")));
+                double exportDiff = 0;
+                double exportScale = 0;
+                try (ExportedModel exported = ExportedModel.load(dir.resolve("model.lpx"))) {
+                    float[] got = exported.predict(probes(), PROBES);
+                    assertEquals(exportExpected.length, got.length);
+                    for (int i = 0; i < got.length; i++) {
+                        exportScale = Math.max(exportScale, Math.abs(exportExpected[i]));
+                        exportDiff = Math.max(exportDiff, Math.abs(got[i] - exportExpected[i]));
+                    }
+                }
+                System.out.printf("[platform] %s reads %s's export: predictions differ by at most %.3e (tolerance"
+                        + " %.3e)%n", PLATFORM, writer, exportDiff, tolerance(exportScale));
+                assertTrue(exportDiff <= tolerance(exportScale), "predictions of " + writer + "'s export differ on "
+                        + PLATFORM + " by " + exportDiff);
                 TrainingResult r = c.resume(d.train, d.validation, d.test);
                 double writerAccuracy = Double.parseDouble(p.getProperty("testAccuracy"));
                 System.out.printf("[platform] %s resumed %s's checkpoint: test accuracy %.4f (%s's run: %.4f),"
