@@ -4,12 +4,13 @@
 # LAYERPRUNE_WITH_CUDA=ON (mvn -Pgpu) also links the real backend into liblayerprune;
 # OFF links backend/cuda_unavailable.cpp, whose make_cuda_backend() says to use the
 # linux-x86_64-gpu jar. The sanitizer build skips CUDA: nvcc does not take the
-# -fsanitize flags and the GPU is not where ASan looks.
+# -fsanitize flags and the GPU is not where ASan looks. Cross builds (linux-arm64) skip it too: the host's
+# nvcc makes x86-64 host code only (there is no linux-arm64-gpu jar).
 # Kernels: sm_90 machine code (H100/H200) plus compute_90 PTX for newer GPUs; the CUDA
 # runtime is linked statically, so only the driver (libcuda.so.1) is needed at run time.
 option(LAYERPRUNE_WITH_CUDA "Link the CUDA backend into liblayerprune (the linux-x86_64-gpu jar)" OFF)
 set(LAYERPRUNE_HAVE_CUDA OFF)
-if(NOT LAYERPRUNE_SANITIZE)
+if(NOT LAYERPRUNE_SANITIZE AND NOT CMAKE_CROSSCOMPILING)
   include(CheckLanguage)
   if(NOT DEFINED CMAKE_CUDA_ARCHITECTURES)
     set(CMAKE_CUDA_ARCHITECTURES "90-real;90-virtual")

@@ -24,12 +24,20 @@ public final class BuildInfo {
         return get("group", "io.layerprune") + ":" + get("artifact", "layerprune");
     }
 
-    /** The native classifier of the CPU build, e.g. {@code linux-x86_64}. */
+    /**
+     * The native classifier of the CPU build for the platform this JVM runs on, as JavaCPP names it: {@code
+     * linux-x86_64} or {@code linux-arm64}. Taken at run time, not from the build: the main jar is the same for
+     * every platform (the linux-arm64 cross build, {@code -Djavacpp.platform=linux-arm64}, shares its classes).
+     */
     public static String platform() {
-        return get("platform", "linux-x86_64");
+        try {
+            return org.bytedeco.javacpp.Loader.getPlatform();
+        } catch (LinkageError e) {
+            return "linux-x86_64";
+        }
     }
 
-    /** Coordinates of the jar with our CPU native code: {@code io.layerprune:layerprune:V:linux-x86_64}. */
+    /** Coordinates of the jar with our CPU native code, e.g. {@code io.layerprune:layerprune:V:linux-x86_64}. */
     public static String nativeJar() {
         return artifact() + ":" + version() + ":" + platform();
     }

@@ -19,12 +19,13 @@ import org.bytedeco.javacpp.tools.InfoMapper;
  * {@code libdnnl.so.3}, taken from the {@code org.bytedeco:dnnl} linux-x86_64 jar on the class path
  * ({@code preloadresource}), then {@code liblayerprune.so} and {@code libjnilayerprune.so} from our
  * own linux-x86_64 jar. liblayerprune.so finds libdnnl/libgomp by soname because they are already
- * loaded, so oneDNN (90 MB) is not copied into our jar.
+ * loaded, so oneDNN (90 MB) is not copied into our jar. The same holds for linux-arm64 (cross-built with
+ * {@code -Djavacpp.platform=linux-arm64}), with the dnnl linux-arm64 jar.
  */
 @Properties(
     target = "io.layerprune.bindings.LayerpruneNative",
     value = @Platform(
-        value = "linux-x86_64",
+        value = {"linux-x86_64", "linux-arm64"},
         compiler = "cpp17",
         include = {"layerprune/types.h", "layerprune/api.h", "layerprune/api_io.h", "layerprune/api_checkpoint.h", "layerprune/api_export.h",
             "layerprune/api_data.h"},

@@ -59,8 +59,8 @@ public final class Native {
     private static LayerpruneException loadFailure(LinkageError e) {
         String detail = e.getMessage() == null ? e.getClass().getName() : e.getMessage();
         return new LayerpruneException(
-                "could not load the layerprune native library (is the linux-x86_64 jar on the class path?): "
-                        + detail,
+                "could not load the layerprune native library (is the " + io.layerprune.BuildInfo.platform()
+                        + " jar on the class path?): " + detail,
                 e);
     }
 }
