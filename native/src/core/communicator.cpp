@@ -53,13 +53,14 @@ bool launched_by_mpi() {
   return false;
 }
 
-std::unique_ptr<Communicator> open_world_communicator(const std::string& mode, double timeout_seconds) {
+std::unique_ptr<Communicator> open_world_communicator(const std::string& mode, double timeout_seconds,
+                                                      const std::string& plugin) {
   require(mode == "auto" || mode == "off" || mode == "mpi",
           "distributed mode must be auto, off or mpi, got '", mode, "'");
   if (mode == "off" || (mode == "auto" && !launched_by_mpi())) return make_single_process_communicator();
   require(launched_by_mpi(), "could not start distributed training because this process was not started by an MPI "
           "launcher: run it as `mpirun -np N ...` (Open MPI), or use distributed mode auto or off");
-  const std::string path = plugin_path();
+  const std::string path = plugin.empty() ? plugin_path() : plugin;
   // RTLD_GLOBAL: Open MPI's own components (dlopened by MPI_Init) resolve libmpi's symbols globally.
   void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_GLOBAL);
   if (handle == nullptr) {

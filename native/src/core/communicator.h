@@ -39,7 +39,9 @@ std::unique_ptr<Communicator> make_single_process_communicator();
 // "mpi" without a launcher, or an MPI plugin that cannot be loaded (no libmpi.so.40), is an
 // Error saying what to install. Initialises MPI once per process; timeout_seconds bounds
 // every collective (<= 0: the LAYERPRUNE_COMM_TIMEOUT environment variable, else 120 s).
-std::unique_ptr<Communicator> open_world_communicator(const std::string& mode, double timeout_seconds = 0);
+// `plugin` is the MPI plugin's path ("" = liblayerprune_mpi.so beside liblayerprune).
+std::unique_ptr<Communicator> open_world_communicator(const std::string& mode, double timeout_seconds = 0,
+                                                      const std::string& plugin = "");
 
 // Whether an MPI launcher started this process (the environment variables above).
 bool launched_by_mpi();

@@ -226,6 +226,9 @@ StepStats TrainingSession::step(const Dataset& train, int64_t batch_index) {
   require(batch_index >= 0 && (batch_index + 1) * global_rows <= train.count,
           "could not run a training step because batch ", batch_index, " is outside the epoch");
   const int32_t W = world();
+  require(saved_world_ == 0 || saved_world_ == W, "could not continue the run because its checkpoint was written by a ", saved_world_,
+          "-rank job and this job has ", W, " rank", W == 1 ? "" : "s", ": resume it with `mpirun -np ", saved_world_,
+          "` (a data-parallel run's batches, shards and BN statistics depend on the number of ranks)");
   require(global_rows % W == 0, "could not run a training step because its batch of ", global_rows,
           " rows does not split evenly over ", W, " ranks; choose a batch size that is a multiple of the number of ranks");
   const int64_t rows = global_rows / W;  // this rank's shard (the whole batch in one process)
@@ -314,8 +317,8 @@ StepStats TrainingSession::step(const Dataset& train, int64_t batch_index) {
 }
 
 void TrainingSession::set_communicator(Communicator* communicator) {
-  require(step_ == 0 || communicator == comm_,
-          "could not set the communicator because the session has already taken ", step_, " steps");
+  // A resumed run sets it after restore_state (step_ > 0): its checkpoint's world size is checked
+  // at the next step.
   comm_ = communicator && communicator->size() > 1 ? communicator : nullptr;
   if (comm_)
     require(config_.batch_size % comm_->size() == 0, "invalid training configuration: batch_size ",

@@ -152,7 +152,8 @@ class TrainingSession {
   int64_t step_correct_ = 0;                              // this shard's correct predictions (then all)
   double reduce_seconds_ = 0.0;                           // wall time in the all-reduces so far
   double global_loss_ = 0.0;                              // the global batch's loss after the all-reduce
-  int32_t planned_live_ = -1;                             // live sections when reduced_ was planned
+  int32_t planned_live_ = -1;
+  int64_t saved_world_ = 0;                               // ranks of the run a checkpoint restored (0: none)                             // live sections when reduced_ was planned
   bool reduced_this_step_ = false;
   // Declared last, so destroyed first: its thread reads order_ until joined.
   std::unique_ptr<BatchPrefetcher> prefetcher_;
