@@ -74,6 +74,28 @@ TEST(BatchPrefetcher, PrefetchedBatchEqualsTheOnePreparedOnTheSpot) {
   EXPECT_FALSE(same_batch(got, expected, 8, 72));
 }
 
+TEST(BatchPrefetcher, ARanksShardIsItsRowsOfTheWholeBatchAugmentedAlike) {
+  // Data-parallel training: rank r of W prepares rows [r B / W, (r + 1) B / W) of the global
+  // batch with offset r B / W; each row must get the crop and flip it gets in the whole batch.
+  auto data = test::blobs(40, 72, 3, 1);
+  const std::vector<int64_t> order = shuffled(40, 2);
+  const AugmentSpec augment = image_augment(5);
+  HostBatch whole{std::vector<float>(16 * 72), std::vector<int32_t>(16)};
+  prepare_batch(BatchRequest{data.get(), order.data(), 1, 1, 16, 16, 7}, augment, whole);
+  for (int64_t world : {2, 4}) {
+    const int64_t rows = 16 / world;
+    for (int64_t rank = 0; rank < world; ++rank) {
+      HostBatch shard{std::vector<float>(rows * 72), std::vector<int32_t>(rows)};
+      BatchRequest r{data.get(), order.data(), 1, 1, 16, rows, 7};
+      r.offset = rank * rows;
+      prepare_batch(r, augment, shard);
+      EXPECT_EQ(std::memcmp(shard.x.data(), whole.x.data() + rank * rows * 72, sizeof(float) * rows * 72), 0)
+          << "rank " << rank << " of " << world;
+      EXPECT_EQ(std::memcmp(shard.y.data(), whole.y.data() + rank * rows, sizeof(int32_t) * rows), 0);
+    }
+  }
+}
+
 TEST(BatchPrefetcher, AugmentSeedsDifferAcrossStepsAndSeeds) {
   EXPECT_NE(augment_seed(1, 0), augment_seed(1, 1));
   EXPECT_NE(augment_seed(1, 0), augment_seed(2, 0));

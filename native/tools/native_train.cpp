@@ -9,9 +9,15 @@
 //       [--epochs 15] [--train-limit N] [--validation 5000] [--lr X] [--lambda X]
 //       [--eta-theta X] [--weight-decay X] [--budget X] [--evidence-z X] [--evidence-horizon X]
 //       [--plain] [--no-gates] [--no-augment] [--freeze-epochs N] [--seed 1] [--label NAME]
-//       [--reference]
+//       [--reference] [--batch N] [--distributed auto|off|mpi]
+//
+// Data-parallel (issue 16, docs/SCALING.md): `mpirun -np N layerprune_native_train ...` trains on N
+// ranks (--distributed auto detects the launcher; the global batch stays --batch, each rank takes
+// a 1/N share); rank 0 prints, every rank prints its rank and pid first.
 //
 // Prints one line per epoch and a final JSON line (prefix "RESULT ").
+#include <unistd.h>
+
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -20,6 +26,7 @@
 #include <vector>
 
 #include "backend/backend.h"
+#include "core/communicator.h"
 #include "core/error.h"
 #include "method/epoch_loop.h"
 #include "method/trainer.h"
@@ -81,12 +88,20 @@ int run(int argc, char** argv) {
   c.total_steps = epochs * epoch_steps;
   c.theta_freeze_steps = static_cast<int64_t>(freeze_epochs * epoch_steps);
   c.seed = static_cast<int64_t>(seed);
+  c.batch_size = static_cast<int32_t>(arg(argc, argv, "--batch", c.batch_size));
   validate(c);
+  const std::unique_ptr<Communicator> comm = open_world_communicator(sarg(argc, argv, "--distributed", "auto"));
+  if (comm->size() > 1) {
+    std::fprintf(stderr, "[%s] distributed: rank %d of %d (%s), pid %d\n", label.c_str(), comm->rank(), comm->size(),
+                 comm->name(), static_cast<int>(getpid()));
+    if (comm->rank() != 0 && std::freopen("/dev/null", "w", stdout) == nullptr) fail("could not silence rank ", comm->rank());
+  }
 
   const auto t0 = std::chrono::steady_clock::now();
   auto seconds = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
   double eval_seconds = 0;
   TrainingSession session(*model, c);
+  session.set_communicator(comm.get());
   EpochLoop loop(session);  // the epochs and their batches: the same loop as the Java Trainer's
   loop.start(epochs);
   while (loop.begin_epoch(train)) {
@@ -128,12 +143,15 @@ int run(int argc, char** argv) {
   std::printf("RESULT {\"label\":\"%s\",\"depth\":%d,\"epochs\":%d,\"lambda\":%g,\"eta_theta\":%g,\"budget\":%g,"
               "\"evidence_z\":%g,\"train\":%lld,\"validation\":%lld,\"val_acc_det\":%.4f,\"test_acc_det\":%.4f,"
               "\"kept\":%d,\"sections\":%d,\"pruned\":\"%s\",\"flops_ratio\":%.4f,\"estimator_ratio\":%.4f,"
-              "\"seconds\":%.1f,\"eval_seconds\":%.1f}\n",
+              "\"seconds\":%.1f,\"eval_seconds\":%.1f,\"ranks\":%d,\"samples_per_second\":%.1f,"
+              "\"reduce_floats\":%lld,\"reduce_seconds\":%.3f}\n",
               label.c_str(), depth, epochs, c.lambda, c.eta_theta, c.estimator_budget, c.evidence_z,
               static_cast<long long>(train.count), static_cast<long long>(splits.validation.count), val_det.accuracy,
               test_det.accuracy, kept, model->sections(), pruned.c_str(),
               session.cumulative_flops() / session.cumulative_flops_unpruned(),
-              session.cumulative_estimator_flops() / session.cumulative_flops_unpruned(), train_seconds, eval_seconds);
+              session.cumulative_estimator_flops() / session.cumulative_flops_unpruned(), train_seconds, eval_seconds,
+              comm->size(), double(session.steps_done()) * c.batch_size / (train_seconds - eval_seconds),
+              static_cast<long long>(session.reduced_floats()), session.total_reduce_seconds());
   return 0;
 }
 

@@ -175,6 +175,20 @@ int32_t model_family(const Model* model);
 // N = n_train, n_l the matrix weights of section l (model_section_info's `weights`, pruned sections
 // included); 0 for a model without weighted sections. tau >= 0 and n_train > 0, both finite.
 double train_config_lambda_for_tau(const Model* model, double tau, double n_train);
+// Distributed training (issue 16, docs/SCALING.md) ----------------------------------
+// Opens this process's world once: mode "auto" (MPI when an MPI launcher such as `mpirun`
+// started the process, else one process), "mpi" (an Error unless launched by one) or "off".
+// plugin_path: the MPI plugin liblayerprune_mpi.so (null or "": the one beside liblayerprune).
+// Returns the world size; later calls return the open world's (their mode is not re-read).
+int32_t distributed_init(const char* mode, const char* plugin_path);
+int32_t distributed_rank();  // 0 before distributed_init
+int32_t distributed_size();  // 1 before distributed_init
+// Whether an MPI launcher started this process (its environment variables).
+int32_t distributed_launched();
+// Before the trainer's first step: on = 1 trains this rank's share of every batch and averages
+// over the world opened by distributed_init (batch_size must be a multiple of its size).
+void trainer_set_distributed(Trainer* trainer, int32_t on);
+
 Trainer* trainer_create(Model* model, const TrainConfig* config);
 void trainer_destroy(Trainer* trainer);
 // Shuffles the training set; returns the number of steps in the epoch (full batches).

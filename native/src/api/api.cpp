@@ -6,10 +6,12 @@
 #include <algorithm>
 #include <cmath>
 #include <memory>
+#include <mutex>
 #include <new>
 #include <vector>
 
 #include "backend/backend.h"
+#include "core/communicator.h"
 #include "core/error.h"
 #include "core/threads.h"
 #include "core/version.h"
@@ -384,6 +386,36 @@ HeldSession session(const Trainer* t) {
 }
 
 }  // namespace
+
+namespace {
+std::mutex g_world_mutex;
+std::unique_ptr<Communicator> g_world;  // opened once, lives until exit (MPI is finalised then)
+}  // namespace
+
+int32_t distributed_init(const char* mode, const char* plugin_path) {
+  const std::lock_guard<std::mutex> lock(g_world_mutex);
+  if (!g_world) g_world = open_world_communicator(mode ? mode : "auto", 0, plugin_path ? plugin_path : "");
+  return g_world->size();
+}
+int32_t distributed_rank() {
+  const std::lock_guard<std::mutex> lock(g_world_mutex);
+  return g_world ? g_world->rank() : 0;
+}
+int32_t distributed_size() {
+  const std::lock_guard<std::mutex> lock(g_world_mutex);
+  return g_world ? g_world->size() : 1;
+}
+int32_t distributed_launched() { return launched_by_mpi() ? 1 : 0; }
+void trainer_set_distributed(Trainer* t, int32_t on) {
+  HeldSession s = session(t);
+  Communicator* world = nullptr;
+  if (on) {
+    const std::lock_guard<std::mutex> lock(g_world_mutex);
+    require(g_world != nullptr, "could not make the trainer distributed because distributed_init was not called");
+    world = g_world.get();
+  }
+  s.session.set_communicator(world);
+}
 
 int64_t trainer_begin_epoch(Trainer* t, const Dataset* train) {
   return session(t).session.begin_epoch(*checked(train, "data set"));

@@ -18,11 +18,19 @@ uint64_t augment_seed(int64_t seed, int64_t global_step) {
   return mix64(mix64(static_cast<uint64_t>(seed) ^ 0xa5a5a5a5c3c3c3c3ULL) ^ static_cast<uint64_t>(global_step));
 }
 
+AugmentDraw draw_augment(int32_t pad, bool flip, Rng& rng) {
+  AugmentDraw d;
+  d.dy = pad > 0 ? int64_t(rng.below(uint64_t(2 * pad + 1))) - pad : 0;
+  d.dx = pad > 0 ? int64_t(rng.below(uint64_t(2 * pad + 1))) - pad : 0;
+  d.mirror = flip && rng.bernoulli(0.5);
+  return d;
+}
+
 void augment_image(const float* src, float* dst, int64_t channels, int64_t height, int64_t width, int32_t pad,
                    bool flip, Rng& rng) {
-  const int64_t dy = pad > 0 ? int64_t(rng.below(uint64_t(2 * pad + 1))) - pad : 0;
-  const int64_t dx = pad > 0 ? int64_t(rng.below(uint64_t(2 * pad + 1))) - pad : 0;
-  const bool mirror = flip && rng.bernoulli(0.5);
+  const AugmentDraw draw = draw_augment(pad, flip, rng);
+  const int64_t dy = draw.dy, dx = draw.dx;
+  const bool mirror = draw.mirror;
   for (int64_t y = 0; y < height; ++y)
     for (int64_t x = 0; x < width; ++x) {
       const int64_t xo = mirror ? width - 1 - x : x;  // output column this source pixel lands in

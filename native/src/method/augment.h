@@ -14,6 +14,13 @@ namespace layerprune {
 // batch is the same whichever thread prepares it (method/batch_prefetcher.h).
 uint64_t augment_seed(int64_t seed, int64_t global_step);
 
+// One image's random crop offset and flip, drawn from `rng` as augment_image draws them (a
+// data-parallel rank skips the draws of the rows before its shard with it).
+struct AugmentDraw {
+  int64_t dy = 0, dx = 0;
+  bool mirror = false;
+};
+AugmentDraw draw_augment(int32_t pad, bool flip, Rng& rng);
 void augment_image(const float* src, float* dst, int64_t channels, int64_t height, int64_t width, int32_t pad,
                    bool flip, Rng& rng);
 

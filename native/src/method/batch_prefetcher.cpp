@@ -13,10 +13,12 @@ namespace layerprune {
 void prepare_batch(const BatchRequest& request, const AugmentSpec& augment, HostBatch& out) {
   const Dataset& data = *request.data;
   const int64_t dim = data.dim;
-  const int64_t* order = request.order + request.batch * request.batch_size;
+  const int64_t* order = request.order + request.batch * request.batch_size + request.offset;
   // Its own stream, not the session's: the same batch gets the same crops and flips
-  // whichever thread prepares it and whenever.
+  // whichever thread prepares it and whenever (and whichever rank's shard holds a row).
   Rng rng(augment_seed(augment.seed, request.global_step));
+  if (augment.on)
+    for (int64_t r = 0; r < request.offset; ++r) draw_augment(augment.pad, augment.flip, rng);
   for (int64_t r = 0; r < request.rows; ++r) {
     const int64_t i = order[r];
     if (augment.on)

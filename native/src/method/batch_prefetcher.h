@@ -24,7 +24,7 @@ struct AugmentSpec {
   int64_t seed = 0;  // the training configuration's seed
 };
 
-// Which batch: rows [batch * batch_size, +rows) of `order` (the epoch permutation) of
+// Which batch: rows [batch * batch_size + offset, +rows) of `order` (the epoch permutation) of
 // `data`, augmented with randomness derived from (seed, global_step). `epoch` counts
 // the session's permutations, so a batch prepared before a reshuffle never matches.
 struct BatchRequest {
@@ -35,9 +35,12 @@ struct BatchRequest {
   int64_t batch_size = 0;
   int64_t rows = 0;
   int64_t global_step = 0;
+  // Data-parallel training: this rank's shard starts `offset` rows into the batch (its
+  // augmentation draws are those the rows would get in the whole batch).
+  int64_t offset = 0;
   bool operator==(const BatchRequest& o) const {
     return data == o.data && order == o.order && epoch == o.epoch && batch == o.batch &&
-           batch_size == o.batch_size && rows == o.rows && global_step == o.global_step;
+           batch_size == o.batch_size && rows == o.rows && global_step == o.global_step && offset == o.offset;
   }
 };
 

@@ -92,7 +92,9 @@ class BudgetedEstimator final : public ThetaEstimator {
         cost_(sections, 0.0),
         fixed_(sections, 0),
         live_on_(sections, 0.f),
-        flipped_(sections, 0.f) {}
+        flipped_(sections, 0.f),
+        drawn_(sections, 0),
+        measured_(2 * static_cast<size_t>(sections), 0.0) {}
 
   const char* name() const override { return "budgeted"; }
   GatedNetwork::Directional directional_need() const override { return GatedNetwork::kRunSections; }
@@ -116,7 +118,10 @@ class BudgetedEstimator final : public ThetaEstimator {
       grad[l] = 0.0;
       rate_[l] = 0.0;
     }
-    if (A == 0) return 0.0;
+    if (A == 0) {
+      ctx.reduce_mean(nullptr, 0);
+      return 0.0;
+    }
     // Cost of re-running section l (forward from l to the loss, with l flipped).
     flipped_ = ctx.gates;
     for (int32_t l = 0; l < L; ++l) {
@@ -128,23 +133,44 @@ class BudgetedEstimator final : public ThetaEstimator {
     }
     allocate(model, ctx, L);
 
+    // Phase 1: the draws, in section order from the shared stream (the same on every rank of a
+    // data-parallel job), and this shard's re-runs: d_l into measured_[l], the linearized term
+    // into measured_[L + l]. Then their means over the ranks (a no-op in a single process), so
+    // that phase 2 updates the running fits from the global batch's numbers on every rank.
     double flops = 0.0;
+    for (int32_t l = 0; l < L; ++l) {
+      drawn_[l] = 0;
+      measured_[l] = 0.0;
+      measured_[L + l] = 0.0;
+      if (model.gate(l).pruned) continue;
+      const bool ran = ctx.gates[l] != 0.f;
+      if (ran) measured_[L + l] = lin[l];
+      const double p = rate_[l];
+      if (p > 0.0 && ctx.rng.uniform() < p) {
+        const double other = model.rerun_loss(ctx.rows, ctx.gates, l, ran ? 0.f : 1.f);
+        measured_[l] = ran ? ctx.step_loss - other : other - ctx.step_loss;
+        drawn_[l] = 1;
+        flops += cost_[l];
+      }
+    }
+    ctx.reduce_mean(measured_.data(), 2 * L);
+
+    // Phase 2: prediction, correction and the running fits, in section order (the pooled slope
+    // learns from the sections before).
     for (int32_t l = 0; l < L; ++l) {
       if (model.gate(l).pruned) continue;
       const bool ran = ctx.gates[l] != 0.f;
-      const double control = ran ? lin[l] : 0.0;
+      const double control = ran ? measured_[L + l] : 0.0;
       Fit& fit = ran ? on_[l] : off_[l];
       const double beta = slope_.value();
       const double pred = ran || off_[l].n > 0 ? fit.predict(control, beta) : on_[l].d;
       const double p = rate_[l];
       double correction = 0.0;
-      if (p > 0.0 && ctx.rng.uniform() < p) {
-        const double other = model.rerun_loss(ctx.rows, ctx.gates, l, ran ? 0.f : 1.f);
-        const double d = ran ? ctx.step_loss - other : other - ctx.step_loss;
+      if (drawn_[l]) {
+        const double d = measured_[l];
         correction = (d - pred) / p;
         if (ran && fit.n > 0) slope_.add(d - fit.d, control - fit.c);
         fit.add(d, control, d - pred);
-        flops += cost_[l];
       }
       grad[l] = pred + correction;
     }
@@ -229,6 +255,8 @@ class BudgetedEstimator final : public ThetaEstimator {
   std::vector<double> weight_, cost_;
   std::vector<char> fixed_;
   std::vector<float> live_on_, flipped_;
+  std::vector<char> drawn_;        // I_l of this step
+  std::vector<double> measured_;   // d_l (L) then the linearized terms (L): what the ranks average
 };
 
 }  // namespace

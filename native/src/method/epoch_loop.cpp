@@ -1,6 +1,7 @@
 #include "method/epoch_loop.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <limits>
 
 #include "core/error.h"
@@ -80,6 +81,10 @@ int64_t EpochLoop::run(const Dataset& train, int64_t max_steps, StepStats* out) 
     if (stats_.steps_done == stats_.steps) {
       stats_.complete = 1;
       ++epochs_done_;
+      // Data-parallel runs: every rank must hold the same network after every epoch.
+      char when[48];
+      std::snprintf(when, sizeof when, "after epoch %d", epochs_done_);
+      session_.verify_replicas(when);
     }
   }
   return n;

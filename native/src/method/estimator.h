@@ -11,6 +11,20 @@
 
 namespace layerprune {
 
+// Data-parallel training (core/communicator.h, docs/SCALING.md): the step's one all-reduce.
+// Each rank measures on its shard of the global batch; an estimator calls mean() once per
+// estimate, with the per-section numbers it measured (losses of its re-runs, linearized
+// terms, its estimates), and gets back their means over the ranks, which are what a single
+// process would have measured on the whole batch (every shard has the same rows). The
+// trainer fuses them with the weight gradients, the loss and the BN running statistics into
+// one buffer. After the call, `step_loss` is the global batch's loss too. Absent (null) in a
+// single process, where the numbers are the batch's already.
+class StepReduction {
+ public:
+  virtual ~StepReduction() = default;
+  virtual void mean(double* values, int32_t n, double* step_loss) = 0;
+};
+
 struct EstimatorContext {
   GatedNetwork& model;
   const std::vector<float>& gates;  // xi sampled for this step (0/1); pruned = 0
@@ -26,6 +40,14 @@ struct EstimatorContext {
   // ledger: what gating and pruning have saved so far, less what the estimator has spent);
   // infinite = no cap. Only the budgeted estimator reads it.
   double max_flops = std::numeric_limits<double>::infinity();
+  // The ranks' all-reduce (data-parallel training); null in a single process.
+  StepReduction* reduction = nullptr;
+  // values[0..n) <- their means over the ranks (and step_loss the global loss); a no-op in a
+  // single process. Call it once per estimate, after the draws and re-runs, before the numbers
+  // update any state that must stay equal on every rank.
+  void reduce_mean(double* values, int32_t n) {
+    if (reduction) reduction->mean(values, n, &step_loss);
+  }
 };
 
 class ThetaEstimator {

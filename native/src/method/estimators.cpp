@@ -21,7 +21,10 @@ class TwoPointEstimator final : public ThetaEstimator {
       grad[l] = 0.0;
       if (!model.gate(l).pruned) live_[A++] = l;
     }
-    if (A == 0) return 0.0;
+    if (A == 0) {
+      ctx.reduce_mean(nullptr, 0);
+      return 0.0;
+    }
     const int32_t k = std::max<int32_t>(1, static_cast<int32_t>(std::ceil(fraction_ * A - 1e-9)));
     double flops = 0.0;
     for (int32_t i = 0; i < k; ++i) {  // partial Fisher-Yates: k distinct live sections
@@ -37,6 +40,7 @@ class TwoPointEstimator final : public ThetaEstimator {
       flipped_[l] = flip;
       flops += model.forward_flops(flipped_, l);
     }
+    ctx.reduce_mean(grad.data(), L);  // each g_l is linear in the shard's losses: their mean is the batch's
     return flops * double(ctx.rows);
   }
 

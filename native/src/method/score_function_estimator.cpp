@@ -13,6 +13,7 @@ class ScoreFunctionEstimator final : public ThetaEstimator {
   double estimate(EstimatorContext& ctx, std::vector<double>& grad) override {
     // The baseline uses only past losses, so it does not bias the estimate; it starts
     // at the first loss seen instead of 0 to avoid a large initial variance.
+    ctx.reduce_mean(nullptr, 0);  // the global batch's loss, for the estimate and the baseline alike
     if (!has_baseline_) baseline_ = ctx.step_loss, has_baseline_ = true;
     const double centred = ctx.step_loss - baseline_;
     for (int32_t l = 0; l < ctx.model.sections(); ++l) {

@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstring>
 #include <limits>
+#include <string>
 
 #include "core/error.h"
 #include "core/threads.h"
@@ -10,6 +13,16 @@
 #include "model/cost.h"
 
 namespace layerprune {
+
+// The estimator's side of the step's all-reduce (method/estimator.h StepReduction).
+class TrainingSession::Reduction final : public StepReduction {
+ public:
+  explicit Reduction(TrainingSession& session) : session_(session) {}
+  void mean(double* values, int32_t n, double* step_loss) override { session_.all_reduce_step(values, n, step_loss); }
+
+ private:
+  TrainingSession& session_;
+};
 
 TrainingSession::TrainingSession(GatedNetwork& model, const TrainConfig& config)
     : model_(model), config_(config), rng_(static_cast<uint64_t>(config.seed) ^ 0x5eedULL) {
@@ -108,6 +121,7 @@ int64_t TrainingSession::begin_epoch(const Dataset& train) {
 
 BatchRequest TrainingSession::batch_request(const Dataset& train, int64_t batch_index, int64_t rows,
                                             int64_t global_step) const {
+  // Data-parallel: this rank's shard of the global batch (rows is the shard's size).
   BatchRequest r;
   r.data = &train;
   r.order = order_.data();
@@ -116,6 +130,7 @@ BatchRequest TrainingSession::batch_request(const Dataset& train, int64_t batch_
   r.batch_size = config_.batch_size;
   r.rows = rows;
   r.global_step = global_step;
+  r.offset = comm_ ? int64_t(comm_->rank()) * rows : 0;
   return r;
 }
 
@@ -207,9 +222,16 @@ StepStats TrainingSession::step(const Dataset& train, int64_t batch_index) {
   apply_thread_config();
   require(int64_t(order_.size()) == train.count,
           "could not run a training step because begin_epoch was not called for this data set");
-  const int64_t rows = std::min<int64_t>(config_.batch_size, train.count);
-  require(batch_index >= 0 && (batch_index + 1) * rows <= train.count,
+  const int64_t global_rows = std::min<int64_t>(config_.batch_size, train.count);
+  require(batch_index >= 0 && (batch_index + 1) * global_rows <= train.count,
           "could not run a training step because batch ", batch_index, " is outside the epoch");
+  const int32_t W = world();
+  require(saved_world_ == 0 || saved_world_ == W, "could not continue the run because its checkpoint was written by a ", saved_world_,
+          "-rank job and this job has ", W, " rank", W == 1 ? "" : "s", ": resume it with `mpirun -np ", saved_world_,
+          "` (a data-parallel run's batches, shards and BN statistics depend on the number of ranks)");
+  require(global_rows % W == 0, "could not run a training step because its batch of ", global_rows,
+          " rows does not split evenly over ", W, " ranks; choose a batch size that is a multiple of the number of ranks");
+  const int64_t rows = global_rows / W;  // this rank's shard (the whole batch in one process)
   load_batch(train, batch_index, rows);
   // Batch b+1 (if this epoch has it) is gathered while this step computes. The job
   // never outlives the call (waited for on every exit, exceptions included): once step
@@ -218,14 +240,16 @@ StepStats TrainingSession::step(const Dataset& train, int64_t batch_index) {
     BatchPrefetcher& p;
     ~WaitOnExit() { p.wait(); }
   } wait_on_exit{*prefetcher_};
-  if ((batch_index + 2) * rows <= train.count)
+  if ((batch_index + 2) * global_rows <= train.count)
     prefetcher_->prefetch(batch_request(train, batch_index + 1, rows, step_ + 1));
   sample_gates();
 
   StepStats out{};
   int64_t correct = 0;
   model_.forward(rows, gates_, GatedNetwork::kTraining);
-  const double loss = model_.loss(rows, true, &correct);
+  double loss = model_.loss(rows, true, &correct);
+  step_correct_ = correct;
+  reduced_this_step_ = false;
   if (!std::isfinite(loss))
     fail("training diverged at step ", step_ + 1, ": the loss is ", loss, "; lower the learning rate (eta_w = ",
          config_.eta_w, ") or keep gradient clipping on");
@@ -234,26 +258,34 @@ StepStats TrainingSession::step(const Dataset& train, int64_t batch_index) {
   double estimator_flops = model_.backward(rows, gates_, need, &directional_);
 
   std::fill(theta_grad_.begin(), theta_grad_.end(), 0.0);
-  const double sampled_flops = cost::training_step_flops(model_.forward_flops(gates_), rows);
-  out.step_flops_unpruned = cost::training_step_flops(model_.forward_flops(all_on_), rows);
+  // FLOPs in the global batch's units (each rank ran a W-th of it: scaled back up, exactly
+  // for the power-of-two W a run usually has); the estimator works on the shard, in its units.
+  estimator_flops *= double(W);
+  const double sampled_flops = cost::training_step_flops(model_.forward_flops(gates_), rows) * double(W);
+  out.step_flops_unpruned = cost::training_step_flops(model_.forward_flops(all_on_), rows) * double(W);
   // While theta is frozen (ALGORITHM 7: "theta frozen for epoch 1") the gates are still
   // sampled and the prior still acts on W, but no estimator runs and theta stays put.
   if (!config_.no_gates) {
     if (!theta_frozen) {
       EstimatorContext ctx{model_, gates_, rows, loss, rng_, &directional_,
                            config_.pruning_rule == PRUNING_RULE_EVIDENCE ? &priority_ : nullptr};
+      Reduction reduction(*this);
+      if (W > 1) ctx.reduction = &reduction;
       // The ledger: the run so far, this step included, may cost at most the ungated run's
       // FLOPs (cumulative unpruned minus cumulative actual is what gating and pruning saved
       // less what the estimator spent), so pruning never makes training more expensive. The
       // re-runs are drawn, so a step can overspend its expectation by at most one step's
       // re-runs; the next steps' credit takes it back.
       if (ledger_)
-        ctx.max_flops = (cumulative_flops_unpruned_ + out.step_flops_unpruned) -
-                        (cumulative_flops_ + sampled_flops + estimator_flops);
-      estimator_flops += estimator_->estimate(ctx, theta_grad_);
+        ctx.max_flops = ((cumulative_flops_unpruned_ + out.step_flops_unpruned) -
+                         (cumulative_flops_ + sampled_flops + estimator_flops)) / double(W);
+      estimator_flops += estimator_->estimate(ctx, theta_grad_) * double(W);
     }
-    add_prior_and_decay(prior_terms(&train));
   }
+  // The step's all-reduce, where the estimator did not run it (no gates, theta frozen).
+  if (W > 1 && !reduced_this_step_) all_reduce_step(nullptr, 0, &loss);
+  if (W > 1) loss = global_loss_, correct = step_correct_;
+  if (!config_.no_gates) add_prior_and_decay(prior_terms(&train));
   Backend& be = model_.backend();
   if (config_.weight_decay > 0.0)
     for (const ParamRef& p : model_.params())
@@ -276,12 +308,106 @@ StepStats TrainingSession::step(const Dataset& train, int64_t batch_index) {
   out.pruned_this_step = config_.no_gates || theta_frozen ? 0 : update_thetas();
   out.step = step_;
   out.loss = loss;
-  out.accuracy = double(correct) / double(rows);
+  out.accuracy = double(correct) / double(global_rows);
   out.lr = lr;
   out.live_sections = model_.live_sections();
   out.active_sections = 0;
   for (float g : gates_) out.active_sections += g != 0.f;
   return out;
+}
+
+void TrainingSession::set_communicator(Communicator* communicator) {
+  // A resumed run sets it after restore_state (step_ > 0): its checkpoint's world size is checked
+  // at the next step.
+  comm_ = communicator && communicator->size() > 1 ? communicator : nullptr;
+  if (comm_)
+    require(config_.batch_size % comm_->size() == 0, "invalid training configuration: batch_size ",
+            config_.batch_size, " must be a multiple of the number of ranks (", comm_->size(),
+            "): each rank trains on an equal share of every batch");
+  fused_.clear();
+  planned_live_ = -1;
+}
+
+// What the all-reduce carries: every weight gradient, then the BN running statistics (updated
+// by this shard's forward; their mean is what a whole-batch forward would leave, since the
+// update is linear in the batch statistics). Re-planned when a prune changed the tensors.
+void TrainingSession::plan_reduction() {
+  reduced_.clear();
+  reduced_tensor_floats_ = 0;
+  for (const ParamRef& p : model_.params()) {
+    reduced_.push_back({p.g, p.n});
+    reduced_tensor_floats_ += p.n;
+  }
+  auto ends_with = [](const std::string& s, const char* tail) {
+    const size_t n = std::strlen(tail);
+    return s.size() >= n && s.compare(s.size() - n, n, tail) == 0;
+  };
+  for (const StateTensor& t : model_.state_tensors())
+    if (ends_with(t.name, ".running_mean") || ends_with(t.name, ".running_var")) {
+      reduced_.push_back({t.data, t.count});
+      reduced_tensor_floats_ += t.count;
+    }
+  planned_live_ = model_.live_sections();
+}
+
+void TrainingSession::all_reduce_step(double* values, int32_t n, double* step_loss) {
+  require(!reduced_this_step_, "could not run the step's all-reduce because it already ran in this step");
+  reduced_this_step_ = true;
+  if (planned_live_ != model_.live_sections()) plan_reduction();
+  const size_t need = size_t(reduced_tensor_floats_) + size_t(n) + 2;
+  if (fused_.size() != need) fused_.resize(need);  // only when a prune or the estimator's count changed it
+  Backend& be = model_.backend();
+  float* f = fused_.data();
+  for (const auto& [data, count] : reduced_) {
+    be.to_host(f, data, sizeof(float) * size_t(count));
+    f += count;
+  }
+  for (int32_t i = 0; i < n; ++i) *f++ = float(values[i]);
+  *f++ = float(*step_loss);
+  *f++ = float(step_correct_);
+  char what[96];
+  std::snprintf(what, sizeof what, "the all-reduce of step %lld", static_cast<long long>(step_ + 1));
+  comm_->all_reduce_sum(fused_.data(), int64_t(need), what);
+  reduce_seconds_ += comm_->last_seconds();
+  const float inv = 1.0f / float(comm_->size());
+  f = fused_.data();
+  for (const auto& [data, count] : reduced_) {
+    for (int64_t i = 0; i < count; ++i) f[i] *= inv;
+    be.to_device(data, f, sizeof(float) * size_t(count));
+    f += count;
+  }
+  for (int32_t i = 0; i < n; ++i) values[i] = double(*f++) / comm_->size();
+  global_loss_ = double(*f++) / comm_->size();
+  *step_loss = global_loss_;
+  step_correct_ = int64_t(*f++);
+}
+
+void TrainingSession::verify_replicas(const char* when) {
+  if (!comm_) return;
+  // FNV-1a over every weight and momentum, every theta and pruned flag, and the step count.
+  uint64_t h = 1469598103934665603ULL;
+  auto mix = [&h](const void* p, size_t bytes) {
+    const unsigned char* b = static_cast<const unsigned char*>(p);
+    for (size_t i = 0; i < bytes; ++i) h = (h ^ b[i]) * 1099511628211ULL;
+  };
+  std::vector<float> host;
+  Backend& be = model_.backend();
+  for (const ParamRef& p : model_.params())
+    for (const float* t : {p.w, p.v}) {
+      host.resize(size_t(p.n));
+      be.to_host(host.data(), t, sizeof(float) * size_t(p.n));
+      mix(host.data(), sizeof(float) * host.size());
+    }
+  for (int32_t l = 0; l < model_.sections(); ++l) {
+    const GateState& s = model_.gate(l);
+    mix(&s.theta, sizeof s.theta);
+    const char pruned = s.pruned ? 1 : 0;
+    mix(&pruned, 1);
+  }
+  mix(&step_, sizeof step_);
+  require(comm_->same_on_every_rank(h, "the replica check"), "rank ", comm_->rank(), " of ", comm_->size(),
+          ": the replicas diverged (", when, ", step ", step_,
+          "): this rank's weights, momenta or thetas differ from another rank's");
 }
 
 void TrainingSession::finish() {

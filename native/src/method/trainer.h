@@ -5,6 +5,7 @@
 #include <memory>
 #include <vector>
 
+#include "core/communicator.h"
 #include "core/rng.h"
 #include "layerprune/types.h"
 #include "method/batch_prefetcher.h"
@@ -74,6 +75,24 @@ class TrainingSession {
   void set_prefetch(bool on) { prefetcher_->set_enabled(on); }
   bool prefetch() const { return prefetcher_->enabled(); }
 
+  // Data-parallel training (docs/SCALING.md). Every rank runs a session with the same
+  // configuration and seed on the same data set; the communicator's rank takes rows
+  // [rank * B / W, (rank + 1) * B / W) of each global batch of B = batch_size rows (B must be a
+  // multiple of W). Gates, estimator draws, the shuffle and augmentation come from the shared
+  // seed, so they agree without a message; the weight gradients, the estimator's per-section
+  // numbers, the loss and the BN running statistics are averaged over the ranks in one
+  // all-reduce per step, after which every rank takes the same SGD step, theta step and
+  // pruning decision. Not owned; set before the first step; null or size 1 = one process.
+  void set_communicator(Communicator* communicator);
+  Communicator* communicator() const { return comm_; }
+  // Throws Error unless every rank holds bit-identical weights, momenta, thetas and step
+  // count (a checksum compared across ranks); the epoch loop calls it after every epoch.
+  void verify_replicas(const char* when);
+  // Floats in the step's all-reduce (0 in a single process) and the last one's wall time.
+  int64_t reduced_floats() const { return int64_t(fused_.size()); }
+  double last_reduce_seconds() const { return comm_ ? comm_->last_seconds() : 0.0; }
+  double total_reduce_seconds() const { return reduce_seconds_; }
+
   // Serialization hooks (checkpoints, method/trainer_state.cpp): RNG, step counter,
   // FLOP counters, N, the epoch permutation, tau, the last theta gradient and the
   // estimator's state. The network's own state is saved apart (io/network_state.h).
@@ -90,6 +109,11 @@ class TrainingSession {
   double clip_scale(double* norm_out);
   void compute_theta_steps(double eta_theta);
   int32_t update_thetas();
+  int32_t world() const { return comm_ ? comm_->size() : 1; }
+  // The fused all-reduce: what it carries is planned here (after every prune), not per step.
+  void plan_reduction();
+  void all_reduce_step(double* values, int32_t n, double* step_loss);
+  class Reduction;
 
   GatedNetwork& model_;
   TrainConfig config_;
@@ -121,6 +145,16 @@ class TrainingSession {
   std::vector<double> directional_; // <dL/d zbar_l, B_l> from backward (linearized estimators)
   std::vector<int64_t> order_;      // epoch permutation of the training set
   uint64_t epoch_ = 0;              // counts permutations of order_: a prefetched batch's identity
+  Communicator* comm_ = nullptr;
+  std::vector<float> fused_;                              // the step's all-reduce buffer
+  std::vector<std::pair<float*, int64_t>> reduced_;       // weight gradients, then BN running stats
+  int64_t reduced_tensor_floats_ = 0;
+  int64_t step_correct_ = 0;                              // this shard's correct predictions (then all)
+  double reduce_seconds_ = 0.0;                           // wall time in the all-reduces so far
+  double global_loss_ = 0.0;                              // the global batch's loss after the all-reduce
+  int32_t planned_live_ = -1;
+  int64_t saved_world_ = 0;                               // ranks of the run a checkpoint restored (0: none)                             // live sections when reduced_ was planned
+  bool reduced_this_step_ = false;
   // Declared last, so destroyed first: its thread reads order_ until joined.
   std::unique_ptr<BatchPrefetcher> prefetcher_;
 };

@@ -27,6 +27,7 @@ void TrainingSession::save_state(io::Container& out) const {
   out.put_f64("trainer.cumulative_estimator_flops", cumulative_estimator_flops_);
   out.put_f64_array("trainer.evidence", evidence_ ? evidence_->state() : std::vector<double>{});
   out.put_f64_array("trainer.priority", priority_);
+  out.put_i64("trainer.world_size", world());  // a data-parallel run resumes on as many ranks
 }
 
 void TrainingSession::restore_state(const io::Container& in) {
@@ -38,6 +39,8 @@ void TrainingSession::restore_state(const io::Container& in) {
   for (int i = 0; i < 4; ++i) r.words[i] = static_cast<uint64_t>(rng[i]);
   r.has_spare = rng[4] != 0;
   r.spare = in.get_f64("trainer.rng_spare");
+  // Checkpoints from before data-parallel training were written by one process.
+  saved_world_ = in.has("trainer.world_size") ? in.get_i64("trainer.world_size") : 1;
   const int64_t step = in.get_i64("trainer.step");
   require(step >= 0, "could not restore the trainer because its step counter is ", step, " (corrupt)");
   std::vector<int64_t> order = in.get_i64_array("trainer.order");

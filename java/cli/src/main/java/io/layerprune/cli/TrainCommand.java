@@ -279,6 +279,13 @@ public final class TrainCommand implements Callable<Integer> {
             + "network as an exported network (see 'layerprune export').")
     Path exportFile;
 
+    @Option(names = "--distributed", paramLabel = "MODE", defaultValue = "auto",
+            description = "Data-parallel training over MPI ranks (docs/SCALING.md): auto = on when started by "
+                    + "`mpirun -np N bin/layerprune train ...` (each rank takes 1/N of every --batch; rank 0 prints and "
+                    + "writes the report, plots, checkpoints and export), off = one process, mpi = fail unless "
+                    + "started by mpirun (default: ${DEFAULT-VALUE}).")
+    String distributedMode;
+
     @Option(names = "--quiet", description = "Print only the report path (and errors).")
     boolean quiet;
 
@@ -461,6 +468,26 @@ public final class TrainCommand implements Callable<Integer> {
 
         Layerprune.setThreads(threads);
         int threadsUsed = Layerprune.threads();
+        io.layerprune.runtime.Distributed world;
+        try {
+            world = io.layerprune.runtime.Distributed.init(distributedMode);
+        } catch (IllegalArgumentException e) {
+            throw usage(cl, e);
+        }
+        if (!world.isLead()) {  // the other ranks compute; rank 0 alone prints and writes files
+            quiet = true;
+            noPlots = true;
+            exportFile = null;
+            try {
+                Path scratch = java.nio.file.Files.createTempDirectory("layerprune-rank" + world.rank());
+                scratch.toFile().deleteOnExit();
+                report = scratch.resolve("report.json");
+                report.toFile().deleteOnExit();
+                StepCsv.pathFor(report).toFile().deleteOnExit();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
         Path reportPath = report != null ? report : defaultReportPath();
 
         long t0 = System.nanoTime();
@@ -500,6 +527,10 @@ public final class TrainCommand implements Callable<Integer> {
                         + "%d threads%n", Layerprune.version(), name, trainSet.size(),
                         validationSet == null ? 0 : validationSet.size(), testSet.size(),
                         (System.nanoTime() - t0) / 1e9, threadsUsed);
+                if (world.size() > 1) {
+                    err.printf("distributed: %d ranks (mpi), %d rows of every batch of %d per rank%n", world.size(),
+                            config.batchSize() / world.size(), config.batchSize());
+                }
                 String arch = modelSpec instanceof Architecture a
                         ? String.format("%s on %s, %d gated sections, %d parameters, %.3g FLOPs per sample%s", a.type(),
                                 shape, a.sections(), a.params(), a.flopsPerSample(),
@@ -529,6 +560,9 @@ public final class TrainCommand implements Callable<Integer> {
                     StepCsvWriter steps = new StepCsvWriter(resumeFrom != null ? resumeFrom.model() : model,
                             resumeFrom != null ? resumeFrom.trainer() : trainer, StepCsv.pathFor(reportPath))) {
                 Trainer run = resumeFrom != null ? resumeFrom.trainer() : trainer;
+                if (world.size() > 1) {
+                    run.distributed(world);
+                }
                 List<TrainingListener> listeners = new ArrayList<>();
                 ReportCollector collector = new ReportCollector(modelSpec, config, threadsUsed, Layerprune.version(),
                         name, trainSet.size(), validationSet == null ? 0 : validationSet.size(), testSet.size(),
@@ -539,7 +573,7 @@ public final class TrainCommand implements Callable<Integer> {
                 listeners.add(collector);
                 listeners.add(steps);
                 CheckpointSaver saver = null;
-                if (save != null) {
+                if (save != null && world.isLead()) {
                     List<String> args = List.copyOf(cl.getParseResult().originalArgs());
                     List<String> original = resumeMeta != null ? resumeMeta.args() : args;
                     CliCheckpoint.Run meta = new CliCheckpoint.Run(original, threadsUsed,
@@ -547,6 +581,8 @@ public final class TrainCommand implements Callable<Integer> {
                             normStd);
                     saver = new CheckpointSaver(run, save, () -> meta.with(collector.report()).toJson());
                     listeners.add(saver);  // after the collector: the saved report has the epoch just done
+                }
+                if (save != null) {  // every rank stops after the same epoch
                     int totalEpochs = config.epochs();
                     if (stopAfterEpochs > 0 && stopAfterEpochs < totalEpochs) {
                         listeners.add(new io.layerprune.train.TrainingListener() {
@@ -574,7 +610,10 @@ public final class TrainCommand implements Callable<Integer> {
                     // Per-epoch numbers on the validation set; the test set once, at the end.
                     result = run.fit(trainSet, validationSet, testSet, listeners.toArray(new TrainingListener[0]));
                 } catch (StopAfterEpochs stop) {
-                    out.println("stopped after epoch " + stop.epoch + "; continue with: layerprune train --resume " + save);
+                    if (world.isLead()) {
+                        out.println("stopped after epoch " + stop.epoch + "; continue with: layerprune train --resume "
+                                + save);
+                    }
                     out.flush();
                     return 0;
                 } catch (io.layerprune.LayerpruneException e) {
@@ -591,7 +630,9 @@ public final class TrainCommand implements Callable<Integer> {
                     ExportedModel.export(run.model(), exportFile);
                     out.println("export: " + exportFile);
                 }
-                out.println("report: " + reportPath);
+                if (world.isLead()) {
+                    out.println("report: " + reportPath);
+                }
                 if (!quiet) {
                     out.println("steps: " + StepCsv.pathFor(reportPath));
                 }

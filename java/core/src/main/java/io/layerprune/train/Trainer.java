@@ -58,6 +58,7 @@ public final class Trainer extends NativeHandle {
     private long trainSamples;
     private long evaluationNanos;
     private volatile boolean stopRequested;
+    private io.layerprune.runtime.Distributed world;  // data-parallel job, or null
     private final List<EpochEvent> epochs = new ArrayList<>();
     private final List<PruneEvent> pruneEvents = new ArrayList<>();
 
@@ -115,6 +116,26 @@ public final class Trainer extends NativeHandle {
         Trainer t = new Trainer(model, config);
         Access.models().own(model, t);
         return t;
+    }
+
+    /**
+     * Makes the next {@link #fit} data-parallel over {@code world} (docs/SCALING.md): every rank of
+     * the job creates the same model and trainer (same configuration and seed), passes the same
+     * data sets, and calls this before {@code fit}; each trains on its share of every batch of
+     * {@code config.batchSize()} rows, which must be a multiple of {@code world.size()}. Every
+     * rank ends with the same network; let {@code world.isLead()} write checkpoints and reports.
+     * A checkpoint resumes on the same number of ranks. {@link #stop()} must be called on every rank.
+     *
+     * @return this trainer
+     */
+    public Trainer distributed(io.layerprune.runtime.Distributed world) {
+        Objects.requireNonNull(world, "world");
+        if (world.size() > 1 && config.batchSize() % world.size() != 0) {
+            throw new IllegalArgumentException("batchSize " + config.batchSize() + " must be a multiple of the number "
+                    + "of ranks (" + world.size() + "): each rank trains on an equal share of every batch");
+        }
+        this.world = world;
+        return this;
     }
 
     public Model model() {
@@ -307,6 +328,14 @@ public final class Trainer extends NativeHandle {
                     validation == null ? 0 : validation.size(), n, lambda, config.tau(), totalSteps, sections, live0,
                     model.params(), model.flopsPerSample(EvalMode.EXPECTED), test == null ? 0 : test.size());
             trainSamples = train.size();
+        }
+
+        if (world != null && world.size() > 1) {
+            LayerpruneNative.Trainer h = handle;
+            NativeHandle.callWith(() -> {
+                LayerpruneNative.trainer_set_distributed(h, 1);
+                return null;
+            }, this, model);
         }
 
         boolean[] pruned = new boolean[sections];
