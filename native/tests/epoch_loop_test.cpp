@@ -32,16 +32,6 @@ TrainConfig loop_config() {
   return c;
 }
 
-std::vector<float> weights(GatedNetwork& m) {
-  std::vector<float> all;
-  for (const ParamRef& p : m.params()) {
-    std::vector<float> v(static_cast<size_t>(p.n));
-    m.backend().to_host(v.data(), p.w, sizeof(float) * v.size());
-    all.insert(all.end(), v.begin(), v.end());
-  }
-  return all;
-}
-
 bool same_bits(const StepStats& a, const StepStats& b) { return std::memcmp(&a, &b, sizeof a) == 0; }
 
 struct LoopRun {
@@ -76,7 +66,7 @@ LoopRun hand_loop(const Dataset& data, int epochs) {
     es.accuracy = accuracy / double(steps);
     r.epochs.push_back(es);
   }
-  r.weights = weights(m);
+  r.weights = test::all_weights(m);
   for (int32_t l = 0; l < m.sections(); ++l) r.thetas.push_back(m.gate(l).theta);
   r.flops = t.cumulative_flops();
   return r;
@@ -98,7 +88,7 @@ LoopRun driven(const Dataset& data, int epochs, int64_t chunk) {
   }
   EXPECT_EQ(loop.stats().stopped, 0) << "nothing asked it to stop";
   EXPECT_EQ(loop.epochs_done(), epochs);
-  r.weights = weights(m);
+  r.weights = test::all_weights(m);
   for (int32_t l = 0; l < m.sections(); ++l) r.thetas.push_back(m.gate(l).theta);
   r.flops = t.cumulative_flops();
   return r;

@@ -92,6 +92,17 @@ inline void load_rows(GatedNetwork& model, const Dataset& data, int64_t rows) {
   model.backend().to_device(model.label_buffer(), data.labels.data(), sizeof(int32_t) * rows);
 }
 
+// Every weight of a network's parameters (ParamRef::w) in params() order, copied to the host.
+inline std::vector<float> all_weights(GatedNetwork& m) {
+  std::vector<float> all;
+  for (const ParamRef& p : m.params()) {
+    std::vector<float> v(static_cast<size_t>(p.n));
+    m.backend().to_host(v.data(), p.w, sizeof(float) * v.size());
+    all.insert(all.end(), v.begin(), v.end());
+  }
+  return all;
+}
+
 // |a - b| <= atol + rtol * |b| element by element, reporting the first failure.
 inline void expect_close(const std::vector<float>& a, const std::vector<float>& b, double atol,
                          double rtol, const char* what) {

@@ -35,16 +35,6 @@ struct TrainedRun {
   std::vector<int64_t> pruned_at;
 };
 
-std::vector<float> weights_of(GatedNetwork& m) {
-  std::vector<float> all;
-  for (const ParamRef& p : m.params()) {
-    std::vector<float> v(static_cast<size_t>(p.n));
-    m.backend().to_host(v.data(), p.w, sizeof(float) * v.size());
-    all.insert(all.end(), v.begin(), v.end());
-  }
-  return all;
-}
-
 TrainedRun train(const Architecture& arch, const TrainConfig& c, const Dataset& data, int epochs, Communicator* comm) {
   Network m(make_cpu_backend(), arch, 3);
   TrainingSession t(m, c);
@@ -58,7 +48,7 @@ TrainedRun train(const Architecture& arch, const TrainConfig& c, const Dataset& 
     const int64_t n = loop.run(data, int64_t(s.size()), s.data());
     r.steps.insert(r.steps.end(), s.begin(), s.begin() + n);
   }
-  r.weights = weights_of(m);
+  r.weights = test::all_weights(m);
   for (int32_t l = 0; l < m.sections(); ++l) {
     r.thetas.push_back(m.gate(l).theta);
     r.pruned_at.push_back(m.gate(l).pruned ? m.gate(l).pruned_at_step : -1);
