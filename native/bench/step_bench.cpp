@@ -6,7 +6,8 @@
 //
 // Counters: samples/s, GFLOP/s (FLOPs as model/cost.h counts them: 2 per
 // multiply-add, a training step = forward + 2x forward for backward, plus the
-// estimator's extra forward passes).
+// estimator's extra forward passes), of_peak (GFLOP/s over the FP32 FMA peak that
+// BM_FmaPeak measures in this binary, fma_peak.h).
 #include <benchmark/benchmark.h>
 
 #include <cstring>
@@ -73,6 +74,7 @@ void BM_TrainStepEpochLoop(benchmark::State& state) {
   state.counters["samples/s"] =
       benchmark::Counter(double(state.iterations() * config.batch_size), benchmark::Counter::kIsRate);
   state.counters["GFLOP/s"] = benchmark::Counter(flops / 1e9, benchmark::Counter::kIsRate);
+  state.counters["of_peak"] = benchmark::Counter(flops / 1e9 / bench::fma_peak_gflops(), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_TrainStepEpochLoop)->ArgNames({"K", "gated"})->ArgsProduct({{8, 32}, {0, 1}})
     ->Unit(benchmark::kMillisecond)->UseRealTime();
@@ -89,6 +91,7 @@ void BM_Inference(benchmark::State& state) {
   for (auto _ : state) predict(model, data->features.data(), kBatch, EVAL_DETERMINISTIC, logits.data());
   state.counters["samples/s"] = benchmark::Counter(double(state.iterations() * kBatch), benchmark::Counter::kIsRate);
   state.counters["GFLOP/s"] = benchmark::Counter(flops_per_batch * state.iterations() / 1e9, benchmark::Counter::kIsRate);
+  state.counters["of_peak"] = benchmark::Counter((flops_per_batch * state.iterations() / 1e9) / bench::fma_peak_gflops(), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_Inference)->ArgNames({"K"})->Arg(8)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
@@ -103,6 +106,7 @@ void BM_Sgemm(benchmark::State& state) {
   for (auto _ : state)
     dnnl_sgemm(ta, tb, M, N, K, 1.f, A.data(), lda, B.data(), ldb, 0.f, C.data(), N);
   state.counters["GFLOP/s"] = benchmark::Counter(2.0 * M * N * K * state.iterations() / 1e9, benchmark::Counter::kIsRate);
+  state.counters["of_peak"] = benchmark::Counter((2.0 * M * N * K * state.iterations() / 1e9) / bench::fma_peak_gflops(), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_Sgemm)->ArgNames({"M", "N", "K", "tA", "tB"})
     ->Args({kBatch, kWidth, kInput, 0, 1})   // stem forward  X W^T
@@ -198,10 +202,21 @@ void BM_StepGemmsOnly(benchmark::State& state) {
   std::vector<float> on(sections, 1.f);
   const double flops = cost::training_step_flops(cost::forward_flops(plan_of(arch(sections)), on), kBatch);
   state.counters["GFLOP/s"] = benchmark::Counter(flops * state.iterations() / 1e9, benchmark::Counter::kIsRate);
+  state.counters["of_peak"] = benchmark::Counter((flops * state.iterations() / 1e9) / bench::fma_peak_gflops(), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_StepGemmsOnly)->ArgNames({"K"})->Arg(8)->Arg(32)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
+// The FMA peak itself (fma_peak.h): the ceiling the of_peak counters divide by.
+void BM_FmaPeak(benchmark::State& state) {
+  configure_threads(0);
+  double gflops = 0;
+  for (auto _ : state) gflops = bench::measure_fma_peak_gflops(500000);
+  state.counters["GFLOP/s"] = gflops;
+  state.counters["threads"] = configured_threads();
+}
+BENCHMARK(BM_FmaPeak)->Iterations(3)->Unit(benchmark::kMillisecond)->UseRealTime();
+
 }  // namespace layerprune
 
 BENCHMARK_MAIN();

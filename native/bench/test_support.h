@@ -3,6 +3,8 @@
 #pragma once
 #include <benchmark/benchmark.h>
 
+#include "fma_peak.h"
+
 #include <memory>
 #include <vector>
 
@@ -51,6 +53,13 @@ inline TrainConfig resnet_step_config(int64_t batch) {
   return c;
 }
 
+// The FMA peak of the threads the benchmarks use (fma_peak.h), measured once per process: the
+// `of_peak` counters are GFLOP/s over it.
+inline double fma_peak_gflops() {
+  static const double peak = measure_fma_peak_gflops();
+  return peak;
+}
+
 // Times training steps over `data`, starting a new epoch whenever one ends, and reports
 // samples/s and GFLOP/s (the step's FLOPs from the cost model, estimator passes included).
 // prefetch: 1 on, 0 off, -1 the session's default (on unless LAYERPRUNE_PREFETCH=0).
@@ -67,6 +76,7 @@ inline void run_training_steps(benchmark::State& state, GatedNetwork& model, con
   state.counters["samples/s"] =
       benchmark::Counter(double(state.iterations() * config.batch_size), benchmark::Counter::kIsRate);
   state.counters["GFLOP/s"] = benchmark::Counter(flops / 1e9, benchmark::Counter::kIsRate);
+  state.counters["of_peak"] = benchmark::Counter(flops / 1e9 / fma_peak_gflops(), benchmark::Counter::kIsRate);
 }
 
 }  // namespace layerprune::bench
