@@ -11,7 +11,7 @@ Weak scaling (each machine keeps a batch of 128 rows, the global batch grows wit
 Strong scaling (the global batch stays 128 rows, each machine gets 128 / W):
     E(W) = T_c / (T_c + W T_ar(W))
 T_c: one training step of 128 rows on one machine like this one (2 cores), from results.jsonl
-(1 rank x 2 threads: 128 / samples per second). Pruned: T_c scaled by the pruned network's share
+(1 rank x 2 threads: 128 / samples per second), the floats from its 2-rank run. Pruned: T_c scaled by the pruned network's share
 of the FLOPs and floats of its parameters, from the issue-12 reports named below.
 Prints a Markdown table: the largest W with E >= 0.8 for each case and link speed.
 """
@@ -55,11 +55,10 @@ def largest(t_c, floats, bandwidth, strong):
 def main():
     r = results()
     cases = []
-    for name, label, report in [("main job", "main-nogates-1x2", "main.report.json"),
-                                ("ResNet-56", "resnet56-nogates-1x2", "resnet56.report.json")]:
-        m = r[label]
-        t_c = 128 / m["samples_per_second"]
-        floats = m["reduce_floats"]
+    for name, label, report in [("main job", "main-nogates", "main.report.json"),
+                                ("ResNet-56", "resnet56-nogates", "resnet56.report.json")]:
+        t_c = 128 / r[label + "-1x2"]["samples_per_second"]  # one machine's step
+        floats = r[label + "-2x1"]["reduce_floats"]  # what the step's all-reduce carries
         cases.append((name + ", unpruned", t_c, floats))
         flops_share, param_share = pruned_share(report)
         cases.append((f"{name}, pruned as in issue 12 ({flops_share:.2f} of the FLOPs, {param_share:.2f} of the "
