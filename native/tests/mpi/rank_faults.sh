@@ -9,8 +9,7 @@ fail() { echo "rank_faults: FAILED: $*" >&2; exit 1; }
 scenario() {  # signal, what the output must name
   local signal=$1 expect=$2 log
   log=$(mktemp)
-  "$mpiexec" --oversubscribe --allow-run-as-root -np 2 "$tests" --gtest_also_run_disabled_tests \
-    --gtest_filter=Mpi.DISABLED_LongRunForTheFaultTests >"$log" 2>&1 &
+  "$mpiexec" --oversubscribe --allow-run-as-root -np 2 "$tests" --fault-workload >"$log" 2>&1 &
   local job=$!
   local pid=""
   for _ in $(seq 1 300); do  # up to 30 s for both ranks to start training
