@@ -289,8 +289,9 @@ TEST(TrainerFlops, StepFlopsFollowTheFormulaByHand) {
 TEST(TrainerLedger, TrainingNeverCostsMoreThanWithoutGates) {
   // The evidence rule with the budgeted estimator spends on re-runs only what gating and
   // pruning saved so far: at every step the run's cumulative FLOPs stay at or below the
-  // ungated run's, up to one step's re-runs (drawn at random around the planned spend). A
-  // moderate prior, so that the estimator spends for long stretches while little is pruned.
+  // ungated run's (the ledger is strict: a step buys re-runs only when the credit covers its
+  // worst-case draws). A moderate prior, so that the estimator spends for long stretches while
+  // little is pruned.
   Network m(make_cpu_backend(), test::small_arch(10, 32, 6, 4), 7);
   auto data = test::blobs(512, 10, 4, 21);
   TrainConfig c = small_config();
@@ -301,9 +302,10 @@ TEST(TrainerLedger, TrainingNeverCostsMoreThanWithoutGates) {
   for (const StepStats& s : r.steps) {
     flops += s.step_flops, unpruned += s.step_flops_unpruned, spent += s.estimator_flops;
     largest = std::max(largest, s.estimator_flops);
-    over += flops > unpruned + largest;
+    over += flops > unpruned * (1.0 + 1e-12);  // sums of ~1e3 doubles: relative rounding << 1e-12
   }
-  EXPECT_EQ(over, 0) << "steps at which the run cost more than the ungated run plus one step's re-runs";
+  EXPECT_EQ(over, 0) << "steps at which the run cost more than the ungated run";
+  EXPECT_GT(largest, 0.0);
   EXPECT_GT(spent, 0.01 * unpruned) << "the estimator must spend for the test to mean anything";
   // In doubt a gate rests at 1 - budget; its skipped sections are what pays.
   TrainingSession t(m, c);

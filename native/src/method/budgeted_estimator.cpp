@@ -243,8 +243,19 @@ class BudgetedEstimator final : public ThetaEstimator {
     // would give tiny p_l, whose estimates are unbiased but carry a sampling variance of
     // V (1 - p) / p: one such step would dominate the evidence's variance floor for a whole
     // window. Skipped steps carry no evidence (measured() is false).
+    // The ledger is strict: the step buys its re-runs only when the credit covers the worst
+    // case of its draws (every section with p_l > 0 re-run), so the run's cumulative FLOPs
+    // never exceed the ungated run's, not even by one step's draws. The decision depends on
+    // earlier steps only, so the estimate stays unbiased; the price is a reserve of one
+    // worst-case step that the run saves before its first re-run.
     const double step_budget = scale * budget_ * cost::training_step_flops(model.forward_flops(live_on_), ctx.rows);
     planned_ = allocate_reruns(cost_, weight_, ctx.max_flops >= step_budget ? step_budget : 0.0, rate_, fixed_);
+    if (std::isfinite(ctx.max_flops) && planned_ > 0.0) {
+      double worst = 0.0;
+      for (int32_t l = 0; l < L; ++l)
+        if (rate_[l] > 0.0) worst += cost_[l];
+      if (worst > ctx.max_flops) planned_ = allocate_reruns(cost_, weight_, 0.0, rate_, fixed_);
+    }
   }
 
   double budget_;
