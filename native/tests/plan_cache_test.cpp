@@ -68,7 +68,7 @@ TEST(PlanCache, ConvPlansStayBounded) {
     const ConvGeometry g{n, 2, 4, 4, 4, 3, 3, 1, 1};
     const std::vector<float> x = test::random_vector(n * 2 * 4 * 4, rng);
     std::vector<float> y(static_cast<size_t>(n * 4 * 4 * 4));
-    plans.forward(g, x.data(), w.data(), y.data());
+    plans.forward({g}, x.data(), w.data(), y.data());
     ASSERT_LE(plans.plan_count(), cpu::ConvPlans::kCapacity);
   }
   EXPECT_EQ(plans.evictions(), 20u);

@@ -59,6 +59,7 @@ std::vector<Mutation> one_bad_value_per_check() {
       {"no_gates", [](TrainConfig& c) { c.no_gates = -1; }},
       {"train_size", [](TrainConfig& c) { c.train_size = -1; }},
       {"batch_size", [](TrainConfig& c) { c.batch_size = 0; }},
+      {"precision", [](TrainConfig& c) { c.precision = 2; }},
   };
 }
 

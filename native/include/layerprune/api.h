@@ -154,6 +154,13 @@ void model_evaluate(Model* model, const Dataset* data, int32_t eval_mode, EvalSt
 // logits_out: count * classes floats.
 void model_predict(Model* model, const float* features, int64_t count, int32_t eval_mode,
                    float* logits_out);
+// Precision of the model's matrix products (Precision): predict, evaluate and training. A
+// trainer sets it to its config's precision. Error where the device cannot run it (a CPU
+// without AVX512-BF16 or AMX-BF16, the CUDA backend for bf16), the model unchanged.
+void model_set_precision(Model* model, int32_t precision);
+int32_t model_precision(const Model* model);
+// Why this machine's CPU cannot run `precision` ("" when it can; fp32 always can).
+const char* precision_unsupported_reason(int32_t precision);
 // Prunes every section with theta < 0.5 and fixes the rest at xi = 1 (ALGORITHM.md 5).
 void model_determinize(Model* model, int64_t step);
 int64_t model_native_bytes(const Model* model);

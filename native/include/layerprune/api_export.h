@@ -61,6 +61,9 @@ void exported_save(const ExportedModel* exported, const char* path, const char* 
 // Reads and validates a file written by exported_save.
 ExportedModel* exported_load(const char* path);
 void exported_destroy(ExportedModel* exported);
+// Precision of the exported network's matrix products (Precision; model_set_precision's rules).
+void exported_set_precision(ExportedModel* exported, int32_t precision);
+int32_t exported_precision(ExportedModel* exported);
 void exported_summary(const ExportedModel* exported, ExportSummary* out);
 const char* exported_metadata(const ExportedModel* exported);
 // The source model's architecture description (JSON; "" for files written before version 2).

@@ -49,6 +49,14 @@ enum DeviceKind {
   DEVICE_CUDA = 1  // one NVIDIA GPU; needs the linux-x86_64-gpu build and a GPU with its driver
 };
 
+// Precision of the matrix products (dense layers and convolutions, forward and backward): FP32, or
+// bf16 inputs with f32 accumulation and f32 outputs (mixed precision; docs/PRECISION.md). Weights,
+// gradients, momenta, the loss, softmax, batch-norm statistics, prior and theta stay f32 either way.
+enum Precision {
+  PRECISION_FP32 = 0,  // default
+  PRECISION_BF16 = 1   // CPU: needs AVX512-BF16 or AMX-BF16 (an Error names what the CPU lacks)
+};
+
 enum EvalMode {
   EVAL_EXPECTED = 0,      // xi_l replaced by theta_l
   EVAL_DETERMINISTIC = 1  // xi_l = [theta_l >= 0.5]
@@ -87,6 +95,7 @@ struct TrainConfig {
   int64_t train_size;         // N in the objective (0 = size of the training data set)
   int32_t batch_size;         // training mini-batch
   int64_t seed;               // gates, estimator subsets and shuffling
+  int32_t precision;          // Precision of the matrix products while training (and evaluating in the session)
 };
 
 struct StepStats {

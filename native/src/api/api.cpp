@@ -298,6 +298,24 @@ int64_t model_params(const Model* m) {
   return m->net->param_count();
 }
 
+void model_set_precision(Model* m, int32_t precision) {
+  const auto held = hold(checked(m, "model"));
+  precision_name(precision);  // validates
+  require(m->trainer == nullptr || precision == m->net->backend().precision(),
+          "could not change the model's precision because a trainer is open on it (set TrainConfig's precision)");
+  m->net->backend().set_precision(Precision(precision));
+}
+
+int32_t model_precision(const Model* m) {
+  const auto held = hold(checked(m, "model"));
+  return m->net->backend().precision();
+}
+
+const char* precision_unsupported_reason(int32_t precision) {
+  precision_name(precision);  // validates
+  return precision == PRECISION_BF16 ? cpu_bf16_unsupported_reason() : "";
+}
+
 double model_flops_per_sample(const Model* m, int32_t eval_mode) {
   const auto held = hold(checked(m, "model"));
   require(eval_mode == EVAL_EXPECTED || eval_mode == EVAL_DETERMINISTIC, "evaluation mode ",

@@ -187,6 +187,19 @@ void exported_tensor_data(const ExportedModel* e, int32_t index, float* data) {
   std::copy(t.data.begin(), t.data.end(), data);
 }
 
+void exported_set_precision(ExportedModel* e, int32_t precision) {
+  ExportedModel& x = live(e);
+  const std::lock_guard<std::mutex> held(x.mu);
+  precision_name(precision);  // validates
+  x.net->backend().set_precision(Precision(precision));
+}
+
+int32_t exported_precision(ExportedModel* e) {
+  ExportedModel& x = live(e);
+  const std::lock_guard<std::mutex> held(x.mu);
+  return x.net->backend().precision();
+}
+
 void exported_predict(ExportedModel* e, const float* features, int64_t count, float* logits) {
   ExportedModel& x = live(e);
   const std::lock_guard<std::mutex> held(x.mu);

@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "core/memory_check.h"
+#include "layerprune/types.h"
 
 namespace layerprune {
 
@@ -60,6 +61,15 @@ class Backend {
  public:
   virtual ~Backend() = default;
   virtual const char* name() const = 0;
+
+  // Precision of the matrix products (linear_* and conv_*, forward and backward): FP32, or
+  // BF16 (inputs rounded to bf16 to nearest even, products accumulated and written in f32).
+  // Every other op is f32 whatever the setting. A backend that cannot run `p` throws Error
+  // naming what it lacks (no silent fallback); plans made for the old precision are dropped.
+  virtual void set_precision(Precision p) {
+    if (p != PRECISION_FP32) unsupported_precision(p);
+  }
+  Precision precision() const { return precision_; }
 
   // Memory ----------------------------------------------------------------------
   virtual void* allocate(size_t bytes) = 0;  // throws Error on failure
@@ -151,7 +161,17 @@ class Backend {
   // v = momentum * v + grad_scale * g; w -= lr * v
   virtual void sgd_momentum(float* w, float* v, const float* g, int64_t n, float lr,
                             float momentum, float grad_scale) = 0;
+
+ protected:
+  [[noreturn]] void unsupported_precision(Precision p) const;
+  Precision precision_ = PRECISION_FP32;
 };
+
+// The name of a Precision ("fp32", "bf16"); Error for any other value.
+const char* precision_name(int32_t precision);
+// Why this CPU cannot run bf16 matrix products on oneDNN ("" when it can): the instruction
+// sets it lacks, or an architecture without them.
+const char* cpu_bf16_unsupported_reason();
 
 std::unique_ptr<Backend> make_cpu_backend();        // oneDNN, the fast path
 std::unique_ptr<Backend> make_reference_backend();  // plain loops, the oracle for tests

@@ -27,6 +27,10 @@ class TrainingSession::Reduction final : public StepReduction {
 TrainingSession::TrainingSession(GatedNetwork& model, const TrainConfig& config)
     : model_(model), config_(config), rng_(static_cast<uint64_t>(config.seed) ^ 0x5eedULL) {
   validate(config_);
+  // The model's matrix products run in the run's precision from here on (training, the
+  // session's evaluations, and the model's later use until it is set again); Error where the
+  // backend cannot (a CPU without bf16 instructions), before anything has changed.
+  model_.backend().set_precision(Precision(config_.precision));
   const int32_t L = model_.sections();
   if (!config_.no_gates) {
     estimator_ = make_estimator(config_.estimator, config_.estimator_fraction, config_.estimator_budget, L);

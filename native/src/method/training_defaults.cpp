@@ -38,6 +38,7 @@ TrainConfig default_train_config() {
   c.no_gates = 0;
   c.augment_pad = 0;
   c.augment_flip = 0;
+  c.precision = PRECISION_FP32;
   c.train_size = 0;
   c.batch_size = 128;
   c.seed = 1;
@@ -172,6 +173,8 @@ std::string config_problem(const TrainConfig& c) {
   p.check(c.no_gates == 0 || c.no_gates == 1, "no_gates", "must be 0 or 1, got " + std::to_string(c.no_gates));
   p.count_at_least(c.train_size, 0, "train_size");
   p.count_at_least(c.batch_size, 1, "batch_size");
+  p.check(c.precision == PRECISION_FP32 || c.precision == PRECISION_BF16, "precision",
+          "must be 0 (fp32) or 1 (bf16), got " + std::to_string(c.precision));
   return p.first;
 }
 

@@ -5,10 +5,27 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 
 #include "backend/backend.h"
 
 namespace layerprune::reference {
+
+// x rounded to the nearest bf16 (ties to even), returned as the float it equals: bf16 keeps
+// f32's sign and 8 exponent bits and the top 7 of its 23 fraction bits, so its unit roundoff is
+// 2^-8. Infinities stay; a NaN stays a (quiet) NaN.
+inline float round_to_bf16(float x) {
+  uint32_t u;
+  std::memcpy(&u, &x, sizeof u);
+  if ((u & 0x7f800000u) == 0x7f800000u) {
+    if (u & 0x007fffffu) u |= 0x00400000u;  // NaN: keep it one after truncation
+  } else {
+    u += 0x7fffu + ((u >> 16) & 1u);
+  }
+  u &= 0xffff0000u;
+  std::memcpy(&x, &u, sizeof x);
+  return x;
+}
 
 // Y (M,N) = X (M,K) W (N,K)^T + b, optional ReLU.
 template <typename T>
@@ -49,6 +66,16 @@ void linear_backward_weights(const T* dY, const T* X, T* dW, T* db, int64_t M, i
       for (int64_t m = 0; m < M; ++m) acc += dY[m * N + n];
       db[n] = acc;
     }
+  }
+}
+
+// db (N) = column sums of dY (M,N)
+template <typename T>
+void column_sums(const T* dY, T* db, int64_t M, int64_t N) {
+  for (int64_t n = 0; n < N; ++n) {
+    T acc = 0;
+    for (int64_t m = 0; m < M; ++m) acc += dY[m * N + n];
+    db[n] = acc;
   }
 }
 

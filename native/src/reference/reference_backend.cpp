@@ -2,6 +2,7 @@
 // whole model on plain loops and hold the oneDNN model to it.
 #include <cstdlib>
 #include <cstring>
+#include <vector>
 
 #include "backend/backend.h"
 #include "core/error.h"
@@ -27,27 +28,38 @@ class ReferenceBackend final : public Backend {
   void fill(float* dst, float value, int64_t n) override {
     for (int64_t i = 0; i < n; ++i) dst[i] = value;
   }
+  // bf16 emulated: the inputs of every matrix product rounded to bf16 (ops.h round_to_bf16), the
+  // product itself in f32 as in fp32, which is what a bf16 kernel with f32 accumulation computes
+  // up to its summation order.
+  void set_precision(Precision p) override {
+    precision_name(p);  // validates
+    precision_ = p;
+  }
   void linear_forward(const float* X, const float* W, const float* b, float* Y, int64_t M,
                       int64_t N, int64_t K, bool relu) override {
-    reference::linear_forward(X, W, b, Y, M, N, K, relu);
+    reference::linear_forward(in(X, M * K, a_), in(W, N * K, b_), b, Y, M, N, K, relu);
   }
   void linear_backward_data(const float* dY, const float* W, float* dX, int64_t M, int64_t N,
                             int64_t K, bool accumulate) override {
-    reference::linear_backward_data(dY, W, dX, M, N, K, accumulate);
+    reference::linear_backward_data(in(dY, M * N, a_), in(W, N * K, b_), dX, M, N, K, accumulate);
   }
   void linear_backward_weights(const float* dY, const float* X, float* dW, float* db, int64_t M,
                                int64_t N, int64_t K) override {
-    reference::linear_backward_weights(dY, X, dW, db, M, N, K);
+    // db is a sum of the f32 output gradient, not a matrix product: unrounded.
+    reference::linear_backward_weights<float>(in(dY, M * N, a_), in(X, M * K, b_), dW, nullptr, M, N, K);
+    if (db) reference::column_sums(dY, db, M, N);
   }
   void conv_forward(const ConvGeometry& g, const float* x, const float* w, float* y) override {
-    reference::conv_forward(g, x, w, y);
+    reference::conv_forward(g, in(x, g.N * g.H * g.W * g.C, a_), in(w, g.K * g.C * g.R * g.S, b_), y);
   }
   void conv_backward_data(const ConvGeometry& g, const float* dy, const float* w, float* dx,
                           bool accumulate) override {
-    reference::conv_backward_data(g, dy, w, dx, accumulate);
+    reference::conv_backward_data(g, in(dy, g.N * g.P() * g.Q() * g.K, a_), in(w, g.K * g.C * g.R * g.S, b_), dx,
+                                  accumulate);
   }
   void conv_backward_weights(const ConvGeometry& g, const float* dy, const float* x, float* dw) override {
-    reference::conv_backward_weights(g, dy, x, dw);
+    reference::conv_backward_weights(g, in(dy, g.N * g.P() * g.Q() * g.K, a_), in(x, g.N * g.H * g.W * g.C, b_),
+                                     dw);
   }
   void batchnorm_forward(const float* x, float* y, int64_t rows, int64_t C, const float* gamma, const float* beta,
                          float* mean, float* var, float* running_mean, float* running_var, float momentum,
@@ -94,6 +106,16 @@ class ReferenceBackend final : public Backend {
                     float grad_scale) override {
     reference::sgd_momentum(w, v, g, n, lr, momentum, grad_scale);
   }
+
+ private:
+  // `x` as a matrix product reads it: itself in fp32, a bf16-rounded copy in `scratch` in bf16.
+  const float* in(const float* x, int64_t n, std::vector<float>& scratch) {
+    if (precision_ != PRECISION_BF16) return x;
+    scratch.resize(static_cast<size_t>(n));
+    for (int64_t i = 0; i < n; ++i) scratch[i] = reference::round_to_bf16(x[i]);
+    return scratch.data();
+  }
+  std::vector<float> a_, b_;
 };
 
 }  // namespace

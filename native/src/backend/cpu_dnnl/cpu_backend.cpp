@@ -27,6 +27,14 @@ class CpuBackend final : public Backend {
  public:
   CpuBackend() { configured_threads(); }
   const char* name() const override { return "cpu-onednn"; }
+  void set_precision(Precision p) override {
+    precision_name(p);  // validates
+    if (p == PRECISION_BF16) {
+      const char* lacking = cpu_bf16_unsupported_reason();
+      require(*lacking == '\0', "cannot train or run in bf16 on this machine: ", lacking);
+    }
+    precision_ = p;  // plans are keyed by precision: the other precision's stay for a switch back
+  }
 
   void* allocate(size_t bytes) override {
     // 64-byte alignment: whole cache lines and AVX-512 vectors.
@@ -52,33 +60,33 @@ class CpuBackend final : public Backend {
     const auto kind = b == nullptr ? (relu ? cpu::GemmKind::kForwardRelu : cpu::GemmKind::kForwardNoBias)
                                    : (relu ? cpu::GemmKind::kForwardRelu : cpu::GemmKind::kForward);
     if (b == nullptr && relu) {
-      plans_.run({M, N, K, cpu::GemmKind::kForwardNoBias}, X, W, nullptr, Y);
+      plans_.run({M, N, K, cpu::GemmKind::kForwardNoBias, bf16()}, X, W, nullptr, Y);
       apply_relu(Y, M * N);
       return;
     }
-    plans_.run({M, N, K, kind}, X, W, b, Y);
+    plans_.run({M, N, K, kind, bf16()}, X, W, b, Y);
   }
   void linear_backward_data(const float* dY, const float* W, float* dX, int64_t M, int64_t N,
                             int64_t K, bool accumulate) override {
-    plans_.run({M, N, K, accumulate ? cpu::GemmKind::kBackwardDataAcc : cpu::GemmKind::kBackwardData},
+    plans_.run({M, N, K, accumulate ? cpu::GemmKind::kBackwardDataAcc : cpu::GemmKind::kBackwardData, bf16()},
                dY, W, nullptr, dX);
   }
   void linear_backward_weights(const float* dY, const float* X, float* dW, float* db, int64_t M,
                                int64_t N, int64_t K) override {
-    plans_.run({M, N, K, cpu::GemmKind::kBackwardWeights}, dY, X, nullptr, dW);
+    plans_.run({M, N, K, cpu::GemmKind::kBackwardWeights, bf16()}, dY, X, nullptr, dW);
     if (db) column_sums(dY, db, M, N);
   }
 
   void conv_forward(const ConvGeometry& g, const float* x, const float* w, float* y) override {
-    convs_.forward(g, x, w, y);
+    convs_.forward({g, bf16()}, x, w, y);
   }
   void conv_backward_data(const ConvGeometry& g, const float* dy, const float* w, float* dx,
                           bool accumulate) override {
-    const float* out = convs_.backward_data(g, dy, w, dx, accumulate);
+    const float* out = convs_.backward_data({g, bf16()}, dy, w, dx, accumulate);
     if (accumulate) axpy(1.f, out, dx, g.N * g.H * g.W * g.C);
   }
   void conv_backward_weights(const ConvGeometry& g, const float* dy, const float* x, float* dw) override {
-    convs_.backward_weights(g, dy, x, dw);
+    convs_.backward_weights({g, bf16()}, dy, x, dw);
   }
 
   void batchnorm_forward(const float* x, float* y, int64_t rows, int64_t C, const float* gamma, const float* beta,
@@ -279,6 +287,7 @@ class CpuBackend final : public Backend {
   }
 
  private:
+  bool bf16() const { return precision_ == PRECISION_BF16; }
   void apply_relu(float* Y, int64_t n) {
 #pragma omp parallel for simd if (n > kParallelThreshold)
     for (int64_t i = 0; i < n; ++i) Y[i] = Y[i] > 0.f ? Y[i] : 0.f;

@@ -1,5 +1,7 @@
 #include "backend/cpu_dnnl/matmul_plans.h"
 
+#include <string>
+
 #include "core/error.h"
 
 namespace layerprune::cpu {
@@ -9,6 +11,12 @@ using dims = memory::dims;
 using dt = memory::data_type;
 
 MatmulPlans::MatmulPlans() : engine_(dnnl::engine::kind::cpu, 0), stream_(engine_) {}
+
+void require_fast_bf16(const char* impl, const char* what) {
+  const std::string name = impl ? impl : "";
+  require(name.rfind("ref", 0) != 0, "oneDNN has no fast bf16 ", what, " kernel on this CPU (it chose '", name,
+          "'); run with precision fp32");
+}
 
 namespace {
 // A row-major (rows, cols) matrix, or the transpose of a stored (cols, rows) one.
@@ -52,17 +60,22 @@ std::unique_ptr<GemmPlan> MatmulPlans::make_plan(const GemmKey& key) {
   }
   dnnl::primitive_attr attr;
   attr.set_post_ops(ops);
+  const memory::desc src_used = key.bf16 ? PlanInput::with_bf16(src) : src;
+  const memory::desc wei_used = key.bf16 ? PlanInput::with_bf16(wei) : wei;
   try {
-    auto pd = bias.is_zero() ? dnnl::matmul::primitive_desc(engine_, src, wei, dst, attr)
-                             : dnnl::matmul::primitive_desc(engine_, src, wei, bias, dst, attr);
+    auto pd = bias.is_zero() ? dnnl::matmul::primitive_desc(engine_, src_used, wei_used, dst, attr)
+                             : dnnl::matmul::primitive_desc(engine_, src_used, wei_used, bias, dst, attr);
+    // No silent fallback: oneDNN's reference kernels run bf16 tens of times slower than f32.
+    if (key.bf16) require_fast_bf16(pd.impl_info_str(), "matmul");
     p->primitive = dnnl::matmul(pd);
+    p->src.plan(src, src_used, engine_);
+    p->weights.plan(wei, wei_used, engine_);
   } catch (const dnnl::error& e) {
-    fail("could not plan a oneDNN matmul of shape M=", M, " N=", N, " K=", K, " because ", e.what());
+    fail("could not plan a oneDNN ", key.bf16 ? "bf16 " : "", "matmul of shape M=", M, " N=", N, " K=", K,
+         " because ", e.what());
   }
-  p->src = memory(src, engine_, DNNL_MEMORY_NONE);
-  p->weights = memory(wei, engine_, DNNL_MEMORY_NONE);
   p->dst = memory(dst, engine_, DNNL_MEMORY_NONE);
-  p->args = {{DNNL_ARG_SRC, p->src}, {DNNL_ARG_WEIGHTS, p->weights}, {DNNL_ARG_DST, p->dst}};
+  p->args = {{DNNL_ARG_SRC, p->src.used}, {DNNL_ARG_WEIGHTS, p->weights.used}, {DNNL_ARG_DST, p->dst}};
   if (!bias.is_zero()) {
     p->bias = memory(bias, engine_, DNNL_MEMORY_NONE);
     p->args[DNNL_ARG_BIAS] = p->bias;
@@ -73,8 +86,8 @@ std::unique_ptr<GemmPlan> MatmulPlans::make_plan(const GemmKey& key) {
 void MatmulPlans::run(const GemmKey& key, const float* a, const float* b, const float* bias,
                       float* c) {
   GemmPlan& p = plan(key);
-  p.src.set_data_handle(const_cast<float*>(a));
-  p.weights.set_data_handle(const_cast<float*>(b));
+  p.src.bind(a, stream_);
+  p.weights.bind(b, stream_);
   p.dst.set_data_handle(c);
   if (p.bias) p.bias.set_data_handle(const_cast<float*>(bias));
   p.primitive.execute(stream_, p.args);

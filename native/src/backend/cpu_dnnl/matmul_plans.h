@@ -1,12 +1,14 @@
 // oneDNN matmul primitives for the three GEMMs of a dense layer, planned once per
-// shape and reused: primitive descriptors, primitives, memory objects and the
-// argument map are built on first use and only their data handles change per call,
-// so a training step allocates nothing.
+// shape and precision and reused: primitive descriptors, primitives, memory objects and
+// the argument map are built on first use and only their data handles change per call,
+// so a training step allocates nothing. A bf16 plan converts both inputs to bf16 copies it
+// owns (plan_input.h) and accumulates and writes f32.
 #pragma once
 #include <cstdint>
 #include <memory>
 #include <unordered_map>
 
+#include "backend/cpu_dnnl/plan_input.h"
 #include "core/lru_cache.h"
 
 #include "oneapi/dnnl/dnnl.hpp"
@@ -25,8 +27,9 @@ enum class GemmKind : int32_t {
 struct GemmKey {
   int64_t M, N, K;
   GemmKind kind;
+  bool bf16 = false;  // bf16 inputs, f32 accumulation and output
   bool operator==(const GemmKey& o) const {
-    return M == o.M && N == o.N && K == o.K && kind == o.kind;
+    return M == o.M && N == o.N && K == o.K && kind == o.kind && bf16 == o.bf16;
   }
 };
 
@@ -35,13 +38,14 @@ struct GemmKeyHash {
     size_t h = std::hash<int64_t>()(k.M);
     h = h * 1000003u ^ std::hash<int64_t>()(k.N);
     h = h * 1000003u ^ std::hash<int64_t>()(k.K);
-    return h * 31u ^ static_cast<size_t>(k.kind);
+    return (h * 31u ^ static_cast<size_t>(k.kind)) * 2u + size_t(k.bf16);
   }
 };
 
 struct GemmPlan {
   dnnl::matmul primitive;
-  dnnl::memory src, weights, bias, dst;
+  PlanInput src, weights;
+  dnnl::memory bias, dst;
   std::unordered_map<int, dnnl::memory> args;
 };
 
