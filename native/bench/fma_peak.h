@@ -82,4 +82,50 @@ inline double measure_fma_peak_gflops(int64_t iterations = 2000000) {
   return best / 1e9;
 }
 
+// The bf16 dot-product peak (AVX512-BF16's VDPBF16PS: per f32 lane, acc += a0 b0 + a1 b1 over
+// bf16 pairs, 4 FLOPs per lane per instruction, 64 per 512-bit instruction; twice the f32 FMA's
+// 32), the ceiling of bf16 matrix products on CPUs without AMX. Same chains as the FMA probe.
+// 0 on a CPU without AVX512-BF16 (AMX tiles are not probed: their peak is another instruction).
+#if defined(__x86_64__)
+__attribute__((target("avx512f,avx512bf16"))) inline double bf16_dot_avx512(int64_t iterations, float* sink) {
+  __m512 acc[kFmaChains];
+  const __m512bh m = (__m512bh)_mm512_set1_epi16(0x3f80), a = (__m512bh)_mm512_set1_epi16(0x3380);  // 1, ~6e-8
+  for (int c = 0; c < kFmaChains; ++c) acc[c] = _mm512_set1_ps(1e-7f);
+  for (int64_t i = 0; i < iterations; ++i) {
+    _Pragma("GCC unroll 24") for (int c = 0; c < kFmaChains; ++c) acc[c] = _mm512_dpbf16_ps(acc[c], m, a);
+  }
+  float lanes[16];
+  float s = 0;
+  for (int c = 0; c < kFmaChains; ++c) {
+    _mm512_storeu_ps(lanes, acc[c]);
+    for (float v : lanes) s += v;
+  }
+  *sink = s;
+  return 4.0 * 16 * kFmaChains * double(iterations);
+}
+#endif
+
+inline double bf16_dot_thread(int64_t iterations, float* sink) {
+#if defined(__x86_64__)
+  if (__builtin_cpu_supports("avx512bf16")) return bf16_dot_avx512(iterations, sink);
+#endif
+  (void)iterations, (void)sink;
+  return 0;
+}
+
+// GFLOP/s of all OpenMP threads running bf16 dot-product chains, best of three (0 without AVX512-BF16).
+inline double measure_bf16_dot_peak_gflops(int64_t iterations = 2000000) {
+  double best = 0;
+  for (int run = 0; run < 3; ++run) {
+    double flops = 0;
+    float sinks[256] = {0};
+    const auto t0 = std::chrono::steady_clock::now();
+#pragma omp parallel reduction(+ : flops)
+    flops += bf16_dot_thread(iterations, &sinks[omp_get_thread_num() % 256]);
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (flops / s > best) best = flops / s;
+  }
+  return best / 1e9;
+}
+
 }  // namespace layerprune::bench

@@ -51,6 +51,21 @@ void BM_TrainStep(benchmark::State& state) {
 BENCHMARK(BM_TrainStep)->ArgNames({"K", "gated", "prefetch"})->ArgsProduct({{8, 32}, {0, 1}, {0, 1}})
     ->Unit(benchmark::kMillisecond)->UseRealTime();
 
+// BM_TrainStep in mixed precision (TrainConfig.precision = bf16: the matrix products' inputs in
+// bf16, everything else f32), prefetching; of_bf16_peak divides by BM_Bf16DotPeak.
+void BM_TrainStepBf16(benchmark::State& state) {
+  if (!bench::bf16_or_skip(state)) return;
+  const int32_t sections = static_cast<int32_t>(state.range(0));
+  configure_threads(0);
+  Network model(make_cpu_backend(), arch(sections), 1);
+  auto data = bench::random_dataset(kBatch * 40, kInput, kClasses, 2);
+  TrainConfig config = bench::mlp_step_config(state.range(1) != 0);
+  config.precision = PRECISION_BF16;
+  bench::run_training_steps(state, model, *data, config, 1);
+}
+BENCHMARK(BM_TrainStepBf16)->ArgNames({"K", "gated"})->ArgsProduct({{8, 32}, {0, 1}})
+    ->Unit(benchmark::kMillisecond)->UseRealTime();
+
 // BM_TrainStep's steps through the epoch loop (method/epoch_loop.h), one step per run() call as
 // the Java Trainer drives it: what the loop adds to a step (its bookkeeping) beside the hand loop.
 void BM_TrainStepEpochLoop(benchmark::State& state) {
@@ -79,10 +94,14 @@ void BM_TrainStepEpochLoop(benchmark::State& state) {
 BENCHMARK(BM_TrainStepEpochLoop)->ArgNames({"K", "gated"})->ArgsProduct({{8, 32}, {0, 1}})
     ->Unit(benchmark::kMillisecond)->UseRealTime();
 
+// K-section inference at batch 128 in deterministic mode; bf16 = 1: mixed precision.
 void BM_Inference(benchmark::State& state) {
   const int32_t sections = static_cast<int32_t>(state.range(0));
+  const bool bf16 = state.range(1) != 0;
+  if (bf16 && !bench::bf16_or_skip(state)) return;
   configure_threads(0);
   Network model(make_cpu_backend(), arch(sections), 1);
+  if (bf16) model.backend().set_precision(PRECISION_BF16);
   auto data = bench::random_dataset(kBatch, kInput, kClasses, 3);
   std::vector<float> logits(kBatch * kClasses);
   std::vector<float> gates;
@@ -93,7 +112,7 @@ void BM_Inference(benchmark::State& state) {
   state.counters["GFLOP/s"] = benchmark::Counter(flops_per_batch * state.iterations() / 1e9, benchmark::Counter::kIsRate);
   state.counters["of_peak"] = benchmark::Counter((flops_per_batch * state.iterations() / 1e9) / bench::fma_peak_gflops(), benchmark::Counter::kIsRate);
 }
-BENCHMARK(BM_Inference)->ArgNames({"K"})->Arg(8)->Unit(benchmark::kMicrosecond)->UseRealTime();
+BENCHMARK(BM_Inference)->ArgNames({"K", "bf16"})->Args({8, 0})->Args({8, 1})->Unit(benchmark::kMicrosecond)->UseRealTime();
 
 // oneDNN's sgemm, row-major C (M,N) = op(A) op(B), on the shapes of one step:
 // stem forward, section forward, data backward and weight backward.
@@ -119,16 +138,22 @@ BENCHMARK(BM_Sgemm)->ArgNames({"M", "N", "K", "tA", "tB"})
 // Training step of a CIFAR ResNet (every gate on: the plain step) on images of
 // channels x size x size at the given batch: ResNet-20 on 1x28x28 at batch 64 and on
 // 3x32x32 at batch 128, ResNet-56 on 3x32x32 at batch 128.
+// bf16 = 1: mixed precision (TrainConfig.precision).
 void BM_ResNetTrainStep(benchmark::State& state) {
   const int32_t depth = static_cast<int32_t>(state.range(0));
   const int64_t channels = state.range(1), size = state.range(2), batch = state.range(3);
+  const bool bf16 = state.range(4) != 0;
+  if (bf16 && !bench::bf16_or_skip(state)) return;
   configure_threads(0);
   Network model(make_cpu_backend(), resnet_cifar(depth, {channels, size, size}, 10), 1);
   auto data = bench::random_dataset(batch * 8, channels * size * size, 10, 4);
-  bench::run_training_steps(state, model, *data, bench::resnet_step_config(batch));
+  TrainConfig config = bench::resnet_step_config(batch);
+  config.precision = bf16 ? PRECISION_BF16 : PRECISION_FP32;
+  bench::run_training_steps(state, model, *data, config);
 }
-BENCHMARK(BM_ResNetTrainStep)->ArgNames({"depth", "C", "HW", "batch"})
-    ->Args({20, 1, 28, 64})->Args({20, 3, 32, 128})->Args({56, 3, 32, 128})
+BENCHMARK(BM_ResNetTrainStep)->ArgNames({"depth", "C", "HW", "batch", "bf16"})
+    ->Args({20, 1, 28, 64, 0})->Args({20, 1, 28, 64, 1})->Args({20, 3, 32, 128, 0})->Args({20, 3, 32, 128, 1})
+    ->Args({56, 3, 32, 128, 0})->Args({56, 3, 32, 128, 1})
     ->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // Preparing a batch (gather 128 rows of the shuffled data set, optionally augmented),
@@ -216,6 +241,17 @@ void BM_FmaPeak(benchmark::State& state) {
   state.counters["threads"] = configured_threads();
 }
 BENCHMARK(BM_FmaPeak)->Iterations(3)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// The bf16 dot-product peak (fma_peak.h), the ceiling of_bf16_peak divides by.
+void BM_Bf16DotPeak(benchmark::State& state) {
+  if (!bench::bf16_or_skip(state)) return;
+  configure_threads(0);
+  double gflops = 0;
+  for (auto _ : state) gflops = bench::measure_bf16_dot_peak_gflops(500000);
+  state.counters["GFLOP/s"] = gflops;
+  state.counters["of_fma_peak"] = gflops / bench::fma_peak_gflops();
+}
+BENCHMARK(BM_Bf16DotPeak)->Iterations(3)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace layerprune
 

@@ -59,6 +59,10 @@ inline double fma_peak_gflops() {
   static const double peak = measure_fma_peak_gflops();
   return peak;
 }
+inline double bf16_dot_peak_gflops() {
+  static const double peak = measure_bf16_dot_peak_gflops();
+  return peak;
+}
 
 // Times training steps over `data`, starting a new epoch whenever one ends, and reports
 // samples/s and GFLOP/s (the step's FLOPs from the cost model, estimator passes included).
@@ -77,6 +81,16 @@ inline void run_training_steps(benchmark::State& state, GatedNetwork& model, con
       benchmark::Counter(double(state.iterations() * config.batch_size), benchmark::Counter::kIsRate);
   state.counters["GFLOP/s"] = benchmark::Counter(flops / 1e9, benchmark::Counter::kIsRate);
   state.counters["of_peak"] = benchmark::Counter(flops / 1e9 / fma_peak_gflops(), benchmark::Counter::kIsRate);
+  if (config.precision == PRECISION_BF16 && bf16_dot_peak_gflops() > 0)
+    state.counters["of_bf16_peak"] =
+        benchmark::Counter(flops / 1e9 / bf16_dot_peak_gflops(), benchmark::Counter::kIsRate);
+}
+
+// Skips a bf16 benchmark, saying why, on a CPU that cannot run bf16; true when it may run.
+inline bool bf16_or_skip(benchmark::State& state) {
+  const char* lacking = cpu_bf16_unsupported_reason();
+  if (*lacking) state.SkipWithError(lacking);
+  return *lacking == '\0';
 }
 
 }  // namespace layerprune::bench
