@@ -7,6 +7,7 @@ import io.layerprune.EvalMode;
 import io.layerprune.inference.ExportedModel;
 import io.layerprune.model.Model;
 import io.layerprune.model.ModelSpec;
+import io.layerprune.model.Precision;
 import io.layerprune.report.ReportWriter;
 import io.layerprune.runtime.Layerprune;
 import java.io.PrintWriter;
@@ -45,6 +46,8 @@ import picocli.CommandLine.Spec;
                     + "networks' runs are interleaved, so load on the machine affects both alike. 'cpu' is the "
                     + "calling thread's CPU time per batch-1 call: all of the work with --threads 1, and less "
                     + "sensitive to a busy machine than wall time.",
+            "--precision applies to every network measured (the weights stay f32; bf16 rounds the inputs of "
+                    + "the matrix products and accumulates in f32).",
             "FILE is an exported network (export, train --export) or a checkpoint (train --save).",
             ""},
         footer = {"", "Exit codes: 0 success, 1 failure while running, 2 usage error."})
@@ -78,6 +81,12 @@ public final class BenchInferCommand implements Callable<Integer> {
             description = "Native threads; 0 = one per physical core (default: ${DEFAULT-VALUE}).")
     int threads;
 
+    @Option(names = "--precision", paramLabel = "NAME", defaultValue = "fp32",
+            converter = TrainCommand.PrecisionConverter.class, completionCandidates = TrainCommand.PrecisionNames.class,
+            description = "Precision of every network's matrix products: fp32, or bf16 (needs a CPU with AVX512-BF16 "
+                    + "or AMX-BF16) (default: ${DEFAULT-VALUE}).")
+    Precision precision;
+
     @Option(names = "--json", paramLabel = "OUT", description = "Also write the results as JSON.")
     Path json;
 
@@ -109,11 +118,16 @@ public final class BenchInferCommand implements Callable<Integer> {
         try (Model trained = ModelFile.of(file) == ModelFile.CHECKPOINT ? Checkpoint.loadModel(file) : null;
                 ExportedModel exported = trained != null ? ExportedModel.of(trained) : ModelFile.exported(file)) {
             s = exported.summary();
+            if (trained != null) {
+                trained.setPrecision(precision);
+            }
+            exported.setPrecision(precision);
             ModelSpec source = trained != null ? trained.spec() : exported.sourceSpec().orElseThrow(() ->
                     new IllegalArgumentException(file + " does not record its source architecture, so there is "
                             + "no original to compare with"));
             type = source.type();
             try (Model original = source.build()) {
+                original.setPrecision(precision);
                 List<Candidate> candidates = new ArrayList<>();
                 candidates.add(new Candidate("original (unpruned)", original.params(),
                         original.flopsPerSample(EvalMode.DETERMINISTIC),
@@ -128,8 +142,8 @@ public final class BenchInferCommand implements Callable<Integer> {
             }
         }
         Row base = rows.get(0);
-        w.printf("%s, %d of %d sections kept, %d native thread(s), median of %d runs%n", type, s.sectionsKept(),
-                s.sectionsTotal(), Layerprune.threads(), runs);
+        w.printf("%s, %d of %d sections kept, %d native thread(s), precision %s, median of %d runs%n", type,
+                s.sectionsKept(), s.sectionsTotal(), Layerprune.threads(), precision.cliName(), runs);
         w.printf("%-20s %12s %14s %16s %16s %18s%n", "network", "params", "FLOPs/sample", "latency b=1 (ms)",
                 "cpu b=1 (ms)", "throughput b=" + batch + " (/s)");
         for (Row r : rows) {
@@ -213,6 +227,7 @@ public final class BenchInferCommand implements Callable<Integer> {
         root.put("sections_total", s.sectionsTotal());
         root.put("sections_kept", s.sectionsKept());
         root.put("threads", Layerprune.threads());
+        root.put("precision", precision.cliName());
         root.put("runs", runs);
         root.put("inner", inner);
         root.put("batch", batch);

@@ -10,6 +10,7 @@ import io.layerprune.inference.ExportedModel;
 import io.layerprune.model.Architecture;
 import io.layerprune.model.Model;
 import io.layerprune.model.ModelSpec;
+import io.layerprune.model.Precision;
 import io.layerprune.model.zoo.LeNet5;
 import io.layerprune.model.zoo.ResNet;
 import io.layerprune.model.zoo.ResidualMlp;
@@ -235,6 +236,14 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--s2", paramLabel = "S2", description = "Per-weight variance floor s2 > 0 (default: ${DEFAULT-VALUE}).")
     Double s2;
 
+    @Option(names = "--precision", paramLabel = "NAME", converter = PrecisionConverter.class,
+            completionCandidates = PrecisionNames.class,
+            description = "Precision of the matrix products (dense layers and convolutions, forward and backward): "
+                    + "fp32, or bf16 (bf16 inputs, f32 accumulation and outputs; weights, gradients and checkpoints "
+                    + "stay f32; needs a CPU with AVX512-BF16 or AMX-BF16, else the run fails saying why) "
+                    + "(default: ${DEFAULT-VALUE}).")
+    Precision precision;
+
     @Option(names = "--seed", paramLabel = "N", defaultValue = "1",
             description = "Seed of the weights, gates and shuffling (default: ${DEFAULT-VALUE}).")
     long seed;
@@ -452,6 +461,7 @@ public final class TrainCommand implements Callable<Integer> {
             given.ifGiven("--clip-norm", clipNorm, b::clipNorm);
             given.ifGiven("--weight-decay", weightDecay, b::weightDecay);
             given.ifGiven("--s2", s2, b::s2);
+            given.ifGiven("--precision", precision, b::precision);
             if (thetaFreezeEpochs < 0) {
                 throw new IllegalArgumentException("--theta-freeze-epochs must be >= 0, got " + thetaFreezeEpochs);
             }
@@ -465,6 +475,13 @@ public final class TrainCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw usage(cl, e);
         }
+        // Before the data is loaded: a CPU that cannot run the precision fails now, with the core's reason
+        // (the trainer would refuse it the same way, after the loading).
+        Precision runPrecision = config.precision();
+        runPrecision.unsupportedReason().ifPresent(reason -> {
+            throw new io.layerprune.LayerpruneException("could not train with --precision " + runPrecision.cliName()
+                    + " because " + reason);
+        });
 
         Layerprune.setThreads(threads);
         int threadsUsed = Layerprune.threads();
@@ -541,10 +558,11 @@ public final class TrainCommand implements Callable<Integer> {
                                 postActivation ? ", post-activation" : "")
                         : String.format("%d -> %d stem, %d gated sections of width %d", modelSpec.inputSize(),
                                 modelSpec.width(), modelSpec.sections(), modelSpec.width());
-                err.printf("model: %s, %d classes; %s, %s; lr %s, weight decay %s%s%n", arch,
+                err.printf("model: %s, %d classes; %s, %s; lr %s, weight decay %s%s; precision %s%n", arch,
                         modelSpec.classes(), config.noGates() ? "no gates (baseline)" : estimatorLine(config),
                         config.tau() != null ? "tau " + config.tau() : "lambda " + config.lambda(), config.etaW(),
-                        config.weightDecay(), config.augmentPad() > 0 || config.augmentFlip() ? ", augmented" : "");
+                        config.weightDecay(), config.augmentPad() > 0 || config.augmentFlip() ? ", augmented" : "",
+                        config.precision().cliName());
                 err.flush();
             }
             if (thetaFreezeEpochs > 0) {  // epochs -> steps, now that the training set's size is known
@@ -805,6 +823,8 @@ public final class TrainCommand implements Callable<Integer> {
                     return Double.toString(d.weightDecay());
                 case "--s2":
                     return Double.toString(d.s2());
+                case "--precision":
+                    return d.precision().cliName();
                 default:
                     return null;
             }
@@ -830,6 +850,24 @@ public final class TrainCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.TypeConversionException(e.getMessage());
             }
+        }
+    }
+
+    static final class PrecisionConverter implements ITypeConverter<Precision> {
+        @Override
+        public Precision convert(String value) {
+            try {
+                return Precision.fromName(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    static final class PrecisionNames implements Iterable<String> {
+        @Override
+        public Iterator<String> iterator() {
+            return Arrays.stream(Precision.values()).map(Precision::cliName).iterator();
         }
     }
 

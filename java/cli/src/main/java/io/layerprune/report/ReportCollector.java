@@ -144,7 +144,8 @@ public final class ReportCollector implements TrainingListener {
                 config.thetaSchedule().cliName(), config.thetaStepEvery(), config.thetaStepGamma(),
                 config.thetaFreezeSteps(), config.augmentPad(), config.augmentFlip(), config.noGates(), config.batchSize(), config.epochs(),
                 config.seed(), threads, config.estimatorBudget(), config.pruningRule().cliName(),
-                config.evidenceHorizon(), config.evidenceZ(), config.priorScaling().cliName());
+                config.evidenceHorizon(), config.evidenceZ(), config.priorScaling().cliName(),
+                config.precision().cliName());
         return new Report(Report.SCHEMA, version, created, cfg, dataset, sections, List.copyOf(epochs),
                 List.copyOf(prunes), result);
     }

@@ -13,6 +13,7 @@ import io.layerprune.model.Architecture;
 import io.layerprune.model.Evaluation;
 import io.layerprune.model.Model;
 import io.layerprune.model.ModelSpec;
+import io.layerprune.model.Precision;
 import io.layerprune.model.Predictor;
 import io.layerprune.model.zoo.ConvPreset;
 import io.layerprune.model.zoo.ResNet;
@@ -330,6 +331,26 @@ public final class ExportedModel extends NativeHandle implements Predictor {
             return new Graph(summary, List.copyOf(values), List.copyOf(ops), List.copyOf(tensors), s.output(),
                     normalizer);
         }
+    }
+
+    /**
+     * Sets the precision of the network's matrix products for {@code predict} and {@code evaluate}
+     * ({@link Precision}; the weights stay f32). An exported network starts in {@link Precision#FP32},
+     * whatever the precision of the model it was exported from or trained in.
+     *
+     * @throws LayerpruneException where the device cannot run it (a CPU without AVX512-BF16 or AMX-BF16,
+     *     see {@link Precision#unsupportedReason()}); the network is unchanged
+     */
+    public void setPrecision(Precision precision) {
+        ensureOpen();
+        Objects.requireNonNull(precision, "precision");
+        run(() -> LayerpruneNative.exported_set_precision(handle, precision.code()));
+    }
+
+    /** The precision of the network's matrix products now (see {@link #setPrecision}). */
+    public Precision precision() {
+        ensureOpen();
+        return Precision.fromCode(callInt(() -> LayerpruneNative.exported_precision(handle)));
     }
 
     /** Bytes of native memory held (weights and workspace). */

@@ -360,6 +360,38 @@ public final class Model extends NativeHandle implements Predictor {
     }
 
     /**
+     * Sets the precision of the model's matrix products for {@code predict}, {@code evaluate} and
+     * training ({@link Precision}): bf16 rounds their inputs, accumulates and outputs in f32; the
+     * weights stay f32. A new or loaded model runs {@link Precision#FP32}; a trainer's {@code fit}
+     * sets the model to its config's precision, which then stays until set again.
+     *
+     * @throws IllegalStateException while a trainer is open on the model (its {@code fit} ran or runs
+     *     and it is not closed) and {@code precision} differs from the trainer's: set
+     *     {@code TrainConfig.Builder.precision} instead, or close the trainer first
+     * @throws LayerpruneException where the device cannot run it (a CPU without AVX512-BF16 or AMX-BF16,
+     *     see {@link Precision#unsupportedReason()}; the CUDA backend for bf16); the model is unchanged
+     */
+    public void setPrecision(Precision precision) {
+        ensureOpen();
+        Objects.requireNonNull(precision, "precision");
+        if (trainer.get() != null) {
+            Precision current = precision();
+            if (precision != current) {
+                throw new IllegalStateException("could not set the precision of the model to " + precision
+                        + " because a trainer is open on it, training in " + current
+                        + " (set TrainConfig's precision, or close the trainer first)");
+            }
+        }
+        run(() -> LayerpruneNative.model_set_precision(handle, precision.code()));
+    }
+
+    /** The precision of the model's matrix products now (see {@link #setPrecision}). */
+    public Precision precision() {
+        ensureOpen();
+        return Precision.fromCode(callInt(() -> LayerpruneNative.model_precision(handle)));
+    }
+
+    /**
      * Makes the network deterministic (ALGORITHM.md section 5): prunes every section with
      * theta &lt; 0.5 and fixes the others at xi = 1. Sections pruned here record the last training
      * step of this model (0 if it was never trained). {@code Trainer.fit} does this at its end.

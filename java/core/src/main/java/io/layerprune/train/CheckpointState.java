@@ -1,6 +1,7 @@
 package io.layerprune.train;
 
 import io.layerprune.internal.Json;
+import io.layerprune.model.Precision;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -13,19 +14,22 @@ import java.util.Map;
  * written by earlier versions.
  */
 final class CheckpointState {
-    /** Every {@link TrainConfig} field, as the user gave it (tau unresolved). */
+    /**
+     * Every {@link TrainConfig} field, as the user gave it (tau unresolved). {@code precision} is null
+     * in files written before mixed precision: those runs were fp32.
+     */
     record Config(double lambda, Double tau, double s2, double theta0, double etaTheta, int patience, double thetaMin,
             double etaW, double momentum, double clipNorm, double weightDecay, String schedule, long totalSteps,
             long stepEvery, double stepGamma, String estimator, double estimatorFraction, String thetaSchedule,
             long thetaStepEvery, double thetaStepGamma, int augmentPad, long thetaFreezeSteps, boolean augmentFlip,
-            boolean noGates, long trainSize, int batchSize, int epochs, long seed) {
+            boolean noGates, long trainSize, int batchSize, int epochs, long seed, String precision) {
         static Config of(TrainConfig c) {
             return new Config(c.lambda(), c.tau(), c.s2(), c.theta0(), c.etaTheta(), c.patience(), c.thetaMin(),
                     c.etaW(), c.momentum(), c.clipNorm(), c.weightDecay(), c.schedule().cliName(), c.totalSteps(),
                     c.stepEvery(), c.stepGamma(), c.estimator().cliName(), c.estimatorFraction(),
                     c.thetaSchedule().cliName(), c.thetaStepEvery(), c.thetaStepGamma(), c.augmentPad(),
                     c.thetaFreezeSteps(), c.augmentFlip(), c.noGates(), c.trainSize(), c.batchSize(), c.epochs(),
-                    c.seed());
+                    c.seed(), c.precision().cliName());
         }
 
         TrainConfig toConfig() {
@@ -36,7 +40,8 @@ final class CheckpointState {
                     .estimatorFraction(estimatorFraction).thetaSchedule(Schedule.fromName(thetaSchedule))
                     .thetaStepEvery(thetaStepEvery).thetaStepGamma(thetaStepGamma).augmentPad(augmentPad)
                     .thetaFreezeSteps(thetaFreezeSteps).augmentFlip(augmentFlip).noGates(noGates)
-                    .trainSize(trainSize).batchSize(batchSize).epochs(epochs).seed(seed);
+                    .trainSize(trainSize).batchSize(batchSize).epochs(epochs).seed(seed)
+                    .precision(precision == null ? Precision.FP32 : Precision.fromName(precision));
             if (tau != null) {
                 b.tau(tau);
             }

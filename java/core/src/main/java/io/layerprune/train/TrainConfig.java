@@ -5,6 +5,7 @@ import io.layerprune.internal.Native;
 import io.layerprune.internal.NativeHandle;
 import io.layerprune.model.Model;
 import io.layerprune.model.ModelSpec;
+import io.layerprune.model.Precision;
 import java.util.Objects;
 
 /**
@@ -63,6 +64,7 @@ public final class TrainConfig {
     private final int batchSize;
     private final int epochs;
     private final long seed;
+    private final Precision precision;
 
     private TrainConfig(Builder b) {
         lambda = b.lambda;
@@ -98,6 +100,7 @@ public final class TrainConfig {
         batchSize = b.batchSize;
         epochs = b.epochs;
         seed = b.seed;
+        precision = b.precision;
     }
 
     /** The native core's defaults ({@code train_config_defaults}) with {@code epochs = 10}. */
@@ -178,6 +181,7 @@ public final class TrainConfig {
         b.batchSize = c.batch_size();
         b.epochs = DEFAULT_EPOCHS;
         b.seed = c.seed();
+        b.precision = Precision.fromCode(c.precision());
         return b.build();
     }
 
@@ -222,6 +226,7 @@ public final class TrainConfig {
         b.batchSize = batchSize;
         b.epochs = epochs;
         b.seed = seed;
+        b.precision = precision;
         return b;
     }
 
@@ -258,7 +263,8 @@ public final class TrainConfig {
                 .no_gates(noGates ? 1 : 0)
                 .train_size(resolvedTrainSize)
                 .batch_size(batchSize)
-                .seed(seed);
+                .seed(seed)
+                .precision(precision.code());
     }
 
     /** Prior strength lambda; meaningful when {@link #tau()} is null. */
@@ -426,6 +432,15 @@ public final class TrainConfig {
         return seed;
     }
 
+    /**
+     * Precision of the matrix products while training and in the run's evaluations ({@link Precision#FP32}
+     * by default; {@link Precision#BF16}: bf16 inputs, f32 accumulation, f32 weights). The trainer sets its
+     * model to it when {@code fit} starts.
+     */
+    public Precision precision() {
+        return precision;
+    }
+
     @Override
     public String toString() {
         return "TrainConfig[" + (tau != null ? "tau=" + tau : "lambda=" + lambda) + ", s2=" + s2 + ", theta0="
@@ -440,7 +455,7 @@ public final class TrainConfig {
                 + ", augmentPad=" + augmentPad + ", augmentFlip=" + augmentFlip + ", noGates=" + noGates
                 + ", trainSize=" + trainSize
                 + ", batchSize="
-                + batchSize + ", epochs=" + epochs + ", seed=" + seed + "]";
+                + batchSize + ", epochs=" + epochs + ", seed=" + seed + ", precision=" + precision + "]";
     }
 
     @Override
@@ -488,6 +503,7 @@ public final class TrainConfig {
         private int batchSize;
         private int epochs;
         private long seed;
+        private Precision precision;
 
         private Builder() {}
 
@@ -669,6 +685,16 @@ public final class TrainConfig {
         }
 
         /**
+         * Precision of the matrix products while training: {@link Precision#BF16} needs a CPU with
+         * AVX512-BF16 or AMX-BF16 ({@link Precision#unsupportedReason()}); elsewhere {@code fit} throws
+         * a {@link io.layerprune.LayerpruneException} that says why, before training anything.
+         */
+        public Builder precision(Precision precision) {
+            this.precision = precision;
+            return this;
+        }
+
+        /**
          * Validates and builds; IllegalArgumentException names the first bad field (its Java name) and
          * its value. The rules are the native core's ({@code train_config_problem}, the same check
          * {@code trainer_create} applies), so the builder and the core cannot drift apart; only the
@@ -680,6 +706,7 @@ public final class TrainConfig {
             Objects.requireNonNull(pruningRule, "pruningRule");
             Objects.requireNonNull(priorScaling, "priorScaling");
             Objects.requireNonNull(thetaSchedule, "thetaSchedule");
+            Objects.requireNonNull(precision, "precision");
             if (tau != null) {
                 atLeast("tau", tau, 0);
             }

@@ -86,6 +86,23 @@ class CheckpointStateTest {
         assertEquals(50, now.start().testSamples());
     }
 
+    /** The precision of the run is stored with its configuration; files written before it read as fp32. */
+    @Test
+    @SuppressWarnings("unchecked")
+    void precisionIsStoredAndEarlierFilesReadAsFp32() {
+        TrainConfig bf16 = TrainConfig.builder().precision(io.layerprune.model.Precision.BF16).epochs(2).build();
+        CheckpointState.Progress p = new CheckpointState.Progress(CheckpointState.Config.of(bf16), null, 1, 0, 0,
+                false, 0, List.of(), List.of());
+        java.util.Map<String, Object> tree = (java.util.Map<String, Object>) Json.parse(Json.write(
+                CheckpointState.toTree(p)));
+        java.util.Map<String, Object> config = (java.util.Map<String, Object>) tree.get("config");
+        assertEquals("bf16", config.get("precision"));
+        assertEquals(bf16, CheckpointState.fromTree(Json.parse(Json.write(tree))).config().toConfig());
+        config.remove("precision");
+        assertEquals(io.layerprune.model.Precision.FP32,
+                CheckpointState.fromTree(Json.parse(Json.write(tree))).config().toConfig().precision());
+    }
+
     @Test
     void badMetadataNamesTheFile() {
         LayerpruneException e = assertThrows(LayerpruneException.class, () -> CheckpointMetadata.read("{\"format\":", "x.lpckpt"));

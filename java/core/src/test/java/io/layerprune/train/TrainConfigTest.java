@@ -4,10 +4,12 @@ import io.layerprune.bindings.LayerpruneNative;
 import io.layerprune.internal.Native;
 import io.layerprune.internal.NativeHandle;
 import io.layerprune.model.Model;
+import io.layerprune.model.Precision;
 import io.layerprune.model.SectionState;
 import io.layerprune.model.zoo.ResNet;
 import io.layerprune.model.zoo.ResidualMlp;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -66,6 +68,46 @@ class TrainConfigTest {
         assertEquals(false, d.noGates());
         assertEquals(TrainConfig.DEFAULT_EPOCHS, d.epochs());
         assertTrue(d.batchSize() > 0);
+        assertEquals(Precision.FP32, d.precision());
+    }
+
+    @Test
+    void precisionRoundTripsThroughTheBuilderAndTheNativeStruct() {
+        // The default is the core's (fp32, every family), and the field travels to the C struct and back.
+        try (Model resnet = ResNet.builder().depth(20).input(1, 8, 8).classes(3).build()) {
+            assertEquals(Precision.FP32, TrainConfig.defaultsFor(resnet).precision());
+        }
+        TrainConfig bf16 = TrainConfig.builder().precision(Precision.BF16).build();
+        assertEquals(Precision.BF16, bf16.precision());
+        assertEquals(bf16, bf16.toBuilder().build());
+        assertNotEquals(TrainConfig.defaults(), bf16);
+        assertTrue(bf16.toString().contains("precision=bf16"), bf16.toString());
+        assertEquals(Precision.FP32, bf16.toBuilder().precision(Precision.FP32).build().precision());
+        try (LayerpruneNative.TrainConfig c = new LayerpruneNative.TrainConfig()) {
+            LayerpruneNative.train_config_defaults(c);
+            assertEquals(LayerpruneNative.PRECISION_FP32, c.precision());
+            bf16.toNative(c, bf16.lambda(), 100, 10);
+            assertEquals(LayerpruneNative.PRECISION_BF16, c.precision());
+            assertEquals("", Native.call(() -> LayerpruneNative.train_config_problem(c)));
+            TrainConfig.defaults().toNative(c, 0.02, 100, 10);
+            assertEquals(LayerpruneNative.PRECISION_FP32, c.precision());
+        }
+        NullPointerException e = assertThrows(NullPointerException.class,
+                () -> TrainConfig.builder().precision(null).build());
+        assertTrue(e.getMessage().contains("precision"), e.getMessage());
+    }
+
+    @Test
+    void precisionNames() {
+        assertEquals(Precision.BF16, Precision.fromName("bf16"));
+        assertEquals(Precision.FP32, Precision.fromName("FP32"));
+        assertEquals("bf16", Precision.BF16.cliName());
+        assertEquals("fp32", Precision.FP32.toString());
+        assertEquals(Precision.BF16, Precision.fromCode(LayerpruneNative.PRECISION_BF16));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Precision.fromName("fp16"));
+        assertEquals("unknown precision 'fp16', expected one of fp32, bf16", e.getMessage());
+        assertEquals(java.util.Optional.empty(), Precision.FP32.unsupportedReason(), "fp32 runs everywhere");
+        Precision.BF16.unsupportedReason().ifPresent(r -> assertTrue(r.contains("bf16"), r));
     }
 
     @Test
@@ -109,7 +151,7 @@ class TrainConfigTest {
                 "step_gamma", "estimator", "estimator_fraction", "estimator_budget", "pruning_rule",
                 "evidence_horizon", "evidence_z", "prior_scaling", "theta_schedule", "theta_step_every",
                 "theta_step_gamma", "augment_pad", "theta_freeze_steps", "augment_flip", "no_gates",
-                "train_size", "batch_size"}) {
+                "train_size", "batch_size", "precision"}) {
             String javaName = TrainConfig.Builder.javaFieldNames(nativeField);
             assertTrue(java.util.Arrays.stream(TrainConfig.Builder.class.getMethods())
                     .anyMatch(m -> m.getName().equals(javaName)), "no builder method " + javaName);
@@ -185,6 +227,8 @@ class TrainConfigTest {
             coreRejects(model, "evidence_horizon", c -> c.evidence_horizon(0.5));
             coreRejects(model, "evidence_z", c -> c.evidence_z(-1));
             coreRejects(model, "batch_size", c -> c.batch_size(0));
+            coreRejects(model, "precision", c -> c.precision(2));
+            coreRejects(model, "precision", c -> c.precision(-1));
             coreRejects(model, "patience", c -> c.patience(-3));
             coreRejects(model, "total_steps", c -> c.total_steps(-1));
             coreRejects(model, "theta_freeze_steps", c -> c.theta_freeze_steps(-1));
@@ -222,9 +266,11 @@ class TrainConfigTest {
         TrainConfig c = TrainConfig.builder().lambda(0.02).s2(2e-3).theta0(0.9).etaTheta(0.1).patience(5)
                 .thetaMin(0.01).etaW(0.05).momentum(0.8).clipNorm(1).weightDecay(1e-4).schedule(Schedule.STEP)
                 .totalSteps(100).stepEvery(10).stepGamma(0.5).estimator(Estimator.SCORE_FUNCTION)
-                .estimatorFraction(0.5).noGates(true).trainSize(1000).batchSize(32).epochs(3).seed(7).build();
+                .estimatorFraction(0.5).noGates(true).trainSize(1000).batchSize(32).epochs(3).seed(7)
+                .precision(Precision.BF16).build();
         assertEquals(c, c.toBuilder().build());
         assertEquals(c.toString(), c.toBuilder().build().toString());
+        assertEquals(Precision.BF16, c.toBuilder().build().precision());
     }
 
     @Test
