@@ -67,19 +67,26 @@ inline double fma_thread(int64_t iterations, float* sink) {
 #endif
 }
 
-// GFLOP/s of all OpenMP threads running FMA chains at once, best of three runs of ~0.1 s each.
-inline double measure_fma_peak_gflops(int64_t iterations = 2000000) {
+// GFLOP/s of all OpenMP threads running `thread_flops(iterations, sink)` at once (it returns the
+// FLOPs it did), best of three runs.
+template <typename ThreadFlops>
+double measure_peak_gflops(ThreadFlops thread_flops, int64_t iterations) {
   double best = 0;
   for (int run = 0; run < 3; ++run) {
     double flops = 0;
     float sinks[256] = {0};
     const auto t0 = std::chrono::steady_clock::now();
 #pragma omp parallel reduction(+ : flops)
-    flops += fma_thread(iterations, &sinks[omp_get_thread_num() % 256]);
+    flops += thread_flops(iterations, &sinks[omp_get_thread_num() % 256]);
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (flops / s > best) best = flops / s;
   }
   return best / 1e9;
+}
+
+// GFLOP/s of all OpenMP threads running FMA chains at once, best of three runs of ~0.1 s each.
+inline double measure_fma_peak_gflops(int64_t iterations = 2000000) {
+  return measure_peak_gflops(fma_thread, iterations);
 }
 
 // The bf16 dot-product peak (AVX512-BF16's VDPBF16PS: per f32 lane, acc += a0 b0 + a1 b1 over
@@ -115,17 +122,7 @@ inline double bf16_dot_thread(int64_t iterations, float* sink) {
 
 // GFLOP/s of all OpenMP threads running bf16 dot-product chains, best of three (0 without AVX512-BF16).
 inline double measure_bf16_dot_peak_gflops(int64_t iterations = 2000000) {
-  double best = 0;
-  for (int run = 0; run < 3; ++run) {
-    double flops = 0;
-    float sinks[256] = {0};
-    const auto t0 = std::chrono::steady_clock::now();
-#pragma omp parallel reduction(+ : flops)
-    flops += bf16_dot_thread(iterations, &sinks[omp_get_thread_num() % 256]);
-    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    if (flops / s > best) best = flops / s;
-  }
-  return best / 1e9;
+  return measure_peak_gflops(bf16_dot_thread, iterations);
 }
 
 }  // namespace layerprune::bench

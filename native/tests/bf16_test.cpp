@@ -235,15 +235,6 @@ double relative_distance(const std::vector<float>& a, const std::vector<float>& 
   return std::sqrt(d / n);
 }
 
-std::vector<float> gradients(GatedNetwork& m) {
-  std::vector<float> all;
-  for (const ParamRef& p : m.params()) {
-    std::vector<float> g(static_cast<size_t>(p.n));
-    m.backend().to_host(g.data(), p.g, sizeof(float) * g.size());
-    all.insert(all.end(), g.begin(), g.end());
-  }
-  return all;
-}
 
 // A whole training step's forward and backward (loss, every weight gradient, the directional
 // terms) in bf16 against the f32 reference network. Each of the step's P matrix products adds a
@@ -278,7 +269,7 @@ TEST(Bf16Step, AWholeForwardAndBackwardIsWithinTheFormatsBound) {
       loss[i] = m->loss(c.rows, true, nullptr);
       directional[i].resize(L);
       m->backward(c.rows, gates, GatedNetwork::kAllLive, &directional[i]);
-      grads[i] = gradients(*m);
+      grads[i] = test::all_gradients(*m);
       ++i;
     }
     int64_t products = 0;

@@ -60,14 +60,7 @@ void expect_same_state(GatedNetwork& old, Network& now, bool conv, const char* w
   }
 }
 
-std::vector<float> gradients(GatedNetwork& m) {
-  std::vector<float> all;
-  for (const ParamRef& p : m.params()) {
-    const std::vector<float> g = host(m, p.g, p.n);
-    all.insert(all.end(), g.begin(), g.end());
-  }
-  return all;
-}
+std::vector<float> gradients(GatedNetwork& m) { return test::all_gradients(m); }
 
 // Everything the method layer sees, for a few gate patterns, then a short training run.
 void expect_same_network(GatedNetwork& old, Network& now, bool conv, const Dataset& data, int64_t rows) {

@@ -92,16 +92,19 @@ inline void load_rows(GatedNetwork& model, const Dataset& data, int64_t rows) {
   model.backend().to_device(model.label_buffer(), data.labels.data(), sizeof(int32_t) * rows);
 }
 
-// Every weight of a network's parameters (ParamRef::w) in params() order, copied to the host.
-inline std::vector<float> all_weights(GatedNetwork& m) {
+// Every weight (ParamRef::w) or gradient (ParamRef::g) of a network's parameters in params()
+// order, copied to the host.
+inline std::vector<float> all_params(GatedNetwork& m, float* ParamRef::*field) {
   std::vector<float> all;
   for (const ParamRef& p : m.params()) {
     std::vector<float> v(static_cast<size_t>(p.n));
-    m.backend().to_host(v.data(), p.w, sizeof(float) * v.size());
+    m.backend().to_host(v.data(), p.*field, sizeof(float) * v.size());
     all.insert(all.end(), v.begin(), v.end());
   }
   return all;
 }
+inline std::vector<float> all_weights(GatedNetwork& m) { return all_params(m, &ParamRef::w); }
+inline std::vector<float> all_gradients(GatedNetwork& m) { return all_params(m, &ParamRef::g); }
 
 // |a - b| <= atol + rtol * |b| element by element, reporting the first failure.
 inline void expect_close(const std::vector<float>& a, const std::vector<float>& b, double atol,
