@@ -427,19 +427,36 @@ double Network::rerun_loss(int64_t rows, const std::vector<float>& gates, int32_
   return backend_->softmax_cross_entropy(s_logits_.data(), labels_.data(), rows, arch_.classes, nullptr, nullptr);
 }
 
+namespace {
+// The prior's parameters W_l of a live section (cost::prior_first_layer): the body's last BN's
+// gamma and beta and the weights after it, or every weight of a body without BN.
+template <class F>
+void for_each_prior_param(Section& s, F&& visit) {
+  const size_t first = static_cast<size_t>(cost::prior_first_layer(*s.op));
+  for (size_t i = first; i < s.body.size(); ++i) {
+    Layer& layer = s.body[i];
+    if (layer.plan->batchnorm) {
+      visit(layer.bn.gamma);
+      visit(layer.bn.beta);
+    } else {
+      visit(layer.weight);
+    }
+  }
+}
+}  // namespace
+
 double Network::section_weight_norm2(int32_t l) {
   Section& s = sections_[l];
   if (s.pruned) return 0.0;
   double total = 0.0;
-  for (const Layer& layer : s.body) total += backend_->sum_squares(layer.weight.w.data(), layer.weight.w.size());
+  for_each_prior_param(s, [&](const Param& p) { total += backend_->sum_squares(p.w.data(), p.w.size()); });
   return total;
 }
 
 void Network::add_prior_gradient(int32_t l, float coefficient) {
   Section& s = sections_[l];
   if (s.pruned) return;
-  for (Layer& layer : s.body)
-    backend_->axpy(coefficient, layer.weight.w.data(), layer.weight.g.data(), layer.weight.w.size());
+  for_each_prior_param(s, [&](Param& p) { backend_->axpy(coefficient, p.w.data(), p.g.data(), p.w.size()); });
 }
 
 void Network::prune(int32_t l, int64_t step) {

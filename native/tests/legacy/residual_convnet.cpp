@@ -343,14 +343,17 @@ double ResidualConvNet::rerun_loss(int64_t rows, const std::vector<float>& gates
 double ResidualConvNet::section_weight_norm2(int32_t l) {
   ConvSection& s = sections_[l];
   if (s.pruned) return 0.0;
-  return backend_->sum_squares(s.conv1.w.data(), s.conv1.w.size()) +
+  // The prior's W_l (model/cost.h): the BN's gamma and beta and conv2 (conv1 is scale-invariant).
+  return backend_->sum_squares(s.bn.gamma.w.data(), s.bn.gamma.w.size()) +
+         backend_->sum_squares(s.bn.beta.w.data(), s.bn.beta.w.size()) +
          (s.conv2.w ? backend_->sum_squares(s.conv2.w.data(), s.conv2.w.size()) : 0.0);
 }
 
 void ResidualConvNet::add_prior_gradient(int32_t l, float coefficient) {
   ConvSection& s = sections_[l];
   if (s.pruned) return;
-  backend_->axpy(coefficient, s.conv1.w.data(), s.conv1.g.data(), s.conv1.w.size());
+  backend_->axpy(coefficient, s.bn.gamma.w.data(), s.bn.gamma.g.data(), s.bn.gamma.w.size());
+  backend_->axpy(coefficient, s.bn.beta.w.data(), s.bn.beta.g.data(), s.bn.beta.w.size());
   if (s.conv2.w) backend_->axpy(coefficient, s.conv2.w.data(), s.conv2.g.data(), s.conv2.w.size());
 }
 
