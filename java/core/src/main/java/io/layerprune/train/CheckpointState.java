@@ -16,20 +16,26 @@ import java.util.Map;
 final class CheckpointState {
     /**
      * Every {@link TrainConfig} field, as the user gave it (tau unresolved). {@code precision} is null
-     * in files written before mixed precision: those runs were fp32.
+     * in files written before mixed precision: those runs were fp32. The estimator budget, pruning
+     * rule, evidence horizon and z and the prior scaling are null in files written before they were
+     * stored: those read as this version's defaults (the native trainer state, which the run resumes
+     * from, always held them).
      */
     record Config(double lambda, Double tau, double s2, double theta0, double etaTheta, int patience, double thetaMin,
             double etaW, double momentum, double clipNorm, double weightDecay, String schedule, long totalSteps,
             long stepEvery, double stepGamma, String estimator, double estimatorFraction, String thetaSchedule,
             long thetaStepEvery, double thetaStepGamma, int augmentPad, long thetaFreezeSteps, boolean augmentFlip,
-            boolean noGates, long trainSize, int batchSize, int epochs, long seed, String precision) {
+            boolean noGates, long trainSize, int batchSize, int epochs, long seed, String precision,
+            Double estimatorBudget, String pruningRule, Double evidenceHorizon, Double evidenceZ,
+            String priorScaling) {
         static Config of(TrainConfig c) {
             return new Config(c.lambda(), c.tau(), c.s2(), c.theta0(), c.etaTheta(), c.patience(), c.thetaMin(),
                     c.etaW(), c.momentum(), c.clipNorm(), c.weightDecay(), c.schedule().cliName(), c.totalSteps(),
                     c.stepEvery(), c.stepGamma(), c.estimator().cliName(), c.estimatorFraction(),
                     c.thetaSchedule().cliName(), c.thetaStepEvery(), c.thetaStepGamma(), c.augmentPad(),
                     c.thetaFreezeSteps(), c.augmentFlip(), c.noGates(), c.trainSize(), c.batchSize(), c.epochs(),
-                    c.seed(), c.precision().cliName());
+                    c.seed(), c.precision().cliName(), c.estimatorBudget(), c.pruningRule().cliName(),
+                    c.evidenceHorizon(), c.evidenceZ(), c.priorScaling().cliName());
         }
 
         TrainConfig toConfig() {
@@ -44,6 +50,21 @@ final class CheckpointState {
                     .precision(precision == null ? Precision.FP32 : Precision.fromName(precision));
             if (tau != null) {
                 b.tau(tau);
+            }
+            if (estimatorBudget != null) {
+                b.estimatorBudget(estimatorBudget);
+            }
+            if (pruningRule != null) {
+                b.pruningRule(PruningRule.fromName(pruningRule));
+            }
+            if (evidenceHorizon != null) {
+                b.evidenceHorizon(evidenceHorizon);
+            }
+            if (evidenceZ != null) {
+                b.evidenceZ(evidenceZ);
+            }
+            if (priorScaling != null) {
+                b.priorScaling(PriorScaling.fromName(priorScaling));
             }
             return b.build();
         }

@@ -103,6 +103,36 @@ class CheckpointStateTest {
                 CheckpointState.fromTree(Json.parse(Json.write(tree))).config().toConfig().precision());
     }
 
+    /**
+     * The estimator budget, pruning rule, evidence horizon and z and the prior scaling are stored with
+     * the configuration (before, a resumed run's config() showed the defaults instead); files without
+     * them read as the defaults.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void methodSettingsAreStoredAndEarlierFilesReadAsDefaults() {
+        TrainConfig custom = TrainConfig.builder().estimatorBudget(0.125).pruningRule(PruningRule.PLAIN)
+                .evidenceHorizon(77).evidenceZ(1.5).priorScaling(PriorScaling.PER_WEIGHT).epochs(2).build();
+        CheckpointState.Progress p = new CheckpointState.Progress(CheckpointState.Config.of(custom), null, 1, 0, 0,
+                false, 0, List.of(), List.of());
+        java.util.Map<String, Object> tree = (java.util.Map<String, Object>) Json.parse(Json.write(
+                CheckpointState.toTree(p)));
+        java.util.Map<String, Object> config = (java.util.Map<String, Object>) tree.get("config");
+        assertEquals("plain", config.get("pruning_rule"));
+        assertEquals(custom, CheckpointState.fromTree(Json.parse(Json.write(tree))).config().toConfig());
+        for (String key : List.of("estimator_budget", "pruning_rule", "evidence_horizon", "evidence_z",
+                "prior_scaling")) {
+            config.remove(key);
+        }
+        TrainConfig old = CheckpointState.fromTree(Json.parse(Json.write(tree))).config().toConfig();
+        TrainConfig defaults = TrainConfig.builder().epochs(2).build();
+        assertEquals(defaults.estimatorBudget(), old.estimatorBudget());
+        assertEquals(defaults.pruningRule(), old.pruningRule());
+        assertEquals(defaults.evidenceHorizon(), old.evidenceHorizon());
+        assertEquals(defaults.evidenceZ(), old.evidenceZ());
+        assertEquals(defaults.priorScaling(), old.priorScaling());
+    }
+
     @Test
     void badMetadataNamesTheFile() {
         LayerpruneException e = assertThrows(LayerpruneException.class, () -> CheckpointMetadata.read("{\"format\":", "x.lpckpt"));
