@@ -161,13 +161,19 @@ class BackendOpTest : public BackendFixture<Param> {
     expect_close(down(grad, M * C), grad_ref, 1e-7, 1e-5, "softmax gradient");
     // Without gradient or count.
     EXPECT_NEAR(be->softmax_cross_entropy(up(x), dev_labels, M, C, nullptr, nullptr), loss_ref, 1e-9);
-    std::vector<float> w_ref = x, v_ref = y;
-    reference::sgd_momentum(w_ref.data(), v_ref.data(), z.data(), n, 0.05f, 0.9f, 0.5f);
-    float* w = up(x);
-    float* v = up(y);
-    be->sgd_momentum(w, v, up(z), n, 0.05f, 0.9f, 0.5f);
-    expect_close(down(w, n), w_ref, 1e-6, 1e-6, "sgd w");
-    expect_close(down(v, n), v_ref, 1e-6, 1e-6, "sgd v");
+    // The fused update and its norm: without decay, and with one (w is read only then).
+    for (float decay : {0.f, 0.03f}) {
+      // sum of n squares, each with relative rounding ~2^-24 from the float sum g + decay w
+      const double norm_ref = reference::decayed_sum_squares(z.data(), x.data(), decay, n);
+      EXPECT_NEAR(be->decayed_sum_squares(up(z), up(x), decay, n), norm_ref, 1e-6 * norm_ref + 1e-12) << decay;
+      std::vector<float> w_ref = x, v_ref = y;
+      reference::sgd_momentum(w_ref.data(), v_ref.data(), z.data(), n, 0.05f, 0.9f, 0.5f, decay);
+      float* w = up(x);
+      float* v = up(y);
+      be->sgd_momentum(w, v, up(z), n, 0.05f, 0.9f, 0.5f, decay);
+      expect_close(down(w, n), w_ref, 1e-6, 1e-6, "sgd w");
+      expect_close(down(v, n), v_ref, 1e-6, 1e-6, "sgd v");
+    }
   }
 
   // Forward, backward data (overwriting and accumulating) and backward weights; the

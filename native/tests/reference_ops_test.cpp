@@ -86,11 +86,19 @@ TEST(ReferenceOps, SoftmaxCrossEntropyKnownValue) {
 TEST(ReferenceOps, SgdMomentumFollowsTheFormula) {
   double w[2] = {1.0, -2.0}, v[2] = {0.5, 0.0};
   const double g[2] = {0.2, 4.0};
-  reference::sgd_momentum(w, v, g, 2, 0.1, 0.9, 0.5);
+  reference::sgd_momentum(w, v, g, 2, 0.1, 0.9, 0.5, 0.0);
   EXPECT_NEAR(v[0], 0.9 * 0.5 + 0.5 * 0.2, 1e-12);
   EXPECT_NEAR(w[0], 1.0 - 0.1 * v[0], 1e-12);
   EXPECT_NEAR(v[1], 2.0, 1e-12);
   EXPECT_NEAR(w[1], -2.2, 1e-12);
+  // With decay: the gradient is g + decay * w (w before the step).
+  double w2[1] = {2.0}, v2[1] = {0.0};
+  const double g2[1] = {1.0};
+  reference::sgd_momentum(w2, v2, g2, 1, 0.1, 0.9, 0.5, 0.25);
+  EXPECT_NEAR(v2[0], 0.5 * (1.0 + 0.25 * 2.0), 1e-12);
+  EXPECT_NEAR(w2[0], 2.0 - 0.1 * v2[0], 1e-12);
+  EXPECT_NEAR(reference::decayed_sum_squares(g, w, 0.5, 2), std::pow(0.2 + 0.5 * w[0], 2) + std::pow(4.0 + 0.5 * w[1], 2),
+              1e-12);
 }
 
 }  // namespace

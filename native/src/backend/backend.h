@@ -154,13 +154,18 @@ class Backend {
   virtual double softmax_cross_entropy(const float* logits, const int32_t* labels, int64_t M,
                                        int64_t C, float* dlogits, int64_t* correct) = 0;
   virtual double sum_squares(const float* x, int64_t n) = 0;
+  // sum_i (g_i + decay w_i)^2: the squared norm of a gradient with its weight decay (or prior
+  // pull) added, without storing the sum (the optimizer adds it again in sgd_momentum).
+  virtual double decayed_sum_squares(const float* g, const float* w, float decay, int64_t n) = 0;
   // Per-row mean cross-entropy is all we need for the loss; dot for estimators.
   virtual double dot(const float* x, const float* y, int64_t n) = 0;
 
   // Optimizer -----------------------------------------------------------------------
-  // v = momentum * v + grad_scale * g; w -= lr * v
+  // v = momentum * v + grad_scale * (g + decay * w); w -= lr * v: one pass per parameter
+  // tensor for the weight decay (or the prior's pull on W), the clipping scale and the
+  // momentum update.
   virtual void sgd_momentum(float* w, float* v, const float* g, int64_t n, float lr,
-                            float momentum, float grad_scale) = 0;
+                            float momentum, float grad_scale, float decay) = 0;
 
  protected:
   [[noreturn]] void unsupported_precision(Precision p) const;

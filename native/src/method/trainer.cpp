@@ -58,6 +58,7 @@ TrainingSession::TrainingSession(GatedNetwork& model, const TrainConfig& config)
   theta_step_.assign(L, 0.0);
   priority_.assign(L, 1.0);
   norm2_.assign(L, 0.0);
+  prior_pull_.assign(L, 0.0);
   tau_.assign(L, -1.0);
   directional_.assign(L, 0.0);
   model_.ensure_capacity(config_.batch_size);
@@ -157,9 +158,12 @@ void TrainingSession::sample_gates() {
   }
 }
 
-void TrainingSession::add_prior_and_decay(const prior::Terms& terms) {
+// The prior's part of dJ/dtheta_l and, in prior_pull_[l], its coefficient on W_l (dJ/dW_l gets
+// prior_pull_[l] * W_l), which the optimizer applies (param_decay).
+void TrainingSession::add_prior(const prior::Terms& terms) {
   for (int32_t l = 0; l < model_.sections(); ++l) {
     const GateState& s = model_.gate(l);
+    prior_pull_[l] = 0.0;
     if (s.pruned) continue;
     const int64_t n = model_.section_weights(l);
     norm2_[l] = model_.section_weight_norm2(l);
@@ -167,14 +171,24 @@ void TrainingSession::add_prior_and_decay(const prior::Terms& terms) {
     tau_[l] = prior::tau(section_terms, n, norm2_[l]);
     prior_grad_[l] = prior::theta_gradient(section_terms, n, s.theta, norm2_[l]);
     theta_grad_[l] += prior_grad_[l];
-    model_.add_prior_gradient(l, float(prior::weight_coefficient(section_terms, n, s.theta, norm2_[l])));
+    prior_pull_[l] = prior::weight_coefficient(section_terms, n, s.theta, norm2_[l]);
   }
 }
 
+// What the optimizer adds to a parameter's data gradient, times the parameter: weight decay on
+// W_rest, the prior's pull on the W_l of a gated run, nothing on the rest.
+float TrainingSession::param_decay(const ParamRef& p) const {
+  if (p.decayed) return float(config_.weight_decay);
+  if (p.prior_section >= 0 && !config_.no_gates) return float(prior_pull_[p.prior_section]);
+  return 0.f;
+}
+
+// The clipping scale of the full gradient (data + decay + prior), computed without storing it:
+// sgd_momentum adds the decay term again in its one pass over each tensor.
 double TrainingSession::clip_scale(double* norm_out) {
   Backend& be = model_.backend();
   double sum = 0.0;
-  for (const ParamRef& p : model_.params()) sum += be.sum_squares(p.g, p.n);
+  for (const ParamRef& p : model_.params()) sum += be.decayed_sum_squares(p.g, p.w, param_decay(p), p.n);
   const double norm = std::sqrt(sum);
   *norm_out = norm;
   if (!std::isfinite(norm))
@@ -289,16 +303,14 @@ StepStats TrainingSession::step(const Dataset& train, int64_t batch_index) {
   // The step's all-reduce, where the estimator did not run it (no gates, theta frozen).
   if (W > 1 && !reduced_this_step_) all_reduce_step(nullptr, 0, &loss);
   if (W > 1) loss = global_loss_, correct = step_correct_;
-  if (!config_.no_gates) add_prior_and_decay(prior_terms(&train));
+  if (!config_.no_gates) add_prior(prior_terms(&train));
+  // One norm pass and one update pass per parameter tensor: the weight decay and the prior's
+  // pull are added inside both (param_decay), never stored into the gradient.
   Backend& be = model_.backend();
-  if (config_.weight_decay > 0.0)
-    for (const ParamRef& p : model_.params())
-      if (p.decayed) be.axpy(float(config_.weight_decay), p.w, p.g, p.n);
-
   const double scale = clip_scale(&out.grad_norm);
   const double lr = schedule_.at(step_);
   for (const ParamRef& p : model_.params())
-    be.sgd_momentum(p.w, p.v, p.g, p.n, float(lr), float(config_.momentum), float(scale));
+    be.sgd_momentum(p.w, p.v, p.g, p.n, float(lr), float(config_.momentum), float(scale), param_decay(p));
 
   // FLOPs of what ran: the sampled network (forward once, backward twice) and the
   // estimator's extra forward passes; the unpruned equivalent runs every section.

@@ -105,7 +105,8 @@ class TrainingSession {
   BatchRequest batch_request(const Dataset& train, int64_t batch_index, int64_t rows, int64_t global_step) const;
   void load_batch(const Dataset& train, int64_t batch_index, int64_t rows);
   void sample_gates();
-  void add_prior_and_decay(const prior::Terms& terms);
+  void add_prior(const prior::Terms& terms);
+  float param_decay(const ParamRef& p) const;
   double clip_scale(double* norm_out);
   void compute_theta_steps(double eta_theta);
   int32_t update_thetas();
@@ -141,6 +142,7 @@ class TrainingSession {
   std::vector<double> priority_;    // evidence rule: how much a re-run of each section is worth (L)
   std::vector<double> prior_scale_; // lambda_l / lambda of each section (PriorScaling)
   std::vector<double> norm2_;       // ||W_l||^2 of this step (L)
+  std::vector<double> prior_pull_;  // the prior's coefficient on W_l in dJ/dW_l this step (L)
   std::vector<double> tau_;         // tau_l of this step (L), kept when a section is pruned
   std::vector<double> directional_; // <dL/d zbar_l, B_l> from backward (linearized estimators)
   std::vector<int64_t> order_;      // epoch permutation of the training set

@@ -26,7 +26,8 @@ struct ParamRef {
   float* v;
   float* g;
   int64_t n;
-  bool decayed;  // weight decay applies (stem, head and skip weights)
+  bool decayed;               // weight decay applies (stem, head and skip weights)
+  int32_t prior_section = -1; // part of section l's W_l (the prior pulls it, section_weight_norm2)
 };
 
 // A named array of the network's state for checkpoints (device memory).
@@ -84,10 +85,10 @@ class GatedNetwork {
   // sections at `gates`, on scratch buffers (no stored activation or statistic changes).
   virtual double rerun_loss(int64_t rows, const std::vector<float>& gates, int32_t from, float gate_from) = 0;
 
-  // The prior's view of section l: n_l, ||W_l||^2 and dW_l += coefficient * W_l.
+  // The prior's view of section l: n_l and ||W_l||^2. Its pull on W_l is applied by the
+  // optimizer to the params() whose prior_section is l.
   virtual int64_t section_weights(int32_t l) const = 0;
   virtual double section_weight_norm2(int32_t l) = 0;
-  virtual void add_prior_gradient(int32_t l, float coefficient) = 0;
 
   // Frees the section's body (parameters, gradients, momentum, activations).
   virtual void prune(int32_t l, int64_t step) = 0;

@@ -453,12 +453,6 @@ double Network::section_weight_norm2(int32_t l) {
   return total;
 }
 
-void Network::add_prior_gradient(int32_t l, float coefficient) {
-  Section& s = sections_[l];
-  if (s.pruned) return;
-  for_each_prior_param(s, [&](Param& p) { backend_->axpy(coefficient, p.w.data(), p.g.data(), p.w.size()); });
-}
-
 void Network::prune(int32_t l, int64_t step) {
   Section& s = sections_[l];
   if (s.pruned) return;
@@ -561,7 +555,12 @@ void Network::rebuild_param_refs() {
   for (Section& s : sections_) {
     if (s.op->projection) add(s.skip.weight, true);
     if (s.pruned) continue;
+    const size_t first = param_refs_.size();
     for (Layer& layer : s.body) add_layer(layer, false);
+    for_each_prior_param(s, [&](Param& p) {
+      for (size_t i = first; i < param_refs_.size(); ++i)
+        if (param_refs_[i].w == p.w.data()) param_refs_[i].prior_section = s.index;
+    });
   }
   add_layer(head_, true);
 }

@@ -108,7 +108,6 @@ class Network final : public GatedNetwork {
   double rerun_loss(int64_t rows, const std::vector<float>& gates, int32_t from, float gate_from) override;
   int64_t section_weights(int32_t l) const override { return section_weights_[l]; }
   double section_weight_norm2(int32_t l) override;
-  void add_prior_gradient(int32_t l, float coefficient) override;
   void prune(int32_t l, int64_t step) override;
   const std::vector<ParamRef>& params() const override { return param_refs_; }
   int64_t param_count() const override;

@@ -131,9 +131,20 @@ double dot(const T* x, const T* y, int64_t n) {
 }
 
 template <typename T>
-void sgd_momentum(T* w, T* v, const T* g, int64_t n, T lr, T momentum, T grad_scale) {
+double decayed_sum_squares(const T* g, const T* w, T decay, int64_t n) {
+  double acc = 0;
   for (int64_t i = 0; i < n; ++i) {
-    v[i] = momentum * v[i] + grad_scale * g[i];
+    const T d = g[i] + decay * w[i];
+    acc += double(d) * double(d);
+  }
+  return acc;
+}
+
+template <typename T>
+void sgd_momentum(T* w, T* v, const T* g, int64_t n, T lr, T momentum, T grad_scale, T decay) {
+  for (int64_t i = 0; i < n; ++i) {
+    const T d = g[i] + decay * w[i];
+    v[i] = momentum * v[i] + grad_scale * d;
     w[i] -= lr * v[i];
   }
 }

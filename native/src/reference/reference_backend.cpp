@@ -102,9 +102,12 @@ class ReferenceBackend final : public Backend {
   }
   double sum_squares(const float* x, int64_t n) override { return reference::sum_squares(x, n); }
   double dot(const float* x, const float* y, int64_t n) override { return reference::dot(x, y, n); }
-  void sgd_momentum(float* w, float* v, const float* g, int64_t n, float lr, float momentum,
-                    float grad_scale) override {
-    reference::sgd_momentum(w, v, g, n, lr, momentum, grad_scale);
+  double decayed_sum_squares(const float* g, const float* w, float decay, int64_t n) override {
+    return reference::decayed_sum_squares(g, w, decay, n);
+  }
+  void sgd_momentum(float* w, float* v, const float* g, int64_t n, float lr, float momentum, float grad_scale,
+                    float decay) override {
+    reference::sgd_momentum(w, v, g, n, lr, momentum, grad_scale, decay);
   }
 
  private:

@@ -349,14 +349,6 @@ double ResidualConvNet::section_weight_norm2(int32_t l) {
          (s.conv2.w ? backend_->sum_squares(s.conv2.w.data(), s.conv2.w.size()) : 0.0);
 }
 
-void ResidualConvNet::add_prior_gradient(int32_t l, float coefficient) {
-  ConvSection& s = sections_[l];
-  if (s.pruned) return;
-  backend_->axpy(coefficient, s.bn.gamma.w.data(), s.bn.gamma.g.data(), s.bn.gamma.w.size());
-  backend_->axpy(coefficient, s.bn.beta.w.data(), s.bn.beta.g.data(), s.bn.beta.w.size());
-  if (s.conv2.w) backend_->axpy(coefficient, s.conv2.w.data(), s.conv2.g.data(), s.conv2.w.size());
-}
-
 void ResidualConvNet::prune(int32_t l, int64_t step) {
   ConvSection& s = sections_[l];
   if (s.pruned) return;
@@ -417,8 +409,8 @@ std::vector<StateTensor> ResidualConvNet::state_tensors() {
 
 void ResidualConvNet::rebuild_param_refs() {
   param_refs_.clear();
-  auto add = [this](Param& p, bool decayed) {
-    param_refs_.push_back({p.w.data(), p.v.data(), p.g.data(), p.w.size(), decayed});
+  auto add = [this](Param& p, bool decayed, int32_t prior_section = -1) {
+    param_refs_.push_back({p.w.data(), p.v.data(), p.g.data(), p.w.size(), decayed, prior_section});
   };
   add(stem_conv, true);
   add(stem_bn.gamma, false);
@@ -431,10 +423,10 @@ void ResidualConvNet::rebuild_param_refs() {
   for (ConvSection& s : sections_) {
     if (s.proj.w) add(s.proj, true);
     if (s.pruned) continue;
-    add(s.conv1, false);
-    add(s.bn.gamma, false);
-    add(s.bn.beta, false);
-    if (s.conv2.w) add(s.conv2, false);
+    add(s.conv1, false);  // the prior's W_l: BN gamma and beta, conv2 (model/cost.h)
+    add(s.bn.gamma, false, s.index);
+    add(s.bn.beta, false, s.index);
+    if (s.conv2.w) add(s.conv2, false, s.index);
   }
   add(head_w, true);
   add(head_b, false);

@@ -216,13 +216,6 @@ SectionShape ResidualMlp::section_shape(int32_t l) const {
 
 int64_t ResidualMlp::section_weights(int32_t l) const { return cost::section_weights(arch_, l); }
 
-void ResidualMlp::add_prior_gradient(int32_t l, float coefficient) {
-  Section& s = sections_[l];
-  if (s.pruned) return;
-  backend_->axpy(coefficient, s.fc1.W.data(), s.fc1.dW.data(), s.fc1.W.size());
-  backend_->axpy(coefficient, s.fc2.W.data(), s.fc2.dW.data(), s.fc2.W.size());
-}
-
 double ResidualMlp::forward_flops(const std::vector<float>& gates, int32_t first) const {
   return cost::forward_flops(arch_, gates, first);
 }
@@ -236,19 +229,20 @@ double ResidualMlp::section_weight_norm2(int32_t l) {
 
 void ResidualMlp::rebuild_param_refs() {
   param_refs_.clear();
-  auto add = [this](Linear& layer, bool decayed) {
-    param_refs_.push_back({layer.W.data(), layer.vW.data(), layer.dW.data(), layer.W.size(), decayed});
+  auto add = [this](Linear& layer, bool decayed, int32_t prior_section) {
+    param_refs_.push_back({layer.W.data(), layer.vW.data(), layer.dW.data(), layer.W.size(), decayed, prior_section});
     if (layer.b)
       param_refs_.push_back({layer.b.data(), layer.vb.data(), layer.db.data(), layer.b.size(), false});
   };
-  add(stem_, true);
-  for (Section& s : sections_) {
-    if (s.proj.W) add(s.proj, true);
+  add(stem_, true, -1);
+  for (int32_t l = 0; l < int32_t(sections_.size()); ++l) {
+    Section& s = sections_[l];
+    if (s.proj.W) add(s.proj, true, -1);
     if (s.pruned) continue;
-    add(s.fc1, false);
-    add(s.fc2, false);
+    add(s.fc1, false, l);  // W_l = W1 and W2
+    add(s.fc2, false, l);
   }
-  add(head_, true);
+  add(head_, true, -1);
 }
 
 std::vector<StateTensor> ResidualMlp::state_tensors() {

@@ -277,11 +277,22 @@ class CpuBackend final : public Backend {
     for (int64_t i = 0; i < n; ++i) acc += double(x[i]) * double(y[i]);
     return acc;
   }
-  void sgd_momentum(float* w, float* v, const float* g, int64_t n, float lr, float momentum,
-                    float grad_scale) override {
+  double decayed_sum_squares(const float* g, const float* w, float decay, int64_t n) override {
+    if (decay == 0.f) return sum_squares(g, n);  // w is not read
+    double acc = 0;
+#pragma omp parallel for simd reduction(+ : acc) if (n > kParallelThreshold)
+    for (int64_t i = 0; i < n; ++i) {
+      const float d = g[i] + decay * w[i];
+      acc += double(d) * double(d);
+    }
+    return acc;
+  }
+  void sgd_momentum(float* w, float* v, const float* g, int64_t n, float lr, float momentum, float grad_scale,
+                    float decay) override {
 #pragma omp parallel for simd if (n > kParallelThreshold)
     for (int64_t i = 0; i < n; ++i) {
-      v[i] = momentum * v[i] + grad_scale * g[i];
+      const float d = g[i] + decay * w[i];
+      v[i] = momentum * v[i] + grad_scale * d;
       w[i] -= lr * v[i];
     }
   }

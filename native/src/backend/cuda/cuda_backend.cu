@@ -157,9 +157,15 @@ class CudaBackend final : public Backend {
     return host_result_[0];
   }
 
-  void sgd_momentum(float* w, float* v, const float* g, int64_t n, float lr, float momentum,
-                    float grad_scale) override {
-    cuda::sgd_momentum(stream_, w, v, g, n, lr, momentum, grad_scale);
+  double decayed_sum_squares(const float* g, const float* w, float decay, int64_t n) override {
+    if (decay == 0.f) return sum_squares(g, n);
+    cuda::decayed_sum_squares(stream_, reduce_ws_, g, w, decay, n, device_result_);
+    fetch_result(1);
+    return host_result_[0];
+  }
+  void sgd_momentum(float* w, float* v, const float* g, int64_t n, float lr, float momentum, float grad_scale,
+                    float decay) override {
+    cuda::sgd_momentum(stream_, w, v, g, n, lr, momentum, grad_scale, decay);
   }
 
  private:

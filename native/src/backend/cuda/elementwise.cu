@@ -25,9 +25,11 @@ __global__ void channel_bias_kernel(float* y, const float* bias, int64_t n, int6
     y[i] = relu && v < 0.f ? 0.f : v;
   }
 }
-__global__ void sgd_kernel(float* w, float* v, const float* g, int64_t n, float lr, float momentum, float grad_scale) {
+__global__ void sgd_kernel(float* w, float* v, const float* g, int64_t n, float lr, float momentum, float grad_scale,
+                           float decay) {
   GRID_STRIDE(i, n) {
-    const float vi = momentum * v[i] + grad_scale * g[i];
+    const float d = g[i] + decay * w[i];
+    const float vi = momentum * v[i] + grad_scale * d;
     v[i] = vi;
     w[i] -= lr * vi;
   }
@@ -61,9 +63,9 @@ void add_channel_bias(cudaStream_t s, float* y, const float* bias, int64_t rows,
   check_launch("add_channel_bias");
 }
 void sgd_momentum(cudaStream_t s, float* w, float* v, const float* g, int64_t n, float lr, float momentum,
-                  float grad_scale) {
+                  float grad_scale, float decay) {
   if (n <= 0) return;
-  sgd_kernel<<<blocks_for(n), kThreads, 0, s>>>(w, v, g, n, lr, momentum, grad_scale);
+  sgd_kernel<<<blocks_for(n), kThreads, 0, s>>>(w, v, g, n, lr, momentum, grad_scale, decay);
   check_launch("sgd_momentum");
 }
 

@@ -51,12 +51,15 @@ void add_scaled(cudaStream_t s, const float* x, float a, const float* z, float* 
 // y (rows, C) += bias per channel, then ReLU if `relu` (export: folded batch norms).
 void add_channel_bias(cudaStream_t s, float* y, const float* bias, int64_t rows, int64_t C, bool relu);
 void sgd_momentum(cudaStream_t s, float* w, float* v, const float* g, int64_t n, float lr, float momentum,
-                  float grad_scale);
+                  float grad_scale, float decay);
 
 // reductions.cu: results land in device memory (`out`), to be copied once to the host.
 // sum_squares/dot: out[0] = the double sum. softmax: out[0] = total loss (double),
 // out[1] = correct count (as a double, exact below 2^53).
 void dot(cudaStream_t s, DeviceScratch& partials, const float* x, const float* y, int64_t n, double* out);
+// out[0] = sum (g + decay w)^2.
+void decayed_sum_squares(cudaStream_t s, DeviceScratch& partials, const float* g, const float* w, float decay,
+                         int64_t n, double* out);
 void softmax_cross_entropy(cudaStream_t s, DeviceScratch& partials, const float* logits, const int32_t* labels,
                            int64_t M, int64_t C, float* dlogits, double* out);
 

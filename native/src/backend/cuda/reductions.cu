@@ -33,6 +33,20 @@ __global__ void dot_partials(const float* x, const float* y, int64_t n, double* 
   if (threadIdx.x == 0) partial[blockIdx.x] = total;
 }
 
+__global__ void decayed_sum_squares_partials(const float* g, const float* w, float decay, int64_t n, double* partial) {
+  double acc = 0;
+  for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x) {
+    const float d = g[i] + decay * w[i];
+    acc += double(d) * double(d);
+  }
+  const double total = block_sum(acc);
+  if (threadIdx.x == 0) partial[blockIdx.x] = total;
+}
+
+int partial_blocks(int64_t n) {
+  return int(std::max<int64_t>(1, std::min<int64_t>((n + kThreads - 1) / kThreads, kMaxPartials)));
+}
+
 // out[j] = sum over i of values[j * count + i], for j < columns (one block).
 __global__ void sum_columns(const double* values, int64_t count, int columns, double* out) {
   for (int j = 0; j < columns; ++j) {
@@ -70,12 +84,22 @@ __global__ void softmax_rows(const float* logits, const int32_t* labels, int64_t
 }  // namespace
 
 void dot(cudaStream_t s, DeviceScratch& partials, const float* x, const float* y, int64_t n, double* out) {
-  const int blocks = int(std::max<int64_t>(1, std::min<int64_t>((n + kThreads - 1) / kThreads, kMaxPartials)));
+  const int blocks = partial_blocks(n);
   double* partial = partials.get<double>(size_t(blocks));
   dot_partials<<<blocks, kThreads, 0, s>>>(x, y, n, partial);
   check_launch("dot_partials");
   sum_columns<<<1, kThreads, 0, s>>>(partial, blocks, 1, out);
   check_launch("dot sum_columns");
+}
+
+void decayed_sum_squares(cudaStream_t s, DeviceScratch& partials, const float* g, const float* w, float decay,
+                         int64_t n, double* out) {
+  const int blocks = partial_blocks(n);
+  double* partial = partials.get<double>(size_t(blocks));
+  decayed_sum_squares_partials<<<blocks, kThreads, 0, s>>>(g, w, decay, n, partial);
+  check_launch("decayed_sum_squares_partials");
+  sum_columns<<<1, kThreads, 0, s>>>(partial, blocks, 1, out);
+  check_launch("decayed_sum_squares sum_columns");
 }
 
 void softmax_cross_entropy(cudaStream_t s, DeviceScratch& partials, const float* logits, const int32_t* labels,
