@@ -86,21 +86,30 @@ class CheckpointStateTest {
         assertEquals(50, now.start().testSamples());
     }
 
+    /** The JSON tree of the progress of a run with this configuration, as a file stores it. */
+    @SuppressWarnings("unchecked")
+    static java.util.Map<String, Object> storedTree(TrainConfig config) {
+        CheckpointState.Progress p = new CheckpointState.Progress(CheckpointState.Config.of(config), null, 1, 0, 0,
+                false, 0, List.of(), List.of());
+        return (java.util.Map<String, Object>) Json.parse(Json.write(CheckpointState.toTree(p)));
+    }
+
+    /** The configuration read back from a stored tree. */
+    static TrainConfig readConfig(java.util.Map<String, Object> tree) {
+        return CheckpointState.fromTree(Json.parse(Json.write(tree))).config().toConfig();
+    }
+
     /** The precision of the run is stored with its configuration; files written before it read as fp32. */
     @Test
     @SuppressWarnings("unchecked")
     void precisionIsStoredAndEarlierFilesReadAsFp32() {
         TrainConfig bf16 = TrainConfig.builder().precision(io.layerprune.model.Precision.BF16).epochs(2).build();
-        CheckpointState.Progress p = new CheckpointState.Progress(CheckpointState.Config.of(bf16), null, 1, 0, 0,
-                false, 0, List.of(), List.of());
-        java.util.Map<String, Object> tree = (java.util.Map<String, Object>) Json.parse(Json.write(
-                CheckpointState.toTree(p)));
+        java.util.Map<String, Object> tree = storedTree(bf16);
         java.util.Map<String, Object> config = (java.util.Map<String, Object>) tree.get("config");
         assertEquals("bf16", config.get("precision"));
-        assertEquals(bf16, CheckpointState.fromTree(Json.parse(Json.write(tree))).config().toConfig());
+        assertEquals(bf16, readConfig(tree));
         config.remove("precision");
-        assertEquals(io.layerprune.model.Precision.FP32,
-                CheckpointState.fromTree(Json.parse(Json.write(tree))).config().toConfig().precision());
+        assertEquals(io.layerprune.model.Precision.FP32, readConfig(tree).precision());
     }
 
     /**
@@ -113,18 +122,15 @@ class CheckpointStateTest {
     void methodSettingsAreStoredAndEarlierFilesReadAsDefaults() {
         TrainConfig custom = TrainConfig.builder().estimatorBudget(0.125).pruningRule(PruningRule.PLAIN)
                 .evidenceHorizon(77).evidenceZ(1.5).priorScaling(PriorScaling.PER_WEIGHT).epochs(2).build();
-        CheckpointState.Progress p = new CheckpointState.Progress(CheckpointState.Config.of(custom), null, 1, 0, 0,
-                false, 0, List.of(), List.of());
-        java.util.Map<String, Object> tree = (java.util.Map<String, Object>) Json.parse(Json.write(
-                CheckpointState.toTree(p)));
+        java.util.Map<String, Object> tree = storedTree(custom);
         java.util.Map<String, Object> config = (java.util.Map<String, Object>) tree.get("config");
         assertEquals("plain", config.get("pruning_rule"));
-        assertEquals(custom, CheckpointState.fromTree(Json.parse(Json.write(tree))).config().toConfig());
+        assertEquals(custom, readConfig(tree));
         for (String key : List.of("estimator_budget", "pruning_rule", "evidence_horizon", "evidence_z",
                 "prior_scaling")) {
             config.remove(key);
         }
-        TrainConfig old = CheckpointState.fromTree(Json.parse(Json.write(tree))).config().toConfig();
+        TrainConfig old = readConfig(tree);
         TrainConfig defaults = TrainConfig.builder().epochs(2).build();
         assertEquals(defaults.estimatorBudget(), old.estimatorBudget());
         assertEquals(defaults.pruningRule(), old.pruningRule());
