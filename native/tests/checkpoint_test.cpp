@@ -262,10 +262,7 @@ TEST(Checkpoint, EveryDescriptionRoundTrips) {
 
 // Checkpoints from before the architecture description (tests/data/legacy_checkpoints, saved
 // by the recipe-record format with a trainer after one epoch) load: the same architecture,
-// pruned set, logits and FLOPs that library reported, and their runs resume. The resumed losses
-// are that library's, except LeNet-5's: its sections have batch norm, and the prior's W_l
-// changed for such sections after the files were made (model/cost.h prior_first_layer), so its
-// resumed losses are this library's (the first step's is still the old library's, bit for bit).
+// pruned set, logits and FLOPs that library reported, and their runs resume.
 std::map<std::string, std::map<std::string, std::vector<double>>> legacy_expected() {
   std::ifstream in(std::string(LAYERPRUNE_TEST_DATA) + "/legacy_checkpoints/expected.txt");
   std::map<std::string, std::map<std::string, std::vector<double>>> out;

@@ -11,7 +11,6 @@
 #include "model/cost.h"
 #include "model/evaluation.h"
 #include "model/network.h"
-#include "reference/ops.h"
 #include "test_util.h"
 
 namespace layerprune {
@@ -290,59 +289,6 @@ TEST(ConvNet, PruningFreesMemoryAndRemovesParamsAndFlops) {
   int64_t n = 0;
   for (const ParamRef& p : m.params()) n += p.n;
   EXPECT_EQ(n, m.param_count());
-}
-
-// The prior's W_l of a section with batch norm (model/cost.h prior_first_layer): the filters
-// before the BN are scale-invariant (rescaling them leaves the loss as it is), and the BN's gamma
-// and beta can absorb a rescaling of the filters after it. The contract's W_l (all filters) had
-// both as directions in which the prior shrinks ||W_l||^2, and so tau_l, at no cost to the loss
-// (measured: ResNet-56 stage-1 thresholds fell from 16e-3 to 0.2e-3 over 10 epochs,
-// docs/experiments/issue12/). Under this W_l the first does not change the norm and the second
-// does: no rescaling that leaves the function alone shrinks the prior's norm.
-TEST(ConvNet, PriorWeightsAreTheScaleSettingOnes) {
-  const Architecture a = tiny(false);
-  Network m(make_reference_backend(), a, 7);
-  const auto data = images(8, a, 3);
-  test::load_rows(m, *data, 8);
-  const std::vector<float> gates(size_t(m.sections()), 1.f);
-  Backend& be = m.backend();
-  auto logits = [&] {
-    std::vector<float> out(size_t(8 * a.classes));
-    be.to_host(out.data(), m.forward(8, gates, GatedNetwork::kTraining), sizeof(float) * out.size());
-    return out;
-  };
-  auto scale = [&](DeviceBuffer& buffer, float factor) {
-    std::vector<float> v(size_t(buffer.size()));
-    be.to_host(v.data(), buffer.data(), sizeof(float) * v.size());
-    for (float& x : v) x *= factor;
-    be.to_device(buffer.data(), v.data(), sizeof(float) * v.size());
-  };
-  Section& s = m.section(0);
-  ASSERT_EQ(s.body.size(), 2u);
-  ASSERT_TRUE(s.body[0].plan->batchnorm);
-  ASSERT_FALSE(s.body[1].plan->batchnorm);
-  const int64_t C = s.body[0].plan->out.c;
-  EXPECT_EQ(cost::prior_first_layer(*s.op), 0);
-  EXPECT_EQ(m.section_weights(0), 2 * C + s.body[1].plan->weights());
-  const std::vector<float> before = logits();
-  const double norm = m.section_weight_norm2(0);
-
-  // conv1 x 4: BN divides it out (up to its eps against the batch variance); the norm is unchanged.
-  scale(s.body[0].weight.w, 4.f);
-  expect_close(logits(), before, 1e-4, 1e-4, "conv1 rescaled");
-  EXPECT_DOUBLE_EQ(m.section_weight_norm2(0), norm);
-
-  // gamma, beta x 4 and conv2 / 4: the same function (ReLU is positively homogeneous), another norm.
-  std::vector<float> gamma(static_cast<size_t>(C)), beta(static_cast<size_t>(C));
-  be.to_host(gamma.data(), s.body[0].bn.gamma.w.data(), sizeof(float) * C);
-  be.to_host(beta.data(), s.body[0].bn.beta.w.data(), sizeof(float) * C);
-  const double bn2 = reference::sum_squares(gamma.data(), C) + reference::sum_squares(beta.data(), C);
-  scale(s.body[0].bn.gamma.w, 4.f);
-  scale(s.body[0].bn.beta.w, 4.f);
-  scale(s.body[1].weight.w, 0.25f);
-  expect_close(logits(), before, 1e-4, 1e-4, "gamma, beta x 4, conv2 / 4");
-  const double w2 = norm - bn2;
-  EXPECT_NEAR(m.section_weight_norm2(0), 16.0 * bn2 + w2 / 16.0, 1e-4 * norm);
 }
 
 TEST(ConvNet, ResNetPresetsHaveTheirDepth) {

@@ -305,11 +305,9 @@ TEST(Bottleneck, FlopsAndParametersByHand) {
     SCOPED_TRACE("section " + std::to_string(l));
     EXPECT_EQ(s.out, (Shape{k.K, k.P, k.P}));
     EXPECT_EQ(s.projection, k.projection);
-    const int64_t filters = k.C * k.m + 9 * k.m * k.m + k.m * k.K;
-    // The prior's W_l: the last BN's (the middle layer's) gamma and beta and the expanding 1x1.
-    EXPECT_EQ(cost::prior_first_layer(s), 1);
-    EXPECT_EQ(cost::section_weights(s), 2 * k.m + k.m * k.K);
-    EXPECT_EQ(cost::section_body_params(s), filters + 4 * k.m);
+    const int64_t weights = k.C * k.m + 9 * k.m * k.m + k.m * k.K;
+    EXPECT_EQ(cost::section_weights(s), weights);
+    EXPECT_EQ(cost::section_body_params(s), weights + 4 * k.m);
     EXPECT_EQ(cost::section_body_flops(s),
               2.0 * double(k.C * k.m * k.H * k.H + 9 * k.m * k.m * k.P * k.P + k.m * k.K * k.P * k.P));
     EXPECT_EQ(cost::section_skip_params(s), k.projection ? k.C * k.K : 0);

@@ -26,7 +26,7 @@ struct Case {
 TEST(OptimizerStep, FusedDecayPriorClipAndMomentumFollowTheFormula) {
   const Case cases[] = {
       {"residual mlp", test::small_arch(12, 16, 3, 4), 12},
-      // BN sections: W_l is the BN's gamma and beta and the second conv (model/cost.h).
+      // BN sections: W_l is both convolutions' filters, BN scale and shift excluded.
       {"resnet", test::conv_arch({1, 6, 6}, 4, {{4, 2, 1}, {8, 1, 2}}, 4), 36},
   };
   for (const Case& k : cases) {

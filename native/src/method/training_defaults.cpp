@@ -76,22 +76,14 @@ TrainConfig default_train_config(int32_t family) {
       // r56v5-default (docs/experiments/issue12/validation/): at lambda 0.01, a dozen of its 27
       // sections bought only 2-6e-3 nats with standard errors of 2-4e-3, too close to tau to be
       // decided at z = 2; three times the threshold decides them, while the sections that buy
-      // 20e-3 or more stay in doubt or are kept. Since the prior's W_l is the scale-setting part
-      // of each block (BN gamma, beta and the second conv, model/cost.h), n_max is half what it
-      // was and lambda is twice that value, 0.06, for the same thresholds at the start; then they
-      // no longer collapse as training goes on (docs/ALGORITHM.md section 2).
-      c.lambda = 0.06;
+      // 20e-3 or more stay in doubt or are kept.
+      c.lambda = 0.03;
       break;
     case FAMILY_VGG:
       c.eta_w = 0.05;
       c.weight_decay = 5e-4;
       c.augment_pad = 4;
       c.augment_flip = 1;
-      // A VGG section's prior counts only its BN's gamma and beta (model/cost.h), so n_max is
-      // 2 x 512 and lambda has to be large for a threshold of the ResNet defaults' size:
-      // lambda 2 gives the most expensive section tau = 2 x 1024 / 2N = 0.017 nats at the start
-      // (ResNet-56: 0.012-0.016). Not chosen on a validation run (none was made for VGG16).
-      c.lambda = 2.0;
       break;
     case FAMILY_LENET:
       c.eta_w = 0.05;

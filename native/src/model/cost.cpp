@@ -8,20 +8,9 @@ double conv_flops(const ConvGeometry& g) {
   return 2.0 * double(g.K) * double(g.C) * double(g.R * g.S) * double(g.P() * g.Q());
 }
 
-int32_t prior_first_layer(const PlanOp& s) {
-  int32_t first = 0;
-  for (size_t i = 0; i < s.body.size(); ++i)
-    if (s.body[i].batchnorm) first = static_cast<int32_t>(i);
-  return first;
-}
-
 int64_t section_weights(const PlanOp& s) {
-  const size_t first = static_cast<size_t>(prior_first_layer(s));
   int64_t n = 0;
-  for (size_t i = first; i < s.body.size(); ++i) {
-    const LayerPlan& l = s.body[i];
-    n += l.batchnorm ? 2 * l.out.c : l.weights();  // the last BN's gamma and beta, then the weights after it
-  }
+  for (const LayerPlan& l : s.body) n += l.weights();
   return n;
 }
 

@@ -15,15 +15,7 @@ double linear_flops(int64_t in, int64_t out);  // 2 in out
 double conv_flops(const ConvGeometry& g);      // per sample (g.N ignored)
 
 // A gated section (a PlanOp of kind kSection).
-// The prior's parameters W_l (docs/ALGORITHM.md section 2, "The prior's W_l"): the entries that
-// set the scale of the body's output. Without batch norm in the body, every matrix/filter entry
-// (the contract). With batch norm, everything before the body's last BN is scale-invariant (the
-// BN divides any rescaling out), and the last BN's gamma and beta can absorb a rescaling of the
-// weights after it, so a prior on filter entries alone could shrink them at no cost to the loss
-// and drive tau_l to 0: W_l is then the last BN's gamma and beta and the matrix/filter entries
-// after it. prior_first_layer is that BN layer's index in the body (0 without BN).
-int32_t prior_first_layer(const PlanOp& section);
-int64_t section_weights(const PlanOp& section);      // n_l: the count of W_l
+int64_t section_weights(const PlanOp& section);      // n_l: the body's matrix/filter entries
 int64_t section_body_params(const PlanOp& section);  // + biases, BN gamma and beta
 int64_t section_skip_params(const PlanOp& section);  // the projection's, or 0
 double section_body_flops(const PlanOp& section);

@@ -428,20 +428,11 @@ double Network::rerun_loss(int64_t rows, const std::vector<float>& gates, int32_
 }
 
 namespace {
-// The prior's parameters W_l of a live section (cost::prior_first_layer): the body's last BN's
-// gamma and beta and the weights after it, or every weight of a body without BN.
+// The prior's parameters W_l of a live section: every matrix/filter of its body (the contract;
+// biases and BN scale and shift excluded, cost::section_weights).
 template <class F>
 void for_each_prior_param(Section& s, F&& visit) {
-  const size_t first = static_cast<size_t>(cost::prior_first_layer(*s.op));
-  for (size_t i = first; i < s.body.size(); ++i) {
-    Layer& layer = s.body[i];
-    if (layer.plan->batchnorm) {
-      visit(layer.bn.gamma);
-      visit(layer.bn.beta);
-    } else {
-      visit(layer.weight);
-    }
-  }
+  for (Layer& layer : s.body) visit(layer.weight);
 }
 }  // namespace
 

@@ -77,18 +77,13 @@ namespace {
 ConvNetArchitecture::SectionDims dims_of(const ConvNetArchitecture& a, int32_t l) { return a.section_dims()[l]; }
 }  // namespace
 
-int64_t section_filters(const ConvNetArchitecture& a, int32_t l) {
+int64_t section_weights(const ConvNetArchitecture& a, int32_t l) {
   const auto d = dims_of(a, l);
   const int64_t kk = d.kernel * d.kernel;
   return d.out_c * d.in_c * kk + (d.plain ? 0 : d.out_c * d.out_c * kk);
 }
-// The prior's W_l since the scale-setting change (model/cost.h): BN gamma and beta, conv2.
-int64_t section_weights(const ConvNetArchitecture& a, int32_t l) {
-  const auto d = dims_of(a, l);
-  return 2 * d.out_c + (d.plain ? 0 : d.out_c * d.out_c * d.kernel * d.kernel);
-}
 int64_t section_body_params(const ConvNetArchitecture& a, int32_t l) {
-  return section_filters(a, l) + 2 * dims_of(a, l).out_c;
+  return section_weights(a, l) + 2 * dims_of(a, l).out_c;
 }
 int64_t section_skip_params(const ConvNetArchitecture& a, int32_t l) {
   const auto d = dims_of(a, l);

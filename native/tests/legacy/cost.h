@@ -30,8 +30,7 @@ double forward_flops(const MlpArchitecture& a, const std::vector<float>& gate, i
 
 // Convolutional networks (per sample; conv FLOPs = 2 K C R S P Q).
 double conv_flops(const ConvGeometry& g);  // g.N ignored
-int64_t section_filters(const ConvNetArchitecture& a, int32_t l);      // conv1 + conv2 filters
-int64_t section_weights(const ConvNetArchitecture& a, int32_t l);      // the prior's n_l: BN gamma, beta + conv2
+int64_t section_weights(const ConvNetArchitecture& a, int32_t l);      // conv1 + conv2 filters
 int64_t section_body_params(const ConvNetArchitecture& a, int32_t l);  // + BN gamma, beta
 int64_t section_skip_params(const ConvNetArchitecture& a, int32_t l);  // 1x1 projection or 0
 double section_body_flops(const ConvNetArchitecture& a, int32_t l);

@@ -343,9 +343,7 @@ double ResidualConvNet::rerun_loss(int64_t rows, const std::vector<float>& gates
 double ResidualConvNet::section_weight_norm2(int32_t l) {
   ConvSection& s = sections_[l];
   if (s.pruned) return 0.0;
-  // The prior's W_l (model/cost.h): the BN's gamma and beta and conv2 (conv1 is scale-invariant).
-  return backend_->sum_squares(s.bn.gamma.w.data(), s.bn.gamma.w.size()) +
-         backend_->sum_squares(s.bn.beta.w.data(), s.bn.beta.w.size()) +
+  return backend_->sum_squares(s.conv1.w.data(), s.conv1.w.size()) +
          (s.conv2.w ? backend_->sum_squares(s.conv2.w.data(), s.conv2.w.size()) : 0.0);
 }
 
@@ -423,9 +421,9 @@ void ResidualConvNet::rebuild_param_refs() {
   for (ConvSection& s : sections_) {
     if (s.proj.w) add(s.proj, true);
     if (s.pruned) continue;
-    add(s.conv1, false);  // the prior's W_l: BN gamma and beta, conv2 (model/cost.h)
-    add(s.bn.gamma, false, s.index);
-    add(s.bn.beta, false, s.index);
+    add(s.conv1, false, s.index);  // the prior's W_l: conv1 and conv2
+    add(s.bn.gamma, false);
+    add(s.bn.beta, false);
     if (s.conv2.w) add(s.conv2, false, s.index);
   }
   add(head_w, true);
