@@ -427,20 +427,11 @@ double Network::rerun_loss(int64_t rows, const std::vector<float>& gates, int32_
   return backend_->softmax_cross_entropy(s_logits_.data(), labels_.data(), rows, arch_.classes, nullptr, nullptr);
 }
 
-namespace {
-// The prior's parameters W_l of a live section: every matrix/filter of its body (the contract;
-// biases and BN scale and shift excluded, cost::section_weights).
-template <class F>
-void for_each_prior_param(Section& s, F&& visit) {
-  for (Layer& layer : s.body) visit(layer.weight);
-}
-}  // namespace
-
 double Network::section_weight_norm2(int32_t l) {
   Section& s = sections_[l];
   if (s.pruned) return 0.0;
   double total = 0.0;
-  for_each_prior_param(s, [&](const Param& p) { total += backend_->sum_squares(p.w.data(), p.w.size()); });
+  for (const Layer& layer : s.body) total += backend_->sum_squares(layer.weight.w.data(), layer.weight.w.size());
   return total;
 }
 
@@ -532,12 +523,13 @@ std::vector<StateTensor> Network::state_tensors() {
 
 void Network::rebuild_param_refs() {
   param_refs_.clear();
-  // Weight decay on the ungated layers' weights, projections and the head's weight.
-  auto add = [this](Param& p, bool decayed) {
-    if (p) param_refs_.push_back({p.w.data(), p.v.data(), p.g.data(), p.w.size(), decayed});
+  // Weight decay on the ungated layers' weights, projections and the head's weight; the prior
+  // on the section bodies' matrices and filters (W_l, cost::section_weights).
+  auto add = [this](Param& p, bool decayed, int32_t prior_section = -1) {
+    if (p) param_refs_.push_back({p.w.data(), p.v.data(), p.g.data(), p.w.size(), decayed, prior_section});
   };
-  auto add_layer = [&](Layer& layer, bool decayed) {
-    add(layer.weight, decayed);
+  auto add_layer = [&](Layer& layer, bool decayed, int32_t prior_section = -1) {
+    add(layer.weight, decayed, prior_section);
     add(layer.bias, false);
     add(layer.bn.gamma, false);
     add(layer.bn.beta, false);
@@ -546,12 +538,7 @@ void Network::rebuild_param_refs() {
   for (Section& s : sections_) {
     if (s.op->projection) add(s.skip.weight, true);
     if (s.pruned) continue;
-    const size_t first = param_refs_.size();
-    for (Layer& layer : s.body) add_layer(layer, false);
-    for_each_prior_param(s, [&](Param& p) {
-      for (size_t i = first; i < param_refs_.size(); ++i)
-        if (param_refs_[i].w == p.w.data()) param_refs_[i].prior_section = s.index;
-    });
+    for (Layer& layer : s.body) add_layer(layer, false, s.index);
   }
   add_layer(head_, true);
 }
