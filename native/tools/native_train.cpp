@@ -8,7 +8,7 @@
 //   layerprune_native_train [--data DIR] [--depth 20 | --depth 0 (residual MLP 784-256x12)]
 //       [--epochs 15] [--train-limit N] [--validation 5000] [--lr X] [--lambda X]
 //       [--eta-theta X] [--weight-decay X] [--budget X] [--evidence-z X] [--evidence-horizon X]
-//       [--plain] [--no-gates] [--no-augment] [--freeze-epochs N] [--seed 1] [--label NAME]
+//       [--plain] [--prior-norm initial|current] [--no-gates] [--no-augment] [--freeze-epochs N] [--seed 1] [--label NAME]
 //       [--reference] [--batch N] [--distributed auto|off|mpi]
 //
 // Data-parallel (issue 16, docs/SCALING.md): `mpirun -np N layerprune_native_train ...` trains on N
@@ -82,6 +82,9 @@ int run(int argc, char** argv) {
   c.evidence_z = arg(argc, argv, "--evidence-z", c.evidence_z);
   c.evidence_horizon = arg(argc, argv, "--evidence-horizon", c.evidence_horizon);
   if (flag(argc, argv, "--plain")) c.pruning_rule = PRUNING_RULE_PLAIN;
+  const std::string prior_norm = sarg(argc, argv, "--prior-norm", c.prior_norm == PRIOR_NORM_INITIAL ? "initial" : "current");
+  require(prior_norm == "initial" || prior_norm == "current", "--prior-norm must be initial or current, got ", prior_norm);
+  c.prior_norm = prior_norm == "initial" ? PRIOR_NORM_INITIAL : PRIOR_NORM_CURRENT;
   if (flag(argc, argv, "--two-point")) c.estimator = ESTIMATOR_TWO_POINT;
   if (flag(argc, argv, "--no-gates")) c.no_gates = 1;
   if (flag(argc, argv, "--no-augment")) c.augment_pad = 0, c.augment_flip = 0;
@@ -141,11 +144,11 @@ int run(int argc, char** argv) {
     else pruned += (pruned.empty() ? "" : ", ") + std::to_string(l) + "@" + std::to_string(model->gate(l).pruned_at_step);
   }
   std::printf("RESULT {\"label\":\"%s\",\"depth\":%d,\"epochs\":%d,\"lambda\":%g,\"eta_theta\":%g,\"budget\":%g,"
-              "\"evidence_z\":%g,\"train\":%lld,\"validation\":%lld,\"val_acc_det\":%.4f,\"test_acc_det\":%.4f,"
+              "\"evidence_z\":%g,\"prior_norm\":%d,\"train\":%lld,\"validation\":%lld,\"val_acc_det\":%.4f,\"test_acc_det\":%.4f,"
               "\"kept\":%d,\"sections\":%d,\"pruned\":\"%s\",\"flops_ratio\":%.4f,\"estimator_ratio\":%.4f,"
               "\"seconds\":%.1f,\"eval_seconds\":%.1f,\"ranks\":%d,\"samples_per_second\":%.1f,"
               "\"reduce_floats\":%lld,\"reduce_seconds\":%.3f}\n",
-              label.c_str(), depth, epochs, c.lambda, c.eta_theta, c.estimator_budget, c.evidence_z,
+              label.c_str(), depth, epochs, c.lambda, c.eta_theta, c.estimator_budget, c.evidence_z, c.prior_norm,
               static_cast<long long>(train.count), static_cast<long long>(splits.validation.count), val_det.accuracy,
               test_det.accuracy, kept, model->sections(), pruned.c_str(),
               session.cumulative_flops() / session.cumulative_flops_unpruned(),

@@ -32,6 +32,14 @@ enum PriorScaling {
   PRIOR_PER_WEIGHT = 1  // ALGORITHM.md 2 as written: lambda for every section, tau_l proportional to n_l
 };
 
+// Which ||W_l||^2 the prior reads (docs/ALGORITHM.md "Prior").
+enum PriorNorm {
+  PRIOR_NORM_CURRENT = 0,  // ALGORITHM.md 2 as written: the weights' current norm; the prior also pulls W_l
+  PRIOR_NORM_INITIAL = 1   // the initialisation's expected norm, a constant: in a body with batch norm
+                           // ||W_l|| can shrink at no cost to the loss and with it tau_l, so the prior
+                           // acts on theta only and W_l trains as in a --no-gates run (no pull, no decay)
+};
+
 // The families whose training defaults the core knows (train_config_defaults_for_family); every
 // architecture description names one ("family"), presets their own.
 enum ArchitectureFamily {
@@ -85,6 +93,7 @@ struct TrainConfig {
   double evidence_horizon;    // evidence rule: steps the running mean of each estimate weighs (>= 1)
   double evidence_z;          // evidence rule: standard errors the running mean must clear (>= 0)
   int32_t prior_scaling;      // PriorScaling
+  int32_t prior_norm;         // PriorNorm
   int64_t theta_freeze_steps; // theta held (no estimator, no prior on theta, no pruning) for this many steps
   int32_t theta_schedule;     // SCHEDULE_CONSTANT or SCHEDULE_STEP for eta_theta
   int64_t theta_step_every;   // theta SCHEDULE_STEP: decay period in steps

@@ -101,7 +101,7 @@ void save_train_config(const TrainConfig& c, Container& out) {
   LP_CONFIG_DOUBLES(LP_PUT_D)
   LP_CONFIG_INTS(LP_PUT_I)
   LP_PUT_D(estimator_budget) LP_PUT_D(evidence_horizon) LP_PUT_D(evidence_z) LP_PUT_I(pruning_rule)
-  LP_PUT_I(prior_scaling) LP_PUT_I(precision)
+  LP_PUT_I(prior_scaling) LP_PUT_I(prior_norm) LP_PUT_I(precision)
 #undef LP_PUT_D
 #undef LP_PUT_I
 }
@@ -125,6 +125,9 @@ TrainConfig load_train_config(const Container& in) {
                                                  : PRUNING_RULE_PLAIN;
   c.prior_scaling = in.has("config.prior_scaling") ? static_cast<int32_t>(in.get_i64("config.prior_scaling"))
                                                    : PRIOR_PER_WEIGHT;
+  // Before the initial-norm prior every run read the weights' current norm.
+  c.prior_norm = in.has("config.prior_norm") ? static_cast<int32_t>(in.get_i64("config.prior_norm"))
+                                             : PRIOR_NORM_CURRENT;
   // Before mixed precision every run was fp32. Weights are f32 in either case, so a bf16 run's
   // checkpoint resumes (in either precision) and exports like an fp32 one.
   c.precision = in.has("config.precision") ? static_cast<int32_t>(in.get_i64("config.precision")) : PRECISION_FP32;

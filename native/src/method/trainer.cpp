@@ -158,20 +158,28 @@ void TrainingSession::sample_gates() {
   }
 }
 
+// The ||W_l||^2 the prior reads: the weights' (contract) or the initialisation's expected one,
+// a constant that no rescaling of a batch-normalised body can shrink (PriorNorm).
+double TrainingSession::prior_norm2(int32_t l) {
+  return config_.prior_norm == PRIOR_NORM_INITIAL ? model_.section_initial_norm2(l) : model_.section_weight_norm2(l);
+}
+
 // The prior's part of dJ/dtheta_l and, in prior_pull_[l], its coefficient on W_l (dJ/dW_l gets
-// prior_pull_[l] * W_l), which the optimizer applies (param_decay).
+// prior_pull_[l] * W_l), which the optimizer applies (param_decay). With the initial norm the
+// prior does not depend on W_l, so it does not pull it.
 void TrainingSession::add_prior(const prior::Terms& terms) {
   for (int32_t l = 0; l < model_.sections(); ++l) {
     const GateState& s = model_.gate(l);
     prior_pull_[l] = 0.0;
     if (s.pruned) continue;
     const int64_t n = model_.section_weights(l);
-    norm2_[l] = model_.section_weight_norm2(l);
+    norm2_[l] = prior_norm2(l);
     const prior::Terms section_terms{terms.lambda * prior_scale_[l], terms.s2, terms.n_train};
     tau_[l] = prior::tau(section_terms, n, norm2_[l]);
     prior_grad_[l] = prior::theta_gradient(section_terms, n, s.theta, norm2_[l]);
     theta_grad_[l] += prior_grad_[l];
-    prior_pull_[l] = prior::weight_coefficient(section_terms, n, s.theta, norm2_[l]);
+    if (config_.prior_norm == PRIOR_NORM_CURRENT)
+      prior_pull_[l] = prior::weight_coefficient(section_terms, n, s.theta, norm2_[l]);
   }
 }
 
@@ -437,7 +445,7 @@ double TrainingSession::tau(int32_t l) {
   if (model_.gate(l).pruned) return 0.0;
   prior::Terms terms = prior_terms(nullptr);
   terms.lambda *= prior_scale_[l];
-  return prior::tau(terms, model_.section_weights(l), model_.section_weight_norm2(l));
+  return prior::tau(terms, model_.section_weights(l), prior_norm2(l));
 }
 
 double TrainingSession::evidence_mean(int32_t l) const {

@@ -105,6 +105,7 @@ class TrainingSession {
   BatchRequest batch_request(const Dataset& train, int64_t batch_index, int64_t rows, int64_t global_step) const;
   void load_batch(const Dataset& train, int64_t batch_index, int64_t rows);
   void sample_gates();
+  double prior_norm2(int32_t l);
   void add_prior(const prior::Terms& terms);
   float param_decay(const ParamRef& p) const;
   double clip_scale(double* norm_out);

@@ -31,6 +31,7 @@ TrainConfig default_train_config() {
   c.evidence_horizon = 200;
   c.evidence_z = 2.0;
   c.prior_scaling = PRIOR_PER_FLOP;
+  c.prior_norm = PRIOR_NORM_CURRENT;
   c.theta_freeze_steps = 0;
   c.theta_schedule = SCHEDULE_CONSTANT;
   c.theta_step_every = 1000;
@@ -161,6 +162,8 @@ std::string config_problem(const TrainConfig& c) {
   p.at_least(c.evidence_z, 0, "evidence_z");
   p.check(c.prior_scaling == PRIOR_PER_FLOP || c.prior_scaling == PRIOR_PER_WEIGHT, "prior_scaling",
           "must be 0 (per FLOP) or 1 (per weight), got " + std::to_string(c.prior_scaling));
+  p.check(c.prior_norm == PRIOR_NORM_CURRENT || c.prior_norm == PRIOR_NORM_INITIAL, "prior_norm",
+          "must be 0 (current) or 1 (initial), got " + std::to_string(c.prior_norm));
   p.check(c.theta_schedule == SCHEDULE_CONSTANT || c.theta_schedule == SCHEDULE_STEP, "theta_schedule",
           "must be 0 (constant) or 1 (step), got " + std::to_string(c.theta_schedule));
   p.count_at_least(c.theta_step_every, c.theta_schedule == SCHEDULE_STEP ? 1 : 0, "theta_step_every");

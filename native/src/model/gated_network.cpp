@@ -1,8 +1,14 @@
 #include "model/gated_network.h"
 
+#include "core/error.h"
 #include "layerprune/types.h"
 
 namespace layerprune {
+
+// The legacy test networks have no initialisation record; only Network runs the initial-norm prior.
+double GatedNetwork::section_initial_norm2(int32_t) const {
+  fail("this network does not record its initialisation's scale, so it cannot train with prior_norm = initial");
+}
 
 int32_t GatedNetwork::live_sections() const {
   int32_t n = 0;

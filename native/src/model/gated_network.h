@@ -89,6 +89,9 @@ class GatedNetwork {
   // optimizer to the params() whose prior_section is l.
   virtual int64_t section_weights(int32_t l) const = 0;
   virtual double section_weight_norm2(int32_t l) = 0;
+  // E||W_l||^2 of the initialisation (the draw's expectation, not the draw): a constant of the
+  // architecture, read by the prior under PRIOR_NORM_INITIAL.
+  virtual double section_initial_norm2(int32_t l) const;
 
   // Frees the section's body (parameters, gradients, momentum, activations).
   virtual void prune(int32_t l, int64_t step) = 0;

@@ -30,10 +30,14 @@ Network::Network(std::unique_ptr<Backend> backend, const Architecture& arch, uin
     s.index = l;
     s.op = &plan_.section(l);
     s.body.resize(s.op->body.size());
+    double initial_norm2 = 0.0;
     for (size_t j = 0; j < s.body.size(); ++j) {
       const LayerPlan& p = s.op->body[j];
-      init_layer(s.body[j], p, he(p) * (j + 1 == s.body.size() ? last_scale : 1.0), rng);
+      const double stddev = he(p) * (j + 1 == s.body.size() ? last_scale : 1.0);
+      init_layer(s.body[j], p, stddev, rng);
+      initial_norm2 += double(p.weights()) * stddev * stddev;
     }
+    initial_norm2_.push_back(initial_norm2);
     if (s.op->projection) init_layer(s.skip, s.op->skip, std::sqrt(1.0 / double(s.op->skip.fan_in())), rng);
     section_weights_.push_back(cost::section_weights(*s.op));
     body_flops_.push_back(cost::section_body_flops(*s.op));

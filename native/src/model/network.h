@@ -108,6 +108,7 @@ class Network final : public GatedNetwork {
   double rerun_loss(int64_t rows, const std::vector<float>& gates, int32_t from, float gate_from) override;
   int64_t section_weights(int32_t l) const override { return section_weights_[l]; }
   double section_weight_norm2(int32_t l) override;
+  double section_initial_norm2(int32_t l) const override { return initial_norm2_[l]; }
   void prune(int32_t l, int64_t step) override;
   const std::vector<ParamRef>& params() const override { return param_refs_; }
   int64_t param_count() const override;
@@ -152,6 +153,7 @@ class Network final : public GatedNetwork {
   std::vector<const float*> op_in_;  // the input of each op in the last training forward
   const float* head_in_ = nullptr;
   std::vector<int64_t> section_weights_;
+  std::vector<double> initial_norm2_;  // sum over the body's weights of their init variance
   std::vector<double> body_flops_;
   std::vector<ParamRef> param_refs_;
   bool any_bn_ = false, any_pool_ = false, deep_body_ = false;

@@ -21,6 +21,7 @@ import io.layerprune.report.StepCsv;
 import io.layerprune.report.StepCsvWriter;
 import io.layerprune.runtime.Layerprune;
 import io.layerprune.train.Estimator;
+import io.layerprune.train.PriorNorm;
 import io.layerprune.train.PriorScaling;
 import io.layerprune.train.PruningRule;
 import io.layerprune.train.Schedule;
@@ -197,6 +198,12 @@ public final class TrainCommand implements Callable<Integer> {
                     + "per-weight (ALGORITHM.md 2 as written: tau_l proportional to its weights) "
                     + "(default: ${DEFAULT-VALUE}).")
     PriorScaling priorScaling;
+
+    @Option(names = "--prior-norm", paramLabel = "NAME", converter = PriorNormConverter.class,
+            description = "Which ||W_l||^2 the prior reads: current (ALGORITHM.md 2 as written; the prior also pulls "
+                    + "the weights) or initial (the initialisation's expected norm, which batch norm cannot "
+                    + "shrink) (default: ${DEFAULT-VALUE}).")
+    PriorNorm priorNorm;
 
     @Option(names = "--eta-theta", paramLabel = "ETA", description = "Learning rate of theta: per step per tau_l of "
             + "supported gradient (evidence rule) or per nat of estimate (plain rule) (default: ${DEFAULT-VALUE}).")
@@ -454,6 +461,7 @@ public final class TrainCommand implements Callable<Integer> {
             given.ifGiven("--evidence-horizon", evidenceHorizon, b::evidenceHorizon);
             given.ifGiven("--evidence-z", evidenceZ, b::evidenceZ);
             given.ifGiven("--prior-scaling", priorScaling, b::priorScaling);
+            given.ifGiven("--prior-norm", priorNorm, b::priorNorm);
             given.ifGiven("--eta-theta", etaTheta, b::etaTheta);
             given.ifGiven("--theta0", theta0, b::theta0);
             given.ifGiven("--patience", patience, b::patience);
@@ -809,6 +817,8 @@ public final class TrainCommand implements Callable<Integer> {
                     return Double.toString(d.evidenceZ());
                 case "--prior-scaling":
                     return d.priorScaling().cliName();
+                case "--prior-norm":
+                    return d.priorNorm().cliName();
                 case "--eta-theta":
                     return Double.toString(d.etaTheta());
                 case "--theta0":
@@ -831,36 +841,45 @@ public final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    static final class EstimatorConverter implements ITypeConverter<Estimator> {
+    /** A picocli converter from a parser whose IllegalArgumentException names the bad value. */
+    abstract static class NamedConverter<T> implements ITypeConverter<T> {
+        private final java.util.function.Function<String, T> parse;
+
+        NamedConverter(java.util.function.Function<String, T> parse) {
+            this.parse = parse;
+        }
+
         @Override
-        public Estimator convert(String value) {
+        public T convert(String value) {
             try {
-                return Estimator.fromName(value);
+                return parse.apply(value);
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.TypeConversionException(e.getMessage());
             }
         }
     }
 
-    static final class PriorScalingConverter implements ITypeConverter<PriorScaling> {
-        @Override
-        public PriorScaling convert(String value) {
-            try {
-                return PriorScaling.fromName(value);
-            } catch (IllegalArgumentException e) {
-                throw new CommandLine.TypeConversionException(e.getMessage());
-            }
+    static final class EstimatorConverter extends NamedConverter<Estimator> {
+        EstimatorConverter() {
+            super(Estimator::fromName);
         }
     }
 
-    static final class PrecisionConverter implements ITypeConverter<Precision> {
-        @Override
-        public Precision convert(String value) {
-            try {
-                return Precision.fromName(value);
-            } catch (IllegalArgumentException e) {
-                throw new CommandLine.TypeConversionException(e.getMessage());
-            }
+    static final class PriorScalingConverter extends NamedConverter<PriorScaling> {
+        PriorScalingConverter() {
+            super(PriorScaling::fromName);
+        }
+    }
+
+    static final class PriorNormConverter extends NamedConverter<PriorNorm> {
+        PriorNormConverter() {
+            super(PriorNorm::fromName);
+        }
+    }
+
+    static final class PrecisionConverter extends NamedConverter<Precision> {
+        PrecisionConverter() {
+            super(Precision::fromName);
         }
     }
 
@@ -871,25 +890,15 @@ public final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    static final class PruningRuleConverter implements ITypeConverter<PruningRule> {
-        @Override
-        public PruningRule convert(String value) {
-            try {
-                return PruningRule.fromName(value);
-            } catch (IllegalArgumentException e) {
-                throw new CommandLine.TypeConversionException(e.getMessage());
-            }
+    static final class PruningRuleConverter extends NamedConverter<PruningRule> {
+        PruningRuleConverter() {
+            super(PruningRule::fromName);
         }
     }
 
-    static final class ScheduleConverter implements ITypeConverter<Schedule> {
-        @Override
-        public Schedule convert(String value) {
-            try {
-                return Schedule.fromName(value);
-            } catch (IllegalArgumentException e) {
-                throw new CommandLine.TypeConversionException(e.getMessage());
-            }
+    static final class ScheduleConverter extends NamedConverter<Schedule> {
+        ScheduleConverter() {
+            super(Schedule::fromName);
         }
     }
 

@@ -32,10 +32,11 @@ public record Report(String schema, String version, String created, Config confi
 
     /**
      * Every hyper-parameter actually used. {@code precision} ("fp32" or "bf16") is null in reports written
-     * before mixed precision (those runs were fp32).
+     * before mixed precision (those runs were fp32); {@code prior_norm} is null in reports written before
+     * it existed (those runs read the weights' current norm).
      */
     @JsonPropertyOrder({"model", "estimator", "estimator_fraction", "estimator_budget", "pruning_rule",
-            "evidence_horizon", "evidence_z", "prior_scaling", "precision", "lambda", "tau", "train_size", "s2", "theta0",
+            "evidence_horizon", "evidence_z", "prior_scaling", "prior_norm", "precision", "lambda", "tau", "train_size", "s2", "theta0",
             "eta_theta", "patience", "theta_min", "eta_w", "momentum", "clip_norm", "weight_decay", "schedule",
             "total_steps", "step_every", "step_gamma", "theta_schedule", "theta_step_every", "theta_step_gamma", "theta_freeze_steps",
             "augment_pad", "augment_flip", "no_gates", "batch_size", "epochs", "seed", "threads"})
@@ -45,7 +46,7 @@ public record Report(String schema, String version, String created, Config confi
             double stepGamma, String thetaSchedule, long thetaStepEvery, double thetaStepGamma, long thetaFreezeSteps, int augmentPad,
             boolean augmentFlip, boolean noGates,
             int batchSize, int epochs, long seed, int threads, Double estimatorBudget, String pruningRule,
-            Double evidenceHorizon, Double evidenceZ, String priorScaling, String precision) {}
+            Double evidenceHorizon, Double evidenceZ, String priorScaling, String priorNorm, String precision) {}
 
     /** Images of each set; {@code validation} is null in reports of schema 1. */
     @JsonPropertyOrder({"name", "train", "validation", "test"})

@@ -145,7 +145,7 @@ public final class ReportCollector implements TrainingListener {
                 config.thetaFreezeSteps(), config.augmentPad(), config.augmentFlip(), config.noGates(), config.batchSize(), config.epochs(),
                 config.seed(), threads, config.estimatorBudget(), config.pruningRule().cliName(),
                 config.evidenceHorizon(), config.evidenceZ(), config.priorScaling().cliName(),
-                config.precision().cliName());
+                config.priorNorm().cliName(), config.precision().cliName());
         return new Report(Report.SCHEMA, version, created, cfg, dataset, sections, List.copyOf(epochs),
                 List.copyOf(prunes), result);
     }

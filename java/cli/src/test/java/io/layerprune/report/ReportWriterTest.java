@@ -20,7 +20,7 @@ class ReportWriterTest {
     static Report sample() {
         Report.Config cfg = new Report.Config(new Report.ModelSpec("residual-mlp", 784, 64, 2, 10, 1), "two-point",
                 0.25, 0.01, null, 6000L, 1e-3, 1, 0.2, 20, 0, 0.02, 0.9, 2, 0, "cosine", 94L, 0, 0.1, "constant", 1000, 0.5,
-                0, 0, false, false, 128, 2, 1, 2, 0.05, "evidence", 200.0, 2.0, "per-flop", "bf16");
+                0, 0, false, false, 128, 2, 1, 2, 0.05, "evidence", 200.0, 2.0, "per-flop", "initial", "bf16");
         return new Report(Report.SCHEMA, "0.1.0", "2024-01-01T00:00:00Z", cfg,
                 new Report.DatasetInfo("fashion-mnist", 6000, 2000),
                 List.of(new Report.Section(0, 8192, 0.003, 1.0, null), new Report.Section(1, 8192, 0.0, 0.0, 40L)),
@@ -53,6 +53,7 @@ class ReportWriterTest {
         assertEquals(2, cfg.get("threads").asInt());
         assertEquals(128, cfg.get("batch_size").asInt());
         assertEquals("per-flop", cfg.get("prior_scaling").asText());
+        assertEquals("initial", cfg.get("prior_norm").asText());
         assertEquals("bf16", cfg.get("precision").asText());
         assertEquals(6000, n.get("dataset").get("train").asInt());
         JsonNode s0 = n.get("sections").get(0);

@@ -27,7 +27,7 @@ final class CheckpointState {
             long thetaStepEvery, double thetaStepGamma, int augmentPad, long thetaFreezeSteps, boolean augmentFlip,
             boolean noGates, long trainSize, int batchSize, int epochs, long seed, String precision,
             Double estimatorBudget, String pruningRule, Double evidenceHorizon, Double evidenceZ,
-            String priorScaling) {
+            String priorScaling, String priorNorm) {
         static Config of(TrainConfig c) {
             return new Config(c.lambda(), c.tau(), c.s2(), c.theta0(), c.etaTheta(), c.patience(), c.thetaMin(),
                     c.etaW(), c.momentum(), c.clipNorm(), c.weightDecay(), c.schedule().cliName(), c.totalSteps(),
@@ -35,7 +35,8 @@ final class CheckpointState {
                     c.thetaSchedule().cliName(), c.thetaStepEvery(), c.thetaStepGamma(), c.augmentPad(),
                     c.thetaFreezeSteps(), c.augmentFlip(), c.noGates(), c.trainSize(), c.batchSize(), c.epochs(),
                     c.seed(), c.precision().cliName(), c.estimatorBudget(), c.pruningRule().cliName(),
-                    c.evidenceHorizon(), c.evidenceZ(), c.priorScaling().cliName());
+                    c.evidenceHorizon(), c.evidenceZ(), c.priorScaling().cliName(),
+                    c.priorNorm().cliName());
         }
 
         TrainConfig toConfig() {
@@ -66,6 +67,8 @@ final class CheckpointState {
             if (priorScaling != null) {
                 b.priorScaling(PriorScaling.fromName(priorScaling));
             }
+            // Every run before the initial-norm prior read the weights' current norm.
+            b.priorNorm(priorNorm == null ? PriorNorm.CURRENT : PriorNorm.fromName(priorNorm));
             return b.build();
         }
     }

@@ -53,6 +53,7 @@ public final class TrainConfig {
     private final double evidenceHorizon;
     private final double evidenceZ;
     private final PriorScaling priorScaling;
+    private final PriorNorm priorNorm;
     private final Schedule thetaSchedule;
     private final long thetaStepEvery;
     private final double thetaStepGamma;
@@ -89,6 +90,7 @@ public final class TrainConfig {
         evidenceHorizon = b.evidenceHorizon;
         evidenceZ = b.evidenceZ;
         priorScaling = b.priorScaling;
+        priorNorm = b.priorNorm;
         thetaSchedule = b.thetaSchedule;
         thetaStepEvery = b.thetaStepEvery;
         thetaStepGamma = b.thetaStepGamma;
@@ -170,6 +172,7 @@ public final class TrainConfig {
         b.evidenceHorizon = c.evidence_horizon();
         b.evidenceZ = c.evidence_z();
         b.priorScaling = PriorScaling.fromCode(c.prior_scaling());
+        b.priorNorm = PriorNorm.fromCode(c.prior_norm());
         b.thetaSchedule = Schedule.fromCode(c.theta_schedule());
         b.thetaStepEvery = c.theta_step_every();
         b.thetaStepGamma = c.theta_step_gamma();
@@ -215,6 +218,7 @@ public final class TrainConfig {
         b.evidenceHorizon = evidenceHorizon;
         b.evidenceZ = evidenceZ;
         b.priorScaling = priorScaling;
+        b.priorNorm = priorNorm;
         b.thetaSchedule = thetaSchedule;
         b.thetaStepEvery = thetaStepEvery;
         b.thetaStepGamma = thetaStepGamma;
@@ -254,6 +258,7 @@ public final class TrainConfig {
                 .evidence_horizon(evidenceHorizon)
                 .evidence_z(evidenceZ)
                 .prior_scaling(priorScaling.code())
+                .prior_norm(priorNorm.code())
                 .theta_schedule(thetaSchedule.code())
                 .theta_step_every(thetaStepEvery)
                 .theta_step_gamma(thetaStepGamma)
@@ -377,6 +382,11 @@ public final class TrainConfig {
         return priorScaling;
     }
 
+    /** Which ||W_l||^2 the prior reads: the weights' current one or the initialisation's (ResNet default). */
+    public PriorNorm priorNorm() {
+        return priorNorm;
+    }
+
     /** Schedule of eta_theta: {@link Schedule#CONSTANT} (default) or {@link Schedule#STEP}. */
     public Schedule thetaSchedule() {
         return thetaSchedule;
@@ -450,6 +460,7 @@ public final class TrainConfig {
                 + ", stepGamma=" + stepGamma + ", estimator=" + estimator + ", estimatorFraction="
                 + estimatorFraction + ", estimatorBudget=" + estimatorBudget + ", pruningRule=" + pruningRule
                 + ", evidenceHorizon=" + evidenceHorizon + ", evidenceZ=" + evidenceZ + ", priorScaling=" + priorScaling
+                + ", priorNorm=" + priorNorm
                 + ", thetaSchedule=" + thetaSchedule + ", thetaStepEvery=" + thetaStepEvery
                 + ", thetaStepGamma=" + thetaStepGamma + ", thetaFreezeSteps=" + thetaFreezeSteps
                 + ", augmentPad=" + augmentPad + ", augmentFlip=" + augmentFlip + ", noGates=" + noGates
@@ -492,6 +503,7 @@ public final class TrainConfig {
         private double evidenceHorizon;
         private double evidenceZ;
         private PriorScaling priorScaling;
+        private PriorNorm priorNorm;
         private Schedule thetaSchedule;
         private long thetaStepEvery;
         private double thetaStepGamma;
@@ -624,6 +636,12 @@ public final class TrainConfig {
             return this;
         }
 
+        /** Which ||W_l||^2 the prior reads (docs/ALGORITHM.md section 2). */
+        public Builder priorNorm(PriorNorm priorNorm) {
+            this.priorNorm = priorNorm;
+            return this;
+        }
+
         /** Schedule of eta_theta: {@link Schedule#CONSTANT} or {@link Schedule#STEP} (cosine is not offered). */
         public Builder thetaSchedule(Schedule thetaSchedule) {
             this.thetaSchedule = thetaSchedule;
@@ -705,6 +723,7 @@ public final class TrainConfig {
             Objects.requireNonNull(estimator, "estimator");
             Objects.requireNonNull(pruningRule, "pruningRule");
             Objects.requireNonNull(priorScaling, "priorScaling");
+            Objects.requireNonNull(priorNorm, "priorNorm");
             Objects.requireNonNull(thetaSchedule, "thetaSchedule");
             Objects.requireNonNull(precision, "precision");
             if (tau != null) {

@@ -139,6 +139,19 @@ class CheckpointStateTest {
         assertEquals(defaults.priorScaling(), old.priorScaling());
     }
 
+    /** The prior norm is stored; files written before it read as the current norm, which those runs used. */
+    @Test
+    @SuppressWarnings("unchecked")
+    void priorNormIsStoredAndEarlierFilesReadAsCurrent() {
+        TrainConfig initial = TrainConfig.builder().priorNorm(PriorNorm.INITIAL).epochs(2).build();
+        java.util.Map<String, Object> tree = storedTree(initial);
+        java.util.Map<String, Object> config = (java.util.Map<String, Object>) tree.get("config");
+        assertEquals("initial", config.get("prior_norm"));
+        assertEquals(initial, readConfig(tree));
+        config.remove("prior_norm");
+        assertEquals(PriorNorm.CURRENT, readConfig(tree).priorNorm());
+    }
+
     @Test
     void badMetadataNamesTheFile() {
         LayerpruneException e = assertThrows(LayerpruneException.class, () -> CheckpointMetadata.read("{\"format\":", "x.lpckpt"));

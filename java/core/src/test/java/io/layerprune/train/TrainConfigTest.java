@@ -149,7 +149,7 @@ class TrainConfigTest {
         for (String nativeField : new String[] {"lambda", "s2", "theta0", "eta_theta", "patience", "theta_min",
                 "eta_w", "momentum", "clip_norm", "weight_decay", "schedule", "total_steps", "step_every",
                 "step_gamma", "estimator", "estimator_fraction", "estimator_budget", "pruning_rule",
-                "evidence_horizon", "evidence_z", "prior_scaling", "theta_schedule", "theta_step_every",
+                "evidence_horizon", "evidence_z", "prior_scaling", "prior_norm", "theta_schedule", "theta_step_every",
                 "theta_step_gamma", "augment_pad", "theta_freeze_steps", "augment_flip", "no_gates",
                 "train_size", "batch_size", "precision"}) {
             String javaName = TrainConfig.Builder.javaFieldNames(nativeField);
