@@ -7,6 +7,7 @@
 #include <cmath>
 #include <vector>
 
+#include "legacy/residual_mlp.h"
 #include "method/trainer.h"
 #include "model/network.h"
 #include "test_util.h"
@@ -91,6 +92,25 @@ TEST(PriorNorm, InitialNormDoesNotPullTheWeights) {
   ASSERT_EQ(initial.size(), no_prior.size());
   EXPECT_EQ(initial, no_prior);
   EXPECT_NE(current, no_prior);
+}
+
+// A network that keeps no initialisation record is refused when the session is planned, not at its
+// first step.
+TEST(PriorNorm, NetworkWithoutAnInitialScaleIsRefusedAtTheStart) {
+  legacy::MlpArchitecture la;
+  la.input = 8;
+  la.stem_width = 8;
+  la.section_widths = {8, 8};
+  la.classes = 3;
+  legacy::ResidualMlp net(make_reference_backend(), la, 3);
+  TrainConfig c = default_train_config(FAMILY_MLP);
+  c.prior_norm = PRIOR_NORM_INITIAL;
+  try {
+    TrainingSession session(net, c);
+    FAIL() << "the session started without the initial scale";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("prior_norm = initial"), std::string::npos) << e.what();
+  }
 }
 
 TEST(PriorNorm, ValidationNamesTheField) {

@@ -55,6 +55,9 @@ TrainingSession::TrainingSession(GatedNetwork& model, const TrainConfig& config)
   theta_grad_.assign(L, 0.0);
   prior_grad_.assign(L, 0.0);
   prior_scale_ = prior_scales(model_, config_.prior_scaling);
+  // Read once: a network without an initialisation record fails here, not at the first step.
+  if (config_.prior_norm == PRIOR_NORM_INITIAL)
+    for (int32_t l = 0; l < L; ++l) initial_norm2_.push_back(model_.section_initial_norm2(l));
   theta_step_.assign(L, 0.0);
   priority_.assign(L, 1.0);
   norm2_.assign(L, 0.0);
@@ -161,7 +164,7 @@ void TrainingSession::sample_gates() {
 // The ||W_l||^2 the prior reads: the weights' (contract) or the initialisation's expected one,
 // a constant that no rescaling of a batch-normalised body can shrink (PriorNorm).
 double TrainingSession::prior_norm2(int32_t l) {
-  return config_.prior_norm == PRIOR_NORM_INITIAL ? model_.section_initial_norm2(l) : model_.section_weight_norm2(l);
+  return config_.prior_norm == PRIOR_NORM_INITIAL ? initial_norm2_[l] : model_.section_weight_norm2(l);
 }
 
 // The prior's part of dJ/dtheta_l and, in prior_pull_[l], its coefficient on W_l (dJ/dW_l gets

@@ -142,6 +142,7 @@ class TrainingSession {
   std::vector<double> theta_step_;  // theta change of this step before projection (L)
   std::vector<double> priority_;    // evidence rule: how much a re-run of each section is worth (L)
   std::vector<double> prior_scale_; // lambda_l / lambda of each section (PriorScaling)
+  std::vector<double> initial_norm2_; // E||W_l||^2 of the initialisation (PRIOR_NORM_INITIAL only)
   std::vector<double> norm2_;       // ||W_l||^2 of this step (L)
   std::vector<double> prior_pull_;  // the prior's coefficient on W_l in dJ/dW_l this step (L)
   std::vector<double> tau_;         // tau_l of this step (L), kept when a section is pruned
