@@ -123,8 +123,12 @@ class BackendOpTest : public BackendFixture<Param> {
     expect_close(down(r, n), ref, 0, 0, "relu_forward in place");
     reference::add_scaled(x.data(), 0.7f, z.data(), ref.data(), n);
     float* out = up(std::vector<float>(n));
-    be->add_scaled(up(x), 0.7f, up(z), out, n);
+    be->add_scaled(up(x), 0.7f, up(z), out, n, false);
     expect_close(down(out, n), ref, 1e-6, 1e-6, "add_scaled");
+    std::vector<float> unfused = down(out, n);  // with the ReLU fused: exactly ReLU of the unfused sum
+    reference::relu_forward(unfused.data(), unfused.data(), n);
+    be->add_scaled(up(x), 0.7f, up(z), out, n, true);
+    expect_close(down(out, n), unfused, 0, 0, "add_scaled + relu");
     reference::add_scaled(y.data(), -1.3f, x.data(), ref.data(), n);
     float* acc = up(y);
     be->axpy(-1.3f, up(x), acc, n);
@@ -215,28 +219,56 @@ class BackendOpTest : public BackendFixture<Param> {
     float *dgamma = up(std::vector<float>(C)), *dbeta = up(std::vector<float>(C));
     float* dx = up(std::vector<float>(n));
     float *xd = up(x), *gd = up(gamma), *bd = up(beta), *dyd = up(dy);
-    be->batchnorm_forward(xd, y, rows, C, gd, bd, mean, var, run_m, run_v, 0.1f, true, 1e-5f);
+    be->batchnorm_forward(xd, y, rows, C, gd, bd, mean, var, run_m, run_v, 0.1f, true, 1e-5f, false);
     expect_close(down(y, n), y_ref, 1e-5, 1e-4, "bn forward (training)");
     expect_close(down(mean, C), mean_ref, 1e-5, 1e-5, "batch mean");
     expect_close(down(var, C), var_ref, 1e-4, 1e-4, "batch var");
     expect_close(down(run_m, C), run_m_ref, 1e-5, 1e-5, "running mean");
     expect_close(down(run_v, C), run_v_ref, 1e-4, 1e-4, "running var");
     // Training without running statistics (the estimators' probe passes).
-    be->batchnorm_forward(xd, y, rows, C, gd, bd, mean, var, nullptr, nullptr, 0.1f, true, 1e-5f);
+    be->batchnorm_forward(xd, y, rows, C, gd, bd, mean, var, nullptr, nullptr, 0.1f, true, 1e-5f, false);
     expect_close(down(y, n), y_ref, 1e-5, 1e-4, "bn forward (probe)");
     expect_close(down(run_m, C), run_m_ref, 1e-5, 1e-5, "running mean untouched by a probe");
     reference::batchnorm_forward(x.data(), y_ref.data(), rows, C, gamma.data(), beta.data(), mean_ref.data(),
                                  var_ref.data(), run_m_ref.data(), run_v_ref.data(), 0.1f, false, 1e-5f);
-    be->batchnorm_forward(xd, y, rows, C, gd, bd, mean, var, run_m, run_v, 0.1f, false, 1e-5f);
+    be->batchnorm_forward(xd, y, rows, C, gd, bd, mean, var, run_m, run_v, 0.1f, false, 1e-5f, false);
     expect_close(down(y, n), y_ref, 1e-5, 1e-4, "bn forward (inference)");
     std::vector<float> dx_ref(n), dgamma_ref(C), dbeta_ref(C);
     reference::batchnorm_backward(x.data(), dy.data(), dx_ref.data(), rows, C, gamma.data(), mean_ref.data(),
                                   var_ref.data(), dgamma_ref.data(), dbeta_ref.data(), 1e-5f);
-    be->batchnorm_backward(xd, dyd, dx, rows, C, gd, mean, var, dgamma, dbeta, 1e-5f);
+    be->batchnorm_backward(xd, dyd, dx, rows, C, gd, mean, var, dgamma, dbeta, 1e-5f, nullptr);
     expect_close(down(dx, n), dx_ref, 1e-5, 1e-3, "bn dx");
     const double sum_tol = 1e-5 * std::sqrt(double(rows));
     expect_close(down(dgamma, C), dgamma_ref, sum_tol, 1e-4, "bn dgamma");
     expect_close(down(dbeta, C), dbeta_ref, sum_tol, 1e-4, "bn dbeta");
+    // BN with the ReLU after it fused (forward: ReLU(BN(x)); backward: dy masked by that output),
+    // against the reference's unfused composition, with the tolerances of the unfused op (the ReLU
+    // selects, it adds no rounding). The forward must also be exactly ReLU of this backend's own
+    // unfused BN, since the fusion changes no arithmetic.
+    reference::batchnorm_forward(x.data(), y_ref.data(), rows, C, gamma.data(), beta.data(), mean_ref.data(),
+                                 var_ref.data(), static_cast<float*>(nullptr), static_cast<float*>(nullptr), 0.1f, true,
+                                 1e-5f);
+    std::vector<float> relu_ref = y_ref;
+    reference::relu_forward(relu_ref.data(), relu_ref.data(), n);
+    be->batchnorm_forward(xd, y, rows, C, gd, bd, mean, var, nullptr, nullptr, 0.1f, true, 1e-5f, false);
+    std::vector<float> unfused = down(y, n);
+    reference::relu_forward(unfused.data(), unfused.data(), n);
+    be->batchnorm_forward(xd, y, rows, C, gd, bd, mean, var, nullptr, nullptr, 0.1f, true, 1e-5f, true);
+    const std::vector<float> fused = down(y, n);
+    expect_close(fused, relu_ref, 1e-5, 1e-4, "bn + relu forward");
+    expect_close(fused, unfused, 0, 0, "bn + relu forward = relu of this backend's bn");
+    int64_t zeros = 0;
+    for (float v : fused) zeros += v == 0.f;
+    EXPECT_GT(zeros, n / 10) << "the ReLU must cut a fair share of the outputs for the check to mean anything";
+    std::vector<float> masked = dy;
+    reference::relu_backward(relu_ref.data(), masked.data(), n);
+    reference::batchnorm_backward(x.data(), masked.data(), dx_ref.data(), rows, C, gamma.data(), mean_ref.data(),
+                                  var_ref.data(), dgamma_ref.data(), dbeta_ref.data(), 1e-5f);
+    be->batchnorm_backward(xd, dyd, dx, rows, C, gd, mean, var, dgamma, dbeta, 1e-5f, y);
+    expect_close(down(dx, n), dx_ref, 1e-5, 1e-3, "bn + relu dx");
+    expect_close(down(dgamma, C), dgamma_ref, sum_tol, 1e-4, "bn + relu dgamma");
+    expect_close(down(dbeta, C), dbeta_ref, sum_tol, 1e-4, "bn + relu dbeta");
+    EXPECT_EQ(down(dyd, n), dy) << "the fused backward reads dy and leaves it as it was";
     // Global average pooling over the H*W positions.
     std::vector<float> pooled_ref(N * C), back_ref(n);
     reference::global_avgpool_forward(x.data(), pooled_ref.data(), N, H * W, C);

@@ -82,8 +82,8 @@ TEST_F(CudaConvTest, ResultsAreBitwiseReproducible) {
   float *ones = up(std::vector<float>(g.C, 1.f)), *zeros = up(std::vector<float>(g.C, 0.f));
   float *m1 = up(std::vector<float>(g.C)), *v1 = up(std::vector<float>(g.C));
   float *m2 = up(std::vector<float>(g.C)), *v2 = up(std::vector<float>(g.C)), *out = up(std::vector<float>(nx));
-  be->batchnorm_forward(x, out, rows, g.C, ones, zeros, m1, v1, nullptr, nullptr, 0.1f, true, 1e-5f);
-  be->batchnorm_forward(x, out, rows, g.C, ones, zeros, m2, v2, nullptr, nullptr, 0.1f, true, 1e-5f);
+  be->batchnorm_forward(x, out, rows, g.C, ones, zeros, m1, v1, nullptr, nullptr, 0.1f, true, 1e-5f, false);
+  be->batchnorm_forward(x, out, rows, g.C, ones, zeros, m2, v2, nullptr, nullptr, 0.1f, true, 1e-5f, false);
   EXPECT_EQ(down(m1, g.C), down(m2, g.C));
   EXPECT_EQ(down(v1, g.C), down(v2, g.C));
   EXPECT_EQ(be->dot(x, x, nx), be->sum_squares(x, nx));

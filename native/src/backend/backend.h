@@ -108,13 +108,17 @@ class Backend {
   // Training: batch statistics (biased variance) written to mean/var for backward, and
   // when running_mean is non-null running = (1 - momentum) running + momentum batch
   // (unbiased variance). Inference: normalises with running_mean/running_var.
+  // relu: y = ReLU(BN(x)) in the same pass (a conv -> BN -> ReLU layer reads and writes its
+  // activations once instead of twice).
   virtual void batchnorm_forward(const float* x, float* y, int64_t rows, int64_t C, const float* gamma,
                                  const float* beta, float* mean, float* var, float* running_mean,
-                                 float* running_var, float momentum, bool training, float eps) = 0;
-  // dx, dgamma, dbeta from dy, given the x, mean and var of the training forward.
+                                 float* running_var, float momentum, bool training, float eps, bool relu) = 0;
+  // dx, dgamma, dbeta from dy, given the x, mean and var of the training forward. relu_y
+  // non-null: dy is the gradient with respect to ReLU(BN(x)) = relu_y, and the ReLU's backward
+  // (dy where relu_y > 0, else 0) is applied on the fly instead of in a pass of its own.
   virtual void batchnorm_backward(const float* x, const float* dy, float* dx, int64_t rows, int64_t C,
                                   const float* gamma, const float* mean, const float* var, float* dgamma,
-                                  float* dbeta, float eps) = 0;
+                                  float* dbeta, float eps, const float* relu_y) = 0;
   // y (N, C) = mean over the `spatial` positions of x (N, spatial, C), and its backward
   // dx (N, spatial, C) = dy / spatial.
   virtual void global_avgpool_forward(const float* x, float* y, int64_t N, int64_t spatial, int64_t C) = 0;
@@ -139,8 +143,9 @@ class Backend {
   virtual void relu_forward(const float* x, float* y, int64_t n) = 0;
   // dY *= (Y > 0): the ReLU backward given the ReLU's output Y.
   virtual void relu_backward(const float* Y, float* dY, int64_t n) = 0;
-  // out = x + a * z (out may alias x or z).
-  virtual void add_scaled(const float* x, float a, const float* z, float* out, int64_t n) = 0;
+  // out = x + a * z (out may alias x or z); relu: out = ReLU(x + a * z) in the same pass (a
+  // residual block's sum and the ReLU after it).
+  virtual void add_scaled(const float* x, float a, const float* z, float* out, int64_t n, bool relu) = 0;
   // y += a * x
   virtual void axpy(float a, const float* x, float* y, int64_t n) = 0;
   // y (rows, C) += bias (C) on every row, then ReLU if `relu`: the bias of a convolution

@@ -91,8 +91,7 @@ const float* ExportedNetwork::forward(int64_t N) {
           be.relu_forward(y, y, rows_out * out.c);
         break;
       case ExportOpKind::kAdd:
-        be.add_scaled(x, 1.f, buf(op.input2), y, rows_out * out.c);
-        if (op.relu) be.relu_forward(y, y, rows_out * out.c);
+        be.add_scaled(x, 1.f, buf(op.input2), y, rows_out * out.c, op.relu);
         break;
       case ExportOpKind::kMaxPool: {
         PoolGeometry g;

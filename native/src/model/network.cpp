@@ -187,28 +187,32 @@ void Network::layer_forward(Layer& layer, const float* x, int64_t N, Pass pass, 
     return;
   }
   be.conv_forward(p.geometry(N), x, layer.weight.w.data(), p.batchnorm ? o.pre : o.out);
-  const int64_t n = N * p.out.size();
   if (p.batchnorm) {
-    // Running statistics are read at inference and moved only by training passes.
+    // Running statistics are read at inference and moved only by training passes. A ReLU
+    // after the batch norm runs in its pass.
     BatchNorm& bn = layer.bn;
     float* running_mean = pass == kProbe ? nullptr : bn.running_mean.data();
     float* running_var = pass == kProbe ? nullptr : bn.running_var.data();
     be.batchnorm_forward(o.pre, o.out, N * p.out.h * p.out.w, bn.channels, bn.gamma.w.data(), bn.beta.w.data(), o.mean,
-                         o.var, running_mean, running_var, BatchNorm::kMomentum, pass != kInference, BatchNorm::kEps);
+                         o.var, running_mean, running_var, BatchNorm::kMomentum, pass != kInference, BatchNorm::kEps,
+                         p.relu);
+  } else if (p.relu) {
+    be.relu_forward(o.out, o.out, N * p.out.size());
   }
-  if (p.relu) be.relu_forward(o.out, o.out, n);
 }
 
 float* Network::layer_backward_weights(Layer& layer, const float* x, float* dout, int64_t N) {
   Backend& be = *backend_;
   const LayerPlan& p = *layer.plan;
-  if (p.relu) be.relu_backward(layer.out.data(), dout, N * p.out.size());
   float* dlin = dout;
-  if (p.batchnorm) {
+  if (p.batchnorm) {  // with a ReLU after it, its backward is folded into batch norm's
     BatchNorm& bn = layer.bn;
     be.batchnorm_backward(layer.pre.data(), dout, grad_bn_.data(), N * p.out.h * p.out.w, bn.channels, bn.gamma.w.data(),
-                          bn.mean.data(), bn.var.data(), bn.gamma.g.data(), bn.beta.g.data(), BatchNorm::kEps);
+                          bn.mean.data(), bn.var.data(), bn.gamma.g.data(), bn.beta.g.data(), BatchNorm::kEps,
+                          p.relu ? layer.out.data() : nullptr);
     dlin = grad_bn_.data();
+  } else if (p.relu) {
+    be.relu_backward(layer.out.data(), dout, N * p.out.size());
   }
   if (p.kind == LayerKind::kDense)
     be.linear_backward_weights(dlin, x, layer.weight.g.data(), p.bias ? layer.bias.g.data() : nullptr, N, p.out.c,
@@ -251,12 +255,15 @@ const float* Network::section_forward(Section& s, const float* z, int64_t N, flo
       layer_forward(layer, x, N, pass, o);
       x = o.out;
     }
-    if (op.projection)
+    if (op.projection) {
       be.axpy(gate, x, out, n_out);
-    else
-      be.add_scaled(z, gate, x, out, n_out);
+      if (op.relu_after) be.relu_forward(out, out, n_out);
+    } else {  // the block's sum and the ReLU after it in one pass
+      be.add_scaled(z, gate, x, out, n_out, op.relu_after);
+    }
+  } else if (op.relu_after) {
+    be.relu_forward(out, out, n_out);
   }
-  if (op.relu_after) be.relu_forward(out, out, n_out);
   return out;
 }
 

@@ -63,12 +63,19 @@ class ReferenceBackend final : public Backend {
   }
   void batchnorm_forward(const float* x, float* y, int64_t rows, int64_t C, const float* gamma, const float* beta,
                          float* mean, float* var, float* running_mean, float* running_var, float momentum,
-                         bool training, float eps) override {
+                         bool training, float eps, bool relu) override {
     reference::batchnorm_forward(x, y, rows, C, gamma, beta, mean, var, running_mean, running_var, momentum,
                                  training, eps);
+    if (relu) reference::relu_forward(y, y, rows * C);  // the unfused composition, as the definition
   }
   void batchnorm_backward(const float* x, const float* dy, float* dx, int64_t rows, int64_t C, const float* gamma,
-                          const float* mean, const float* var, float* dgamma, float* dbeta, float eps) override {
+                          const float* mean, const float* var, float* dgamma, float* dbeta, float eps,
+                          const float* relu_y) override {
+    if (relu_y) {  // the ReLU's backward on a copy of dy, then batch norm's
+      masked_dy_.assign(dy, dy + rows * C);
+      reference::relu_backward(relu_y, masked_dy_.data(), rows * C);
+      dy = masked_dy_.data();
+    }
     reference::batchnorm_backward(x, dy, dx, rows, C, gamma, mean, var, dgamma, dbeta, eps);
   }
   void global_avgpool_forward(const float* x, float* y, int64_t N, int64_t spatial, int64_t C) override {
@@ -87,8 +94,9 @@ class ReferenceBackend final : public Backend {
   void relu_backward(const float* Y, float* dY, int64_t n) override {
     reference::relu_backward(Y, dY, n);
   }
-  void add_scaled(const float* x, float a, const float* z, float* out, int64_t n) override {
+  void add_scaled(const float* x, float a, const float* z, float* out, int64_t n, bool relu) override {
     reference::add_scaled(x, a, z, out, n);
+    if (relu) reference::relu_forward(out, out, n);  // the unfused composition, as the definition
   }
   void axpy(float a, const float* x, float* y, int64_t n) override {
     reference::add_scaled<float>(y, a, x, y, n);
@@ -119,6 +127,7 @@ class ReferenceBackend final : public Backend {
     return scratch.data();
   }
   std::vector<float> a_, b_;
+  std::vector<float> masked_dy_;  // batchnorm_backward with relu_y: dy after the ReLU backward
 };
 
 }  // namespace

@@ -148,7 +148,7 @@ void ResidualConvNet::bn_relu_forward(BatchNorm& bn, const float* a, float* r, f
   float* running_mean = pass == kProbe ? nullptr : bn.running_mean.data();
   float* running_var = pass == kProbe ? nullptr : bn.running_var.data();
   backend_->batchnorm_forward(a, r, rows, bn.channels, bn.gamma.w.data(), bn.beta.w.data(), mean, var,
-                              running_mean, running_var, kBnMomentum, pass != kInference, kBnEps);
+                              running_mean, running_var, kBnMomentum, pass != kInference, kBnEps, false);
   backend_->relu_forward(r, r, rows * bn.channels);
 }
 
@@ -173,7 +173,7 @@ const float* ResidualConvNet::section_forward(ConvSection& s, const float* z, in
     if (s.proj.w)
       be.axpy(gate, body, out.out, n_out);
     else
-      be.add_scaled(z, gate, body, out.out, n_out);
+      be.add_scaled(z, gate, body, out.out, n_out, false);
   }
   if (arch_.post_activation) be.relu_forward(out.out, out.out, n_out);
   return out.out;
@@ -270,7 +270,7 @@ double ResidualConvNet::backward(int64_t N, const std::vector<float>& gates, Dir
       const ConvGeometry gt = conv_square(N, op.in_c, op.in_h, op.in_w, op.out_c, op.kernel, 1, op.pad);
       be.relu_backward(t.out.data(), g, rows * op.out_c);
       be.batchnorm_backward(t.a.data(), g, grad_bn_.data(), rows, op.out_c, t.bn.gamma.w.data(), t.bn.mean.data(),
-                            t.bn.var.data(), t.bn.gamma.g.data(), t.bn.beta.g.data(), kBnEps);
+                            t.bn.var.data(), t.bn.gamma.g.data(), t.bn.beta.g.data(), kBnEps, nullptr);
       be.conv_backward_weights(gt, grad_bn_.data(), z, t.conv.g.data());
       be.conv_backward_data(gt, grad_bn_.data(), t.conv.w.data(), other, false);
       std::swap(g, other);
@@ -312,7 +312,7 @@ double ResidualConvNet::backward(int64_t N, const std::vector<float>& gates, Dir
       }
       be.relu_backward(s.r.data(), grad_h_.data(), n_out);
       be.batchnorm_backward(s.a1.data(), grad_h_.data(), grad_bn_.data(), rows_out, d.out_c, s.bn.gamma.w.data(),
-                            s.bn.mean.data(), s.bn.var.data(), s.bn.gamma.g.data(), s.bn.beta.g.data(), kBnEps);
+                            s.bn.mean.data(), s.bn.var.data(), s.bn.gamma.g.data(), s.bn.beta.g.data(), kBnEps, nullptr);
       be.conv_backward_weights(g1, grad_bn_.data(), z, s.conv1.g.data());
     }
     if (s.proj.w) {  // dz_l = S^T g (+ body path); dP
@@ -329,7 +329,7 @@ double ResidualConvNet::backward(int64_t N, const std::vector<float>& gates, Dir
   const int64_t stem_rows = N * arch_.height * arch_.width;
   be.relu_backward(stem_out_.data(), g, stem_rows * arch_.stem_channels);
   be.batchnorm_backward(stem_a_.data(), g, grad_bn_.data(), stem_rows, arch_.stem_channels, stem_bn.gamma.w.data(),
-                        stem_bn.mean.data(), stem_bn.var.data(), stem_bn.gamma.g.data(), stem_bn.beta.g.data(), kBnEps);
+                        stem_bn.mean.data(), stem_bn.var.data(), stem_bn.gamma.g.data(), stem_bn.beta.g.data(), kBnEps, nullptr);
   be.conv_backward_weights(stem_geometry(N), grad_bn_.data(), x_.data(), stem_conv.g.data());
   return extra_flops;
 }

@@ -91,7 +91,7 @@ const float* ResidualMlp::section_forward(Section& s, const float* z, int64_t ro
   if (s.proj.W)
     be.axpy(gate, body, out, rows * s.out);
   else
-    be.add_scaled(z, gate, body, out, rows * s.out);
+    be.add_scaled(z, gate, body, out, rows * s.out, false);
   return out;
 }
 

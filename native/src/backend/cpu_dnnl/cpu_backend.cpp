@@ -91,7 +91,7 @@ class CpuBackend final : public Backend {
 
   void batchnorm_forward(const float* x, float* y, int64_t rows, int64_t C, const float* gamma, const float* beta,
                          float* mean, float* var, float* running_mean, float* running_var, float momentum,
-                         bool training, float eps) override {
+                         bool training, float eps, bool relu) override {
     const float* m = running_mean;
     const float* v = running_var;
     if (training) {
@@ -113,20 +113,45 @@ class CpuBackend final : public Backend {
       scale[c] = gamma[c] / std::sqrt(v[c] + eps);
       shift[c] = beta[c] - m[c] * scale[c];
     }
-#pragma omp parallel for if (rows * C > kParallelThreshold)
-    for (int64_t i = 0; i < rows; ++i)
-#pragma omp simd
-      for (int64_t c = 0; c < C; ++c) y[i * C + c] = x[i * C + c] * scale[c] + shift[c];
+    if (relu)
+      normalize_rows(x, y, rows, C, scale, shift, [](float t) { return t > 0.f ? t : 0.f; });
+    else
+      normalize_rows(x, y, rows, C, scale, shift, [](float t) { return t; });
   }
 
   void batchnorm_backward(const float* x, const float* dy, float* dx, int64_t rows, int64_t C, const float* gamma,
-                          const float* mean, const float* var, float* dgamma, float* dbeta, float eps) override {
+                          const float* mean, const float* var, float* dgamma, float* dbeta, float eps,
+                          const float* relu_y) override {
+    if (relu_y)  // the ReLU's backward folded into both passes: dy where relu_y > 0, else 0
+      batchnorm_backward_rows(x, dx, rows, C, gamma, mean, var, dgamma, dbeta, eps,
+                              [relu_y, dy](int64_t i) { return relu_y[i] > 0.f ? dy[i] : 0.f; });
+    else
+      batchnorm_backward_rows(x, dx, rows, C, gamma, mean, var, dgamma, dbeta, eps,
+                              [dy](int64_t i) { return dy[i]; });
+  }
+
+  // y = post(x * scale + shift) per channel: one read of x and one write of y.
+  template <typename Post>
+  static void normalize_rows(const float* x, float* y, int64_t rows, int64_t C, const float* scale,
+                             const float* shift, Post post) {
+#pragma omp parallel for if (rows * C > kParallelThreshold)
+    for (int64_t i = 0; i < rows; ++i)
+#pragma omp simd
+      for (int64_t c = 0; c < C; ++c) y[i * C + c] = post(x[i * C + c] * scale[c] + shift[c]);
+  }
+
+  // Batch norm's backward with the incoming gradient read through `grad(i)` (dy, or dy masked
+  // by a ReLU), so the mask costs no pass of its own.
+  template <typename Grad>
+  void batchnorm_backward_rows(const float* x, float* dx, int64_t rows, int64_t C, const float* gamma,
+                               const float* mean, const float* var, float* dgamma, float* dbeta, float eps,
+                               Grad grad) {
     ensure_channels(C);
     float* inv = scale_.data();
     for (int64_t c = 0; c < C; ++c) inv[c] = 1.f / std::sqrt(var[c] + eps);
     // Per-channel sums of dy and dy * xhat, per thread, then combined.
     const double* sums = channel_sums(rows, C, [&](int64_t i, int64_t c, double* local) {
-      const double d = dy[i * C + c];
+      const double d = grad(i * C + c);
       local[c] += d;
       local[C + c] += d * (double(x[i * C + c]) - mean[c]) * inv[c];
     });
@@ -144,7 +169,7 @@ class CpuBackend final : public Backend {
 #pragma omp simd
       for (int64_t c = 0; c < C; ++c) {
         const float xhat = (x[i * C + c] - mean[c]) * inv[c];
-        dx[i * C + c] = a[c] * (dy[i * C + c] - bc[c] - xhat * bc[C + c]);
+        dx[i * C + c] = a[c] * (grad(i * C + c) - bc[c] - xhat * bc[C + c]);
       }
   }
 
@@ -218,7 +243,15 @@ class CpuBackend final : public Backend {
 #pragma omp parallel for simd if (n > kParallelThreshold)
     for (int64_t i = 0; i < n; ++i) dY[i] = Y[i] > 0.f ? dY[i] : 0.f;
   }
-  void add_scaled(const float* x, float a, const float* z, float* out, int64_t n) override {
+  void add_scaled(const float* x, float a, const float* z, float* out, int64_t n, bool relu) override {
+    if (relu) {
+#pragma omp parallel for simd if (n > kParallelThreshold)
+      for (int64_t i = 0; i < n; ++i) {
+        const float v = x[i] + a * z[i];
+        out[i] = v > 0.f ? v : 0.f;
+      }
+      return;
+    }
 #pragma omp parallel for simd if (n > kParallelThreshold)
     for (int64_t i = 0; i < n; ++i) out[i] = x[i] + a * z[i];
   }

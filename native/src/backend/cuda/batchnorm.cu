@@ -16,11 +16,16 @@ constexpr int kChunkRows = 512, kLanes = 8, kChannelsPerBlock = 32;
 
 enum class Sums { kMoments, kBackward };
 
+// The incoming gradient of batch norm: dy, or with relu_y (a ReLU after it) dy where relu_y > 0.
+__device__ float incoming(const float* dy, const float* relu_y, int64_t i) {
+  return relu_y == nullptr || relu_y[i] > 0.f ? dy[i] : 0.f;
+}
+
 // partial[(chunk * C + c) * 2 + {0, 1}]: kMoments: (sum x, sum x^2); kBackward:
 // (sum dy, sum dy * xhat) with xhat = (x - mean) * inv.
 template <Sums kind>
-__global__ void channel_partials(const float* x, const float* dy, const float* mean, const float* inv, int64_t rows,
-                                 int C, double* partial) {
+__global__ void channel_partials(const float* x, const float* dy, const float* relu_y, const float* mean,
+                                 const float* inv, int64_t rows, int C, double* partial) {
   __shared__ double s1[kLanes][kChannelsPerBlock], s2[kLanes][kChannelsPerBlock];
   const int cl = threadIdx.x % kChannelsPerBlock, lane = threadIdx.x / kChannelsPerBlock;
   const int c = blockIdx.y * kChannelsPerBlock + cl;
@@ -37,7 +42,7 @@ __global__ void channel_partials(const float* x, const float* dy, const float* m
     } else {
       const double m = mean[c], iv = inv[c];
       for (int64_t r = begin + lane; r < end; r += kLanes) {
-        const double d = dy[r * C + c];
+        const double d = incoming(dy, relu_y, r * C + c);
         a += d;
         b += d * (double(x[r * C + c]) - m) * iv;
       }
@@ -89,10 +94,12 @@ __global__ void forward_coefficients(const double* partial, int chunks, int64_t 
   shift[c] = beta[c] - m * sc;
 }
 
-__global__ void scale_shift(const float* x, float* y, int64_t n, int C, const float* scale, const float* shift) {
+__global__ void scale_shift(const float* x, float* y, int64_t n, int C, const float* scale, const float* shift,
+                            bool relu) {
   for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x) {
     const int c = int(i % C);
-    y[i] = x[i] * scale[c] + shift[c];
+    const float v = x[i] * scale[c] + shift[c];
+    y[i] = !relu || v > 0.f ? v : 0.f;
   }
 }
 
@@ -115,12 +122,12 @@ __global__ void backward_coefficients(const double* partial, int chunks, int64_t
   b2[c] = float(t2 / double(rows));
 }
 
-__global__ void backward_dx(const float* x, const float* dy, float* dx, int64_t n, int C, const float* mean,
-                            const float* inv, const float* a, const float* b1, const float* b2) {
+__global__ void backward_dx(const float* x, const float* dy, const float* relu_y, float* dx, int64_t n, int C,
+                            const float* mean, const float* inv, const float* a, const float* b1, const float* b2) {
   for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x) {
     const int c = int(i % C);
     const float xhat = (x[i] - mean[c]) * inv[c];
-    dx[i] = a[c] * (dy[i] - b1[c] - xhat * b2[c]);
+    dx[i] = a[c] * (incoming(dy, relu_y, i) - b1[c] - xhat * b2[c]);
   }
 }
 
@@ -134,7 +141,7 @@ constexpr int kPartialThreads = kLanes * kChannelsPerBlock;
 
 void batchnorm_forward(cudaStream_t s, DeviceScratch& partials, DeviceScratch& channel, const float* x, float* y,
                        int64_t rows, int64_t C, const float* gamma, const float* beta, float* mean, float* var,
-                       float* running_mean, float* running_var, float momentum, bool training, float eps) {
+                       float* running_mean, float* running_var, float momentum, bool training, float eps, bool relu) {
   if (rows <= 0 || C <= 0) return;
   float* coef = channel.get<float>(size_t(5 * C));
   float *scale = coef, *shift = coef + C;
@@ -142,21 +149,21 @@ void batchnorm_forward(cudaStream_t s, DeviceScratch& partials, DeviceScratch& c
   const int chunks = chunks_of(rows);
   if (training) {
     partial = partials.get<double>(size_t(chunks) * C * 2);
-    channel_partials<Sums::kMoments><<<partial_grid(rows, C), kPartialThreads, 0, s>>>(x, nullptr, nullptr, nullptr,
-                                                                                      rows, int(C), partial);
+    channel_partials<Sums::kMoments><<<partial_grid(rows, C), kPartialThreads, 0, s>>>(
+        x, nullptr, nullptr, nullptr, nullptr, rows, int(C), partial);
     check_launch("batchnorm channel_partials");
   }
   forward_coefficients<<<unsigned((C + 127) / 128), 128, 0, s>>>(partial, chunks, rows, int(C), gamma, beta, mean,
                                                                   var, running_mean, running_var, momentum, eps,
                                                                   scale, shift);
   check_launch("batchnorm forward_coefficients");
-  scale_shift<<<blocks_for(rows * C), kThreads, 0, s>>>(x, y, rows * C, int(C), scale, shift);
+  scale_shift<<<blocks_for(rows * C), kThreads, 0, s>>>(x, y, rows * C, int(C), scale, shift, relu);
   check_launch("batchnorm scale_shift");
 }
 
 void batchnorm_backward(cudaStream_t s, DeviceScratch& partials, DeviceScratch& channel, const float* x,
                         const float* dy, float* dx, int64_t rows, int64_t C, const float* gamma, const float* mean,
-                        const float* var, float* dgamma, float* dbeta, float eps) {
+                        const float* var, float* dgamma, float* dbeta, float eps, const float* relu_y) {
   if (rows <= 0 || C <= 0) return;
   float* coef = channel.get<float>(size_t(5 * C));
   float *inv = coef, *a = coef + C, *b1 = coef + 2 * C, *b2 = coef + 3 * C;
@@ -164,13 +171,13 @@ void batchnorm_backward(cudaStream_t s, DeviceScratch& partials, DeviceScratch& 
   double* partial = partials.get<double>(size_t(chunks) * C * 2);
   inverse_std<<<unsigned((C + 127) / 128), 128, 0, s>>>(var, eps, int(C), inv);
   check_launch("batchnorm inverse_std");
-  channel_partials<Sums::kBackward><<<partial_grid(rows, C), kPartialThreads, 0, s>>>(x, dy, mean, inv, rows, int(C),
-                                                                                     partial);
+  channel_partials<Sums::kBackward><<<partial_grid(rows, C), kPartialThreads, 0, s>>>(x, dy, relu_y, mean, inv,
+                                                                                     rows, int(C), partial);
   check_launch("batchnorm channel_partials (backward)");
   backward_coefficients<<<unsigned((C + 127) / 128), 128, 0, s>>>(partial, chunks, rows, int(C), gamma, inv, dgamma,
                                                                    dbeta, a, b1, b2);
   check_launch("batchnorm backward_coefficients");
-  backward_dx<<<blocks_for(rows * C), kThreads, 0, s>>>(x, dy, dx, rows * C, int(C), mean, inv, a, b1, b2);
+  backward_dx<<<blocks_for(rows * C), kThreads, 0, s>>>(x, dy, relu_y, dx, rows * C, int(C), mean, inv, a, b1, b2);
   check_launch("batchnorm backward_dx");
 }
 

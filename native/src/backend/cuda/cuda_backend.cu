@@ -111,14 +111,15 @@ class CudaBackend final : public Backend {
 
   void batchnorm_forward(const float* x, float* y, int64_t rows, int64_t C, const float* gamma, const float* beta,
                          float* mean, float* var, float* running_mean, float* running_var, float momentum,
-                         bool training, float eps) override {
+                         bool training, float eps, bool relu) override {
     cuda::batchnorm_forward(stream_, stats_ws_, channel_ws_, x, y, rows, C, gamma, beta, mean, var, running_mean,
-                            running_var, momentum, training, eps);
+                            running_var, momentum, training, eps, relu);
   }
   void batchnorm_backward(const float* x, const float* dy, float* dx, int64_t rows, int64_t C, const float* gamma,
-                          const float* mean, const float* var, float* dgamma, float* dbeta, float eps) override {
+                          const float* mean, const float* var, float* dgamma, float* dbeta, float eps,
+                          const float* relu_y) override {
     cuda::batchnorm_backward(stream_, stats_ws_, channel_ws_, x, dy, dx, rows, C, gamma, mean, var, dgamma, dbeta,
-                             eps);
+                             eps, relu_y);
   }
   void global_avgpool_forward(const float* x, float* y, int64_t N, int64_t spatial, int64_t C) override {
     cuda::global_avgpool_forward(stream_, x, y, N, spatial, C);
@@ -135,10 +136,10 @@ class CudaBackend final : public Backend {
 
   void relu_forward(const float* x, float* y, int64_t n) override { cuda::relu_forward(stream_, x, y, n); }
   void relu_backward(const float* Y, float* dY, int64_t n) override { cuda::relu_backward(stream_, Y, dY, n); }
-  void add_scaled(const float* x, float a, const float* z, float* out, int64_t n) override {
-    cuda::add_scaled(stream_, x, a, z, out, n);
+  void add_scaled(const float* x, float a, const float* z, float* out, int64_t n, bool relu) override {
+    cuda::add_scaled(stream_, x, a, z, out, n, relu);
   }
-  void axpy(float a, const float* x, float* y, int64_t n) override { cuda::add_scaled(stream_, y, a, x, y, n); }
+  void axpy(float a, const float* x, float* y, int64_t n) override { cuda::add_scaled(stream_, y, a, x, y, n, false); }
   void add_channel_bias(float* y, const float* bias, int64_t rows, int64_t C, bool relu) override {
     cuda::add_channel_bias(stream_, y, bias, rows, C, relu);
   }

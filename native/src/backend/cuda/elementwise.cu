@@ -16,8 +16,11 @@ __global__ void relu_kernel(const float* x, float* y, int64_t n) {
 __global__ void relu_backward_kernel(const float* Y, float* dY, int64_t n) {
   GRID_STRIDE(i, n) dY[i] = Y[i] > 0.f ? dY[i] : 0.f;
 }
-__global__ void add_scaled_kernel(const float* x, float a, const float* z, float* out, int64_t n) {
-  GRID_STRIDE(i, n) out[i] = x[i] + a * z[i];
+__global__ void add_scaled_kernel(const float* x, float a, const float* z, float* out, int64_t n, bool relu) {
+  GRID_STRIDE(i, n) {
+    const float v = x[i] + a * z[i];
+    out[i] = !relu || v > 0.f ? v : 0.f;
+  }
 }
 __global__ void channel_bias_kernel(float* y, const float* bias, int64_t n, int64_t C, bool relu) {
   GRID_STRIDE(i, n) {
@@ -52,9 +55,9 @@ void relu_backward(cudaStream_t s, const float* Y, float* dY, int64_t n) {
   relu_backward_kernel<<<blocks_for(n), kThreads, 0, s>>>(Y, dY, n);
   check_launch("relu_backward");
 }
-void add_scaled(cudaStream_t s, const float* x, float a, const float* z, float* out, int64_t n) {
+void add_scaled(cudaStream_t s, const float* x, float a, const float* z, float* out, int64_t n, bool relu) {
   if (n <= 0) return;
-  add_scaled_kernel<<<blocks_for(n), kThreads, 0, s>>>(x, a, z, out, n);
+  add_scaled_kernel<<<blocks_for(n), kThreads, 0, s>>>(x, a, z, out, n, relu);
   check_launch("add_scaled");
 }
 void add_channel_bias(cudaStream_t s, float* y, const float* bias, int64_t rows, int64_t C, bool relu) {

@@ -29,13 +29,14 @@ void conv_backward_data(cudaStream_t s, DeviceScratch& ws, const ConvGeometry& g
 void conv_backward_weights(cudaStream_t s, DeviceScratch& ws, const ConvGeometry& g, const float* dy, const float* x,
                            float* dw);
 
-// batchnorm.cu. `partials` holds per-chunk double sums, `channel` 3*C floats.
+// batchnorm.cu. `partials` holds per-chunk double sums, `channel` 3*C floats. relu / relu_y:
+// the ReLU after batch norm fused into its passes (Backend::batchnorm_forward/backward).
 void batchnorm_forward(cudaStream_t s, DeviceScratch& partials, DeviceScratch& channel, const float* x, float* y,
                        int64_t rows, int64_t C, const float* gamma, const float* beta, float* mean, float* var,
-                       float* running_mean, float* running_var, float momentum, bool training, float eps);
+                       float* running_mean, float* running_var, float momentum, bool training, float eps, bool relu);
 void batchnorm_backward(cudaStream_t s, DeviceScratch& partials, DeviceScratch& channel, const float* x,
                         const float* dy, float* dx, int64_t rows, int64_t C, const float* gamma, const float* mean,
-                        const float* var, float* dgamma, float* dbeta, float eps);
+                        const float* var, float* dgamma, float* dbeta, float eps, const float* relu_y);
 
 // pooling.cu
 void global_avgpool_forward(cudaStream_t s, const float* x, float* y, int64_t N, int64_t spatial, int64_t C);
@@ -47,7 +48,7 @@ void maxpool_backward(cudaStream_t s, const PoolGeometry& g, const float* dy, co
 void fill(cudaStream_t s, float* dst, float value, int64_t n);
 void relu_forward(cudaStream_t s, const float* x, float* y, int64_t n);
 void relu_backward(cudaStream_t s, const float* Y, float* dY, int64_t n);
-void add_scaled(cudaStream_t s, const float* x, float a, const float* z, float* out, int64_t n);
+void add_scaled(cudaStream_t s, const float* x, float a, const float* z, float* out, int64_t n, bool relu);
 // y (rows, C) += bias per channel, then ReLU if `relu` (export: folded batch norms).
 void add_channel_bias(cudaStream_t s, float* y, const float* bias, int64_t rows, int64_t C, bool relu);
 void sgd_momentum(cudaStream_t s, float* w, float* v, const float* g, int64_t n, float lr, float momentum,

@@ -1,4 +1,4 @@
-"""Medians of the before/after rounds of run.sh and their ratio (after over before, samples/s)."""
+"""Medians of the before/after rounds of before_after.sh and their ratio (after over before, samples/s)."""
 import glob, json, statistics, sys
 
 here = sys.argv[1]
