@@ -13,7 +13,7 @@
 //   g_l    = pred_l + (I_l / p_l) (d_l - pred_l),   I_l ~ Bernoulli(p_l) independently
 // so E[g_l | xi] = d_l: unbiased like the plain two-point estimator, because dbar_l, cbar_l,
 // beta and p_l depend only on earlier steps and on xi, never on this batch's losses. Measured on
-// ResNet-20 (docs/experiments/estimator-trace/), c_l alone follows d_l from batch to batch but
+// ResNet-56 (docs/experiments/estimator-trace/), c_l alone follows d_l from batch to batch but
 // has almost no mean (the loss is strongly curved along a gate), so the section's running mean
 // carries the mean and the slope the batch-to-batch part; only the residual d_l - pred_l is
 // sampled. A section is re-run only a few times an epoch on deep networks, too few for a slope
