@@ -124,10 +124,25 @@ class CpuBackend final : public Backend {
                           const float* relu_y) override {
     if (relu_y)  // the ReLU's backward folded into both passes: dy where relu_y > 0, else 0
       batchnorm_backward_rows(x, dx, rows, C, gamma, mean, var, dgamma, dbeta, eps,
-                              [relu_y, dy](int64_t i) { return relu_y[i] > 0.f ? dy[i] : 0.f; });
+                              [relu_y, dy](int64_t i) { return relu_masked(dy[i], relu_y[i]); });
     else
       batchnorm_backward_rows(x, dx, rows, C, gamma, mean, var, dgamma, dbeta, eps,
                               [dy](int64_t i) { return dy[i]; });
+  }
+
+  // dy where y > 0, else +0, without a branch: written as `y > 0 ? dy : 0` inside batch norm's
+  // loops GCC emits a compare and jump per element (scalar; measured 15x slower than the loop
+  // without the mask on a random mask). y is a ReLU's output, so it is never NaN, and for every
+  // other float y > 0 exactly when its bits, read as a signed integer, are > 0.
+  static float relu_masked(float dy, float y) {
+    int32_t y_bits;
+    uint32_t dy_bits;
+    std::memcpy(&y_bits, &y, sizeof y);
+    std::memcpy(&dy_bits, &dy, sizeof dy);
+    dy_bits &= static_cast<uint32_t>(-static_cast<int32_t>(y_bits > 0));
+    float out;
+    std::memcpy(&out, &dy_bits, sizeof out);
+    return out;
   }
 
   // y = post(x * scale + shift) per channel: one read of x and one write of y.
