@@ -7,9 +7,10 @@ Reads two committed artefacts and derives everything from them:
   ../round6-initial-norm/r56-20k-initial.log (validation run, 20k x 10, initial-norm prior): per epoch and
                                           section the evidence's mean, its standard errors (recent and long
                                           window), the prior gradient and tau, in 1e-3 nats
-Prints markdown (README.md quotes it). Usage: python3 analyze.py [> table.md]
+Prints markdown (README.md quotes it). Usage: python3 analyze.py [LOG ...] [> table.md] (LOG: native_train
+--trace-evidence logs for part B, default the round-6 run above)
 """
-import csv, gzip, math, os, re, statistics
+import csv, gzip, math, os, re, statistics, sys
 
 here = os.path.dirname(os.path.abspath(__file__))
 GOAL = 0.7  # cumulative training FLOPs at most 0.7x of --no-gates (issue 12, ResNet-56)
@@ -41,32 +42,46 @@ for k in (9, 10, 12, 14, 16, 18, 20, 27):
     print(f"| {k} | {f:.2f} | {10 * f:.1f} |" if f > 0 else f"| {k} | impossible | - |")
 
 # --- B: what the evidence said, epoch by epoch ---------------------------------------------------
-log = open(os.path.join(here, "..", "round6-initial-norm", "r56-20k-initial.log")).read()
-blocks = re.split(r"^\[[^\]]*\] epoch (\d+)/(\d+) .*$", log, flags=re.M)
 row = re.compile(r"s(\d+) +theta +(\S+) +mean +(-?[0-9.]+) se +(\S+) +long +(-?[0-9.]+) se +(\S+) "
                  r"+prior +(-?[0-9.]+) tau +(-?[0-9.]+)")
-epochs = []
-for i in range(1, len(blocks) - 2, 3):
-    secs = {}
-    for m in row.finditer(blocks[i + 2].split("RESULT")[0]):
-        l, _, mean, se, lmean, lse, prior, tau = m.groups()
-        secs[int(l)] = dict(x=float(mean) + float(prior), xl=float(lmean) + float(prior),
-                            se=float(se), sel=float(lse), tau=float(tau))
-    epochs.append((int(blocks[i]), secs))
-final_candidates = {l for l, s in epochs[-1][1].items() if s["xl"] > 0 and s["x"] > 0}
-print("\n## B. Which sections the evidence called useless, epoch by epoch (20k x 10 validation run)\n")
-print("A candidate is a live section with finite standard errors whose estimate plus prior gradient is > 0 "
-      "in both windows (on the point estimate it does not pay for its threshold). 'Decidable' adds the rule's test: both windows clear "
-      "2 standard errors. 'Re-runs needed' is the median over candidates of (2 SE / x)^2 for the binding "
-      "window: the factor by which the re-runs so far would have to grow for the rule to decide them.\n")
-print("| epoch | candidates | of which also candidates at the end | decidable | re-runs needed (median factor) |")
-print("|---|---|---|---|---|")
-for e, secs in epochs:
-    cand = {l for l, s in secs.items()
+
+
+def evidence_by_epoch(path):
+    blocks = re.split(r"^\[[^\]]*\] epoch (\d+)/(\d+) .*$", open(path).read(), flags=re.M)
+    epochs = []
+    for i in range(1, len(blocks) - 2, 3):
+        secs = {}
+        for m in row.finditer(blocks[i + 2].split("RESULT")[0]):
+            l, _, mean, se, lmean, lse, prior, tau = m.groups()
+            secs[int(l)] = dict(x=float(mean) + float(prior), xl=float(lmean) + float(prior),
+                                se=float(se), sel=float(lse), tau=float(tau))
+        epochs.append((int(blocks[i]), secs))
+    return epochs
+
+
+def candidates(secs):
+    return {l for l, s in secs.items()
             if s["xl"] > 0 and s["x"] > 0 and math.isfinite(s["se"]) and math.isfinite(s["sel"])}
-    dec = {l for l in cand if secs[l]["x"] > 2 * secs[l]["se"] and secs[l]["xl"] > 2 * secs[l]["sel"]}
-    factors = [max((2 * secs[l]["se"] / secs[l]["x"]) ** 2, (2 * secs[l]["sel"] / secs[l]["xl"]) ** 2) for l in cand]
-    fac = f"{statistics.median(factors):.1f}" if factors else "-"
-    print(f"| {e} | {len(cand)} | {len(cand & final_candidates)} | {len(dec)} | {fac} |")
-print(f"\nCandidates at the end: {len(final_candidates)} of {len(epochs[-1][1])} live sections "
-      f"({', '.join('s%d' % l for l in sorted(final_candidates))}).")
+
+
+logs = sys.argv[1:] or [os.path.join(here, "..", "round6-initial-norm", "r56-20k-initial.log")]
+for log in logs:
+    epochs = evidence_by_epoch(log)
+    final_candidates = candidates(epochs[-1][1])
+    print(f"\n## B. Which sections the evidence called useless, epoch by epoch ({os.path.basename(log)})\n")
+    print("A candidate is a live section with finite standard errors whose estimate plus prior gradient is > 0 "
+          "in both windows (on the point estimate it does not pay for its threshold). 'Decidable' adds the rule's "
+          "test: both windows clear 2 standard errors. 'Re-runs needed' is the median over candidates of "
+          "(2 SE / x)^2 for the binding window: the factor by which the re-runs so far would have to grow for the "
+          "rule to decide them.\n")
+    print("| epoch | candidates | of which also candidates at the end | decidable | re-runs needed (median factor) |")
+    print("|---|---|---|---|---|")
+    for e, secs in epochs:
+        cand = candidates(secs)
+        dec = {l for l in cand if secs[l]["x"] > 2 * secs[l]["se"] and secs[l]["xl"] > 2 * secs[l]["sel"]}
+        factors = [max((2 * secs[l]["se"] / secs[l]["x"]) ** 2, (2 * secs[l]["sel"] / secs[l]["xl"]) ** 2)
+                   for l in cand]
+        fac = f"{statistics.median(factors):.1f}" if factors else "-"
+        print(f"| {e} | {len(cand)} | {len(cand & final_candidates)} | {len(dec)} | {fac} |")
+    print(f"\nCandidates at the end: {len(final_candidates)} of {len(epochs[-1][1])} live sections "
+          f"({', '.join('s%d' % l for l in sorted(final_candidates))}).")
