@@ -50,6 +50,31 @@ void BM_TrainStep(benchmark::State& state) {
   bench::run_training_steps(state, model, *data, bench::mlp_step_config(gated), prefetch ? 1 : 0);
 }
 BENCHMARK(BM_TrainStep)->ArgNames({"K", "gated", "prefetch"})->ArgsProduct({{8, 32}, {0, 1}, {0, 1}})
+    ->Args({3, 0, 1})->Args({12, 0, 1})  // the main job's network at its end (3 kept of 12) and start
+    ->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// The main job's network at its end: 12 sections of which the last 12 - kept are pruned (the
+// main job keeps 3), its default configuration (budgeted estimator, evidence rule, the prior on
+// the kept sections' weights) with the kept thetas held at 1 (eta_theta = 0, as the main job's
+// end their theta is 1). gated = 0: the same pruned network trained without gates. Beside
+// BM_TrainStep/K:3 (a network built with 3 sections) it shows what a pruned run's step costs
+// beyond the plain step of the network it has become.
+void BM_TrainStepPruned(benchmark::State& state) {
+  const int32_t kept = static_cast<int32_t>(state.range(0));
+  const bool gated = state.range(1) != 0;
+  configure_threads(0);
+  Network model(make_cpu_backend(), arch(12), 1);
+  for (int32_t l = kept; l < 12; ++l) model.prune(l, 0);
+  auto data = bench::random_dataset(kBatch * 40, kInput, kClasses, 2);
+  TrainConfig config = default_train_config();
+  config.batch_size = kBatch;
+  config.no_gates = gated ? 0 : 1;
+  config.theta0 = 1.0;
+  config.eta_theta = 0.0;
+  config.patience = 1 << 30;
+  bench::run_training_steps(state, model, *data, config, 1);
+}
+BENCHMARK(BM_TrainStepPruned)->ArgNames({"kept", "gated"})->ArgsProduct({{3, 12}, {0, 1}})
     ->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // BM_TrainStep in mixed precision (TrainConfig.precision = bf16: the matrix products' inputs in

@@ -26,7 +26,16 @@ namespace {
 using namespace layerprune;
 using namespace layerprune::tools;
 
+constexpr const char* kUsage =
+    "layerprune_estimator_trace [--data DIR] [--depth 20] [--train-limit 10000] [--epochs 3]\n"
+    "    [--probe-every 10] [--probe-batches 4] [--lambda 0.01] [--gates] [--seed 1] --out FILE\n";
+
 int run(int argc, char** argv) {
+  if (!check_args(argc, argv, kUsage,
+                  {"--data", "--depth", "--train-limit", "--epochs", "--probe-every", "--probe-batches", "--lambda",
+                   "--seed", "--out"},
+                  {"--gates"}))
+    return 0;
   const std::string data = sarg(argc, argv, "--data", "/usr/share/datasets/fashion-mnist");
   const std::string out_path = sarg(argc, argv, "--out", "");
   require(!out_path.empty(), "--out FILE is required");

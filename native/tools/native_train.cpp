@@ -49,7 +49,22 @@ std::unique_ptr<Backend> tool_backend(bool reference) {
 #endif
 }
 
+constexpr const char* kUsage =
+    "layerprune_native_train [--data DIR] [--depth 20 | --depth 0 (residual MLP 784-256 x --sections 12)]\n"
+    "    [--epochs 15] [--train-limit N] [--validation 5000] [--batch N] [--lr X] [--lambda X] [--eta-theta X]\n"
+    "    [--weight-decay X] [--budget X] [--evidence-z X] [--evidence-horizon X] [--plain] [--two-point]\n"
+    "    [--prior-norm initial|current] [--no-gates] [--no-augment] [--freeze-epochs N] [--trace-evidence]\n"
+    "    [--seed 1] [--label NAME] [--reference] [--distributed auto|off|mpi]\n"
+    "Trains and prunes on an MNIST-format data set with the architecture family's defaults; one line per\n"
+    "epoch, then a RESULT line of JSON.\n";
+
 int run(int argc, char** argv) {
+  if (!check_args(argc, argv, kUsage,
+                  {"--data", "--label", "--depth", "--epochs", "--validation", "--train-limit", "--freeze-epochs",
+                   "--seed", "--lr", "--lambda", "--eta-theta", "--weight-decay", "--budget", "--evidence-z",
+                   "--evidence-horizon", "--prior-norm", "--batch", "--distributed", "--sections"},
+                  {"--plain", "--no-gates", "--no-augment", "--reference", "--trace-evidence", "--two-point"}))
+    return 0;
   const std::string data = sarg(argc, argv, "--data", "/usr/share/datasets/fashion-mnist");
   const std::string label = sarg(argc, argv, "--label", "run");
   const int depth = static_cast<int>(arg(argc, argv, "--depth", 20));

@@ -5,7 +5,9 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <cstdio>
 #include <cstring>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <vector>
@@ -59,6 +61,29 @@ inline Dataset slice(const Images& src, int64_t begin, int64_t end, double mean,
   std::unique_ptr<Dataset> d(
       make_dataset(features.data(), src.labels.data() + begin, end - begin, src.dim, 10));
   return std::move(*d);
+}
+
+// The tools' command line: --help (or -h) prints `usage` and returns false (the tool then exits 0);
+// an argument that is none of the tool's flags, or a value flag without its value, fails naming it
+// rather than being ignored (a mistyped flag would otherwise start a run with the default).
+inline bool check_args(int argc, char** argv, const char* usage, std::initializer_list<const char*> value_flags,
+                       std::initializer_list<const char*> switches) {
+  auto among = [](const char* a, std::initializer_list<const char*> names) {
+    for (const char* n : names)
+      if (std::strcmp(a, n) == 0) return true;
+    return false;
+  };
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
+      std::fputs(usage, stdout);
+      return false;
+    }
+    if (among(argv[i], switches)) continue;
+    require(among(argv[i], value_flags), "unknown argument '", argv[i], "' (--help lists the flags)");
+    require(i + 1 < argc, "flag ", argv[i], " needs a value");
+    ++i;
+  }
+  return true;
 }
 
 inline double arg(int argc, char** argv, const char* name, double fallback) {
