@@ -104,6 +104,7 @@ class BackendOpTest : public BackendFixture<Param> {
     float* dW2 = up(std::vector<float>(N * K, 3.f));
     be->linear_backward_weights(up(dY), up(X), dW2, nullptr, M, N, K);
     expect_close(down(dW2, N * K), dW_ref, kAtol * std::sqrt(double(M)), kRtol, "dW without db");
+    this->check_combined_linear_backward(M, N, K);
   }
 
   // Element-wise ops on M x N, softmax cross-entropy over N classes, momentum SGD, and the
@@ -202,6 +203,7 @@ class BackendOpTest : public BackendFixture<Param> {
     float* dw = up(std::vector<float>(nw, 5.f));
     be->conv_backward_weights(g, up(dy), up(x), dw);
     expect_close(down(dw, nw), dw_ref, 2e-4 * std::sqrt(double(g.N * g.P() * g.Q())), 1e-4, "conv backward weights");
+    this->check_combined_conv_backward(g);
   }
 
   // BN (training, probe without running statistics, inference, backward), global average

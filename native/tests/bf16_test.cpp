@@ -228,6 +228,19 @@ TEST_F(Bf16Ops, ConvolutionsAreWithinTheirBounds) {
   }
 }
 
+// Both backward products in one call read the one bf16 copy of dY the CPU backend converts:
+// exactly the separate calls' results (test_util.h check_combined_*).
+TEST_F(Bf16Ops, BothBackwardProductsInOneCallEqualTheSeparateCalls) {
+  for (const auto& [M, N, K] : test::dense_shapes()) {
+    SCOPED_TRACE(::testing::Message() << "M=" << M << " N=" << N << " K=" << K);
+    check_combined_linear_backward(M, N, K);
+  }
+  for (const ConvGeometry& g : test::conv_geometries()) {
+    SCOPED_TRACE(::testing::Message() << "C=" << g.C << " K=" << g.K << " " << g.H << "x" << g.W << " kernel " << g.R);
+    check_combined_conv_backward(g);
+  }
+}
+
 // The relative L2 distance |a - b| / |b|.
 double relative_distance(const std::vector<float>& a, const std::vector<float>& b) {
   double d = 0.0, n = 0.0;

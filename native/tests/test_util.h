@@ -148,6 +148,46 @@ class BackendFixture
     for (void* p : owned_) be->release(p);
   }
 
+  // A layer's two backward products in one call (linear_backward, conv_backward) give exactly
+  // what the two separate calls give, in the backend's current precision: the same products of
+  // the same inputs (in bf16, the one converted copy of dY both read is what each call would
+  // convert), and nothing else may differ. Separate calls on another gradient run first, so that
+  // a combined call reading a stale converted copy would show.
+  void check_combined_linear_backward(int64_t M, int64_t N, int64_t K) {
+    const auto dY = random_vector(M * N, rng), X = random_vector(M * K, rng), W = random_vector(N * K, rng),
+               start = random_vector(M * K, rng), other = random_vector(M * N, rng);
+    for (bool accumulate : {false, true})
+      for (bool bias : {false, true}) {
+        float *dW = up(std::vector<float>(N * K, 3.f)), *db = up(std::vector<float>(N, 3.f)), *dX = up(start);
+        float *dW2 = up(std::vector<float>(N * K, 5.f)), *db2 = up(std::vector<float>(N, 5.f)), *dX2 = up(start);
+        float *pdY = up(dY), *pX = up(X), *pW = up(W), *pother = up(other), *scratch = up(start);
+        be->linear_backward_weights(pother, pX, dW, nullptr, M, N, K);
+        be->linear_backward_data(pother, pW, scratch, M, N, K, accumulate);
+        be->linear_backward(pdY, pX, pW, dW2, bias ? db2 : nullptr, dX2, M, N, K, accumulate);
+        be->linear_backward_weights(pdY, pX, dW, bias ? db : nullptr, M, N, K);
+        be->linear_backward_data(pdY, pW, dX, M, N, K, accumulate);
+        expect_close(down(dW2, N * K), down(dW, N * K), 0, 0, "combined dW");
+        expect_close(down(dX2, M * K), down(dX, M * K), 0, 0, "combined dX");
+        if (bias) expect_close(down(db2, N), down(db, N), 0, 0, "combined db");
+      }
+  }
+  void check_combined_conv_backward(const ConvGeometry& g) {
+    const int64_t nx = g.N * g.H * g.W * g.C, ny = g.N * g.P() * g.Q() * g.K, nw = g.K * g.C * g.R * g.S;
+    const auto x = random_vector(nx, rng), w = random_vector(nw, rng), dy = random_vector(ny, rng),
+               start = random_vector(nx, rng), other = random_vector(ny, rng);
+    for (bool accumulate : {false, true}) {
+      float *dw = up(std::vector<float>(nw, 3.f)), *dx = up(start), *dw2 = up(std::vector<float>(nw, 5.f)),
+            *dx2 = up(start), *pdy = up(dy), *px = up(x), *pw = up(w), *pother = up(other), *scratch = up(start);
+      be->conv_backward_weights(g, pother, px, dw);
+      be->conv_backward_data(g, pother, pw, scratch, accumulate);
+      be->conv_backward(g, pdy, px, pw, dw2, dx2, accumulate);
+      be->conv_backward_weights(g, pdy, px, dw);
+      be->conv_backward_data(g, pdy, pw, dx, accumulate);
+      expect_close(down(dw2, nw), down(dw, nw), 0, 0, "combined conv dw");
+      expect_close(down(dx2, nx), down(dx, nx), 0, 0, "combined conv dx");
+    }
+  }
+
  private:
   std::vector<void*> owned_;
 };

@@ -94,6 +94,15 @@ class Backend {
   // dW (N,K) = dY (M,N)^T * X (M,K); db (N) = column sums of dY (skipped if null).
   virtual void linear_backward_weights(const float* dY, const float* X, float* dW, float* db,
                                        int64_t M, int64_t N, int64_t K) = 0;
+  // Both backward products of one output gradient: linear_backward_weights, then
+  // linear_backward_data, with dY unchanged in between, so a backend may prepare dY once for
+  // both (the oneDNN backend converts it to bf16 once in a mixed-precision run). dX must not
+  // alias dY.
+  virtual void linear_backward(const float* dY, const float* X, const float* W, float* dW, float* db, float* dX,
+                               int64_t M, int64_t N, int64_t K, bool accumulate) {
+    linear_backward_weights(dY, X, dW, db, M, N, K);
+    linear_backward_data(dY, W, dX, M, N, K, accumulate);
+  }
 
   // Convolution (weights in plain (K, C, R, S) order; a backend may use faster private
   // layouts internally, planned once per geometry) ----------------------------------
@@ -103,6 +112,13 @@ class Backend {
                                   bool accumulate) = 0;
   // dw (K,C,R,S) = the weight gradient.
   virtual void conv_backward_weights(const ConvGeometry& g, const float* dy, const float* x, float* dw) = 0;
+  // Both: conv_backward_weights, then conv_backward_data, dy unchanged in between (as
+  // linear_backward).
+  virtual void conv_backward(const ConvGeometry& g, const float* dy, const float* x, const float* w, float* dw,
+                             float* dx, bool accumulate) {
+    conv_backward_weights(g, dy, x, dw);
+    conv_backward_data(g, dy, w, dx, accumulate);
+  }
 
   // Batch normalisation over the C channels of x (rows, C) (NHWC: rows = N*H*W).
   // Training: batch statistics (biased variance) written to mean/var for backward, and

@@ -201,7 +201,7 @@ void Network::layer_forward(Layer& layer, const float* x, int64_t N, Pass pass, 
   }
 }
 
-float* Network::layer_backward_weights(Layer& layer, const float* x, float* dout, int64_t N) {
+float* Network::layer_output_gradient(Layer& layer, float* dout, int64_t N) {
   Backend& be = *backend_;
   const LayerPlan& p = *layer.plan;
   float* dlin = dout;
@@ -214,12 +214,36 @@ float* Network::layer_backward_weights(Layer& layer, const float* x, float* dout
   } else if (p.relu) {
     be.relu_backward(layer.out.data(), dout, N * p.out.size());
   }
+  return dlin;
+}
+
+float* Network::layer_backward_weights(Layer& layer, const float* x, float* dout, int64_t N) {
+  Backend& be = *backend_;
+  const LayerPlan& p = *layer.plan;
+  float* dlin = layer_output_gradient(layer, dout, N);
   if (p.kind == LayerKind::kDense)
     be.linear_backward_weights(dlin, x, layer.weight.g.data(), p.bias ? layer.bias.g.data() : nullptr, N, p.out.c,
                                p.in.size());
   else
     be.conv_backward_weights(p.geometry(N), dlin, x, layer.weight.g.data());
   return dlin;
+}
+
+// Both products from the layer's linear-output gradient dlin (layer_output_gradient's), in one
+// backend call: a mixed-precision backend converts dlin once for both.
+void Network::layer_backward_both(Layer& layer, const float* x, const float* dlin, float* dx, int64_t N,
+                                  bool accumulate) {
+  Backend& be = *backend_;
+  const LayerPlan& p = *layer.plan;
+  if (dlin == dx) {  // a one-layer body with neither ReLU nor batch norm adds into its own gradient
+    be.copy(grad_h_.data(), dlin, N * p.out.size());
+    dlin = grad_h_.data();
+  }
+  if (p.kind == LayerKind::kDense)
+    be.linear_backward(dlin, x, layer.weight.w.data(), layer.weight.g.data(), p.bias ? layer.bias.g.data() : nullptr,
+                       dx, N, p.out.c, p.in.size(), accumulate);
+  else
+    be.conv_backward(p.geometry(N), dlin, x, layer.weight.w.data(), layer.weight.g.data(), dx, accumulate);
 }
 
 void Network::layer_backward_data(const Layer& layer, const float* dlin, float* dx, int64_t N, bool accumulate) {
@@ -340,14 +364,12 @@ double Network::backward(int64_t N, const std::vector<float>& gates, Directional
   float* other = grad_b_.data();
   // Head: dW_h, db_h, then d z_L (through the average pool when there is one).
   const LayerPlan& h = plan_.head;
-  be.linear_backward_weights(dlogits_.data(), plan_.head_pool ? pooled_.data() : head_in_, head_.weight.g.data(),
-                             head_.bias.g.data(), N, h.out.c, h.in.c);
+  be.linear_backward(dlogits_.data(), plan_.head_pool ? pooled_.data() : head_in_, head_.weight.w.data(),
+                     head_.weight.g.data(), head_.bias.g.data(), plan_.head_pool ? grad_h_.data() : g, N, h.out.c,
+                     h.in.c, false);
   if (plan_.head_pool) {
     const PlanOp& last = plan_.ops.back();
-    be.linear_backward_data(dlogits_.data(), head_.weight.w.data(), grad_h_.data(), N, h.out.c, h.in.c, false);
     be.global_avgpool_backward(grad_h_.data(), g, N, last.out.h * last.out.w, h.in.c);
-  } else {
-    be.linear_backward_data(dlogits_.data(), head_.weight.w.data(), g, N, h.out.c, h.in.c, false);
   }
   for (size_t i = plan_.ops.size(); i-- > 0;) {
     const PlanOp& op = plan_.ops[i];
@@ -360,9 +382,11 @@ double Network::backward(int64_t N, const std::vector<float>& gates, Directional
     }
     if (op.kind == PlanOp::kLayer) {
       Layer& layer = layers_[op.index];
-      const float* dlin = layer_backward_weights(layer, z, g, N);
-      if (i == 0) break;  // the stem: the input needs no gradient
-      layer_backward_data(layer, dlin, other, N, false);
+      if (i == 0) {  // the stem: the input needs no gradient
+        layer_backward_weights(layer, z, g, N);
+        break;
+      }
+      layer_backward_both(layer, z, layer_output_gradient(layer, g, N), other, N, false);
       std::swap(g, other);
       continue;
     }
@@ -403,29 +427,29 @@ double Network::backward(int64_t N, const std::vector<float>& gates, Directional
       for (size_t j = n; j-- > 0;) {
         Layer& layer = s.body[j];
         const float* x = j == 0 ? z : s.body[j - 1].out.data();
-        float* dlin = layer_backward_weights(layer, x, dout, N);
         if (j == 0) {
-          dfirst = dlin;
+          if (op.projection) {  // its data product waits for the skip's, which writes `other` first
+            dfirst = layer_backward_weights(layer, x, dout, N);
+          } else {  // identity skip: dz_l = g + the body's path, in place
+            layer_backward_both(layer, x, layer_output_gradient(layer, dout, N), g, N, true);
+          }
           break;
         }
+        float* dlin = layer_output_gradient(layer, dout, N);
         float* target = dlin == grad_h_.data() ? grad_h2_.data() : grad_h_.data();
-        layer_backward_data(layer, dlin, target, N, false);
+        layer_backward_both(layer, x, dlin, target, N, false);
         dout = target;
       }
     }
     if (op.projection) {  // dz_l = S^T g (+ the body's path); dS = g^T z_l
       const LayerPlan& p = op.skip;
-      if (p.kind == LayerKind::kDense) {
-        be.linear_backward_weights(g, z, s.skip.weight.g.data(), nullptr, N, p.out.c, p.in.size());
-        be.linear_backward_data(g, s.skip.weight.w.data(), other, N, p.out.c, p.in.size(), false);
-      } else {
-        be.conv_backward_weights(p.geometry(N), g, z, s.skip.weight.g.data());
-        be.conv_backward_data(p.geometry(N), g, s.skip.weight.w.data(), other, false);
-      }
+      if (p.kind == LayerKind::kDense)
+        be.linear_backward(g, z, s.skip.weight.w.data(), s.skip.weight.g.data(), nullptr, other, N, p.out.c,
+                           p.in.size(), false);
+      else
+        be.conv_backward(p.geometry(N), g, z, s.skip.weight.w.data(), s.skip.weight.g.data(), other, false);
       if (runs) layer_backward_data(s.body.front(), dfirst, other, N, true);
       std::swap(g, other);
-    } else if (runs) {  // identity skip: dz_l = g + the body's path, in place
-      layer_backward_data(s.body.front(), dfirst, g, N, true);
     }
   }
   return extra_flops;

@@ -91,8 +91,26 @@ void ConvPlans::forward(const ConvKey& k, const float* x, const float* w, float*
 const float* ConvPlans::backward_data(const ConvKey& k, const float* dy, const float* w, float* dx,
                                       bool into_scratch) {
   ConvPlan& p = plan(k);
-  p.weights_backward_data.bind(w, stream_);
   p.diff_dst.bind(dy, stream_);
+  return run_backward_data(p, w, dx, into_scratch);
+}
+
+void ConvPlans::backward_weights(const ConvKey& k, const float* dy, const float* x, float* dw) {
+  ConvPlan& p = plan(k);
+  p.diff_dst.bind(dy, stream_);
+  run_backward_weights(p, x, dw);
+}
+
+const float* ConvPlans::backward(const ConvKey& k, const float* dy, const float* x, const float* w, float* dw,
+                                 float* dx, bool into_scratch) {
+  ConvPlan& p = plan(k);
+  p.diff_dst.bind(dy, stream_);
+  run_backward_weights(p, x, dw);
+  return run_backward_data(p, w, dx, into_scratch);
+}
+
+const float* ConvPlans::run_backward_data(ConvPlan& p, const float* w, float* dx, bool into_scratch) {
+  p.weights_backward_data.bind(w, stream_);
   if (into_scratch) {
     p.backward_data.execute(stream_, p.scratch_backward_data_args);
     stream_.wait();
@@ -104,9 +122,7 @@ const float* ConvPlans::backward_data(const ConvKey& k, const float* dy, const f
   return dx;
 }
 
-void ConvPlans::backward_weights(const ConvKey& k, const float* dy, const float* x, float* dw) {
-  ConvPlan& p = plan(k);
-  p.diff_dst.bind(dy, stream_);
+void ConvPlans::run_backward_weights(ConvPlan& p, const float* x, float* dw) {
   p.src.bind(x, stream_);
   p.backward_weights.execute(stream_, p.backward_weights_args);
   p.diff_weights_plain.set_data_handle(dw);

@@ -58,6 +58,10 @@ class ConvPlans {
   // Into dx, or into a scratch copy when `into_scratch` (the caller adds it).
   const float* backward_data(const ConvKey& k, const float* dy, const float* w, float* dx, bool into_scratch);
   void backward_weights(const ConvKey& k, const float* dy, const float* x, float* dw);
+  // Both backward passes of one dy (weights, then data as backward_data), dy bound (in bf16:
+  // converted) once for both.
+  const float* backward(const ConvKey& k, const float* dy, const float* x, const float* w, float* dw, float* dx,
+                        bool into_scratch);
   size_t plan_count() const { return plans_.size(); }
   size_t evictions() const { return plans_.evictions(); }
   // Geometries kept at most (each holds its reordered weight copies and a scratch buffer).
@@ -65,6 +69,9 @@ class ConvPlans {
 
  private:
   ConvPlan& plan(const ConvKey& k);
+  // The passes with p.diff_dst bound already.
+  const float* run_backward_data(ConvPlan& p, const float* w, float* dx, bool into_scratch);
+  void run_backward_weights(ConvPlan& p, const float* x, float* dw);
   std::unique_ptr<ConvPlan> make_plan(const ConvKey& k);
   dnnl::engine engine_;
   dnnl::stream stream_;

@@ -77,6 +77,15 @@ class CpuBackend final : public Backend {
     if (db) column_sums(dY, db, M, N);
   }
 
+  void linear_backward(const float* dY, const float* X, const float* W, float* dW, float* db, float* dX, int64_t M,
+                       int64_t N, int64_t K, bool accumulate) override {
+    plans_.run_backward(
+        {M, N, K, cpu::GemmKind::kBackwardWeights, bf16()},
+        {M, N, K, accumulate ? cpu::GemmKind::kBackwardDataAcc : cpu::GemmKind::kBackwardData, bf16()}, dY, X, W, dW,
+        dX);
+    if (db) column_sums(dY, db, M, N);
+  }
+
   void conv_forward(const ConvGeometry& g, const float* x, const float* w, float* y) override {
     convs_.forward({g, bf16()}, x, w, y);
   }
@@ -87,6 +96,11 @@ class CpuBackend final : public Backend {
   }
   void conv_backward_weights(const ConvGeometry& g, const float* dy, const float* x, float* dw) override {
     convs_.backward_weights({g, bf16()}, dy, x, dw);
+  }
+  void conv_backward(const ConvGeometry& g, const float* dy, const float* x, const float* w, float* dw, float* dx,
+                     bool accumulate) override {
+    const float* out = convs_.backward({g, bf16()}, dy, x, w, dw, dx, accumulate);
+    if (accumulate) axpy(1.f, out, dx, g.N * g.H * g.W * g.C);
   }
 
   void batchnorm_forward(const float* x, float* y, int64_t rows, int64_t C, const float* gamma, const float* beta,

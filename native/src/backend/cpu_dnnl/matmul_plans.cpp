@@ -87,6 +87,27 @@ void MatmulPlans::run(const GemmKey& key, const float* a, const float* b, const 
                       float* c) {
   GemmPlan& p = plan(key);
   p.src.bind(a, stream_);
+  execute(p, b, bias, c);
+}
+
+void MatmulPlans::run_backward(const GemmKey& weights_key, const GemmKey& data_key, const float* dY,
+                               const float* X, const float* W, float* dW, float* dX) {
+  require(weights_key.kind == GemmKind::kBackwardWeights &&
+              (data_key.kind == GemmKind::kBackwardData || data_key.kind == GemmKind::kBackwardDataAcc) &&
+              weights_key.M == data_key.M && weights_key.N == data_key.N && weights_key.K == data_key.K &&
+              weights_key.bf16 == data_key.bf16,
+          "internal error: run_backward needs a backward-weights and a backward-data key of one layer");
+  GemmPlan& w = plan(weights_key);
+  w.src.bind(dY, stream_);
+  execute(w, X, nullptr, dW);
+  // Planning the second may insert into the cache; it evicts the least recently used plan, never
+  // the one just run (the cache holds far more than two), so its copy of dY is still there.
+  GemmPlan& d = plan(data_key);
+  d.src.bind_shared(dY, w.src);
+  execute(d, W, nullptr, dX);
+}
+
+void MatmulPlans::execute(GemmPlan& p, const float* b, const float* bias, float* c) {
   p.weights.bind(b, stream_);
   p.dst.set_data_handle(c);
   if (p.bias) p.bias.set_data_handle(const_cast<float*>(bias));

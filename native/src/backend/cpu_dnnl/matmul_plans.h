@@ -54,6 +54,11 @@ class MatmulPlans {
   MatmulPlans();
   // Runs C = A * B with the plan of `key`; `bias` only for the forward kinds.
   void run(const GemmKey& key, const float* a, const float* b, const float* bias, float* c);
+  // A dense layer's two backward products of one dY: dW with `weights_key`, then dX with
+  // `data_key`. In bf16 plans dY is converted once: the backward-weights plan's copy (dY^T is
+  // a view of the same storage order) is what the backward-data product reads.
+  void run_backward(const GemmKey& weights_key, const GemmKey& data_key, const float* dY, const float* X,
+                    const float* W, float* dW, float* dX);
   size_t plan_count() const { return plans_.size(); }
   size_t evictions() const { return plans_.evictions(); }
   // Plans kept at most: a training run of any preset uses a few dozen shapes (forward and
@@ -62,6 +67,7 @@ class MatmulPlans {
 
  private:
   GemmPlan& plan(const GemmKey& key);
+  void execute(GemmPlan& p, const float* b, const float* bias, float* c);  // src bound already
   std::unique_ptr<GemmPlan> make_plan(const GemmKey& key);
   dnnl::engine engine_;
   dnnl::stream stream_;

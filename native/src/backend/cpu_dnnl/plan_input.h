@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/error.h"
 #include "oneapi/dnnl/dnnl.hpp"
 
 namespace layerprune::cpu {
@@ -39,8 +40,21 @@ struct PlanInput {
       used.set_data_handle(const_cast<float*>(data));
       return;
     }
+    used.set_data_handle(storage.data());  // it may read another input's copy since the last call
     user.set_data_handle(const_cast<float*>(data));
     convert.execute(stream, user, used);
+  }
+  // Binds `data`, whose converted copy `converted` already holds (bound last, to the same values):
+  // the primitive reads that copy instead of a second conversion. Only for copies of the same
+  // bytes: both inputs f32 views of one buffer in the same storage order (checked by size).
+  void bind_shared(const float* data, const PlanInput& converted) {
+    if (!user) {
+      used.set_data_handle(const_cast<float*>(data));
+      return;
+    }
+    require(converted.user && converted.storage.size() == storage.size(),
+            "internal error: a shared bf16 input copy of another size");
+    used.set_data_handle(const_cast<uint16_t*>(converted.storage.data()));
   }
   // The layout of `desc` with bf16 elements.
   static dnnl::memory::desc with_bf16(const dnnl::memory::desc& desc) {
