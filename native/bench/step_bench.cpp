@@ -66,12 +66,8 @@ void BM_TrainStepPruned(benchmark::State& state) {
   Network model(make_cpu_backend(), arch(12), 1);
   for (int32_t l = kept; l < 12; ++l) model.prune(l, 0);
   auto data = bench::random_dataset(kBatch * 40, kInput, kClasses, 2);
-  TrainConfig config = default_train_config();
-  config.batch_size = kBatch;
-  config.no_gates = gated ? 0 : 1;
+  TrainConfig config = bench::mlp_step_config(gated);  // the defaults, theta held (eta_theta 0)
   config.theta0 = 1.0;
-  config.eta_theta = 0.0;
-  config.patience = 1 << 30;
   bench::run_training_steps(state, model, *data, config, 1);
 }
 BENCHMARK(BM_TrainStepPruned)->ArgNames({"kept", "gated"})->ArgsProduct({{3, 12}, {0, 1}})

@@ -235,10 +235,6 @@ void Network::layer_backward_both(Layer& layer, const float* x, const float* dli
                                   bool accumulate) {
   Backend& be = *backend_;
   const LayerPlan& p = *layer.plan;
-  if (dlin == dx) {  // a one-layer body with neither ReLU nor batch norm adds into its own gradient
-    be.copy(grad_h_.data(), dlin, N * p.out.size());
-    dlin = grad_h_.data();
-  }
   if (p.kind == LayerKind::kDense)
     be.linear_backward(dlin, x, layer.weight.w.data(), layer.weight.g.data(), p.bias ? layer.bias.g.data() : nullptr,
                        dx, N, p.out.c, p.in.size(), accumulate);

@@ -124,12 +124,12 @@ class Network final : public GatedNetwork {
   void init_layer(Layer& layer, const LayerPlan& plan, double stddev, Rng& rng);
   void init_weights(Param& p, int64_t n, double stddev, Rng& rng);
   void layer_forward(Layer& layer, const float* x, int64_t N, Pass pass, const Out& out);
-  // d out (in place, through ReLU and BN) -> the gradient of the linear map's output, whose
-  // weight gradients it then writes; returns that gradient's buffer.
-  // A layer's backward, from the gradient of its output `dout`: the gradient of its linear
-  // output (through its batch norm and ReLU, in place or into grad_bn_), then its products.
+  // d out (in place through ReLU, or into grad_bn_ through BN) -> the gradient of the linear map's
+  // output; returns that gradient's buffer.
   float* layer_output_gradient(Layer& layer, float* dout, int64_t N);
+  // layer_output_gradient, then the weight gradients; returns the linear output's gradient.
   float* layer_backward_weights(Layer& layer, const float* x, float* dout, int64_t N);
+  // Weight and data gradients from that gradient `dlin`, in one backend call.
   void layer_backward_both(Layer& layer, const float* x, const float* dlin, float* dx, int64_t N, bool accumulate);
   void layer_backward_data(const Layer& layer, const float* dlin, float* dx, int64_t N, bool accumulate);
   // out = h(S(z) + gate * B(z)); returns z itself for an identity skip with a body that does

@@ -79,10 +79,7 @@ class CpuBackend final : public Backend {
 
   void linear_backward(const float* dY, const float* X, const float* W, float* dW, float* db, float* dX, int64_t M,
                        int64_t N, int64_t K, bool accumulate) override {
-    plans_.run_backward(
-        {M, N, K, cpu::GemmKind::kBackwardWeights, bf16()},
-        {M, N, K, accumulate ? cpu::GemmKind::kBackwardDataAcc : cpu::GemmKind::kBackwardData, bf16()}, dY, X, W, dW,
-        dX);
+    plans_.run_backward(M, N, K, bf16(), accumulate, dY, X, W, dW, dX);
     if (db) column_sums(dY, db, M, N);
   }
 

@@ -90,19 +90,14 @@ void MatmulPlans::run(const GemmKey& key, const float* a, const float* b, const 
   execute(p, b, bias, c);
 }
 
-void MatmulPlans::run_backward(const GemmKey& weights_key, const GemmKey& data_key, const float* dY,
+void MatmulPlans::run_backward(int64_t M, int64_t N, int64_t K, bool bf16, bool accumulate, const float* dY,
                                const float* X, const float* W, float* dW, float* dX) {
-  require(weights_key.kind == GemmKind::kBackwardWeights &&
-              (data_key.kind == GemmKind::kBackwardData || data_key.kind == GemmKind::kBackwardDataAcc) &&
-              weights_key.M == data_key.M && weights_key.N == data_key.N && weights_key.K == data_key.K &&
-              weights_key.bf16 == data_key.bf16,
-          "internal error: run_backward needs a backward-weights and a backward-data key of one layer");
-  GemmPlan& w = plan(weights_key);
+  GemmPlan& w = plan({M, N, K, GemmKind::kBackwardWeights, bf16});
   w.src.bind(dY, stream_);
   execute(w, X, nullptr, dW);
   // Planning the second may insert into the cache; it evicts the least recently used plan, never
   // the one just run (the cache holds far more than two), so its copy of dY is still there.
-  GemmPlan& d = plan(data_key);
+  GemmPlan& d = plan({M, N, K, accumulate ? GemmKind::kBackwardDataAcc : GemmKind::kBackwardData, bf16});
   d.src.bind_shared(dY, w.src);
   execute(d, W, nullptr, dX);
 }

@@ -54,10 +54,10 @@ class MatmulPlans {
   MatmulPlans();
   // Runs C = A * B with the plan of `key`; `bias` only for the forward kinds.
   void run(const GemmKey& key, const float* a, const float* b, const float* bias, float* c);
-  // A dense layer's two backward products of one dY: dW with `weights_key`, then dX with
-  // `data_key`. In bf16 plans dY is converted once: the backward-weights plan's copy (dY^T is
-  // a view of the same storage order) is what the backward-data product reads.
-  void run_backward(const GemmKey& weights_key, const GemmKey& data_key, const float* dY, const float* X,
+  // A dense layer's two backward products of one dY (M,N): dW = dY^T X, then dX (=|+=) dY W. In
+  // bf16 plans dY is converted once: the backward-weights plan's copy (dY^T is a view of the same
+  // storage order) is what the backward-data product reads.
+  void run_backward(int64_t M, int64_t N, int64_t K, bool bf16, bool accumulate, const float* dY, const float* X,
                     const float* W, float* dW, float* dX);
   size_t plan_count() const { return plans_.size(); }
   size_t evictions() const { return plans_.evictions(); }
